@@ -1,0 +1,1 @@
+"""Slipstream services, one package each."""

@@ -1,0 +1,1 @@
+"""Slipstream's common library: event contracts, subjects, settings and plumbing."""

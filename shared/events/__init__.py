@@ -1,0 +1,49 @@
+"""Canonical event contracts: frozen, versioned, one class per subject."""
+
+from shared.events.base import Event, Source, derive_event_id
+from shared.events.feedback import DemandChangedV1, FeedbackReceivedV1
+from shared.events.notify import NotificationFailedV1, NotificationSentV1
+from shared.events.risk import RiskChangedV1, RiskLevel, RiskReason
+from shared.events.work import (
+    DependencyAddedV1,
+    DependencyRemovedV1,
+    ItemChangedV1,
+    ItemRemovedV1,
+    ItemStatus,
+    ReleaseChangedV1,
+    ReleaseState,
+)
+
+ALL_EVENTS: tuple[type[Event], ...] = (
+    ItemChangedV1,
+    ItemRemovedV1,
+    DependencyAddedV1,
+    DependencyRemovedV1,
+    ReleaseChangedV1,
+    FeedbackReceivedV1,
+    DemandChangedV1,
+    RiskChangedV1,
+    NotificationSentV1,
+    NotificationFailedV1,
+)
+
+__all__ = [
+    "ALL_EVENTS",
+    "DemandChangedV1",
+    "DependencyAddedV1",
+    "DependencyRemovedV1",
+    "Event",
+    "FeedbackReceivedV1",
+    "ItemChangedV1",
+    "ItemRemovedV1",
+    "ItemStatus",
+    "NotificationFailedV1",
+    "NotificationSentV1",
+    "ReleaseChangedV1",
+    "ReleaseState",
+    "RiskChangedV1",
+    "RiskLevel",
+    "RiskReason",
+    "Source",
+    "derive_event_id",
+]

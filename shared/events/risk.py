@@ -1,0 +1,49 @@
+"""Events the scheduler publishes when an item's delivery risk changes."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.events.base import Event
+
+
+class RiskLevel(StrEnum):
+    """Linear's and Productboard's vocabulary, so product teams read it without a legend."""
+
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    OFF_TRACK = "off_track"
+
+
+class RiskReason(BaseModel):
+    """One reason an item is at risk, with the evidence a person needs to check it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    code: str
+    message: str
+    blocker_id: str | None = None
+    evidence: dict[str, str] = {}
+
+
+class RiskChangedV1(Event):
+    """An item's level, score band or reasons changed."""
+
+    subject: ClassVar[str] = "risk.item.changed.v1"
+
+    item_id: str
+    level: RiskLevel
+    previous_level: RiskLevel | None = None
+    score: float = 0.0
+    slip_days: int = 0
+    target: date | None = None
+    forecast: date | None = None
+    reasons: tuple[RiskReason, ...] = ()
+    chain: tuple[str, ...] = ()
+    title: str | None = None
+    team: str | None = None
+    owner: str | None = None

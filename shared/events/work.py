@@ -1,0 +1,91 @@
+"""Events about work: items, the dependencies between them and the releases they ship in.
+
+Ids name their tool (``jira:PAY-12``, ``github:acme/api#42``, ``linear:ENG-7``) so one graph
+spans tools. ``source_updated_at`` is the source's own clock for the entity and guards
+projections against redelivered or late events.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import AwareDatetime
+
+from shared.events.base import Event
+
+
+class ItemStatus(StrEnum):
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class ReleaseState(StrEnum):
+    OPEN = "open"
+    RELEASED = "released"
+    DELETED = "deleted"
+
+
+class ItemChangedV1(Event):
+    """A work item was created or any field we track changed in its tool."""
+
+    subject: ClassVar[str] = "work.item.changed.v1"
+
+    item_id: str
+    title: str
+    status: ItemStatus
+    source_updated_at: AwareDatetime
+    team: str | None = None
+    owner: str | None = None
+    target: date | None = None
+    start: date | None = None
+    done_at: AwareDatetime | None = None
+    release_id: str | None = None
+    url: str | None = None
+    labels: tuple[str, ...] = ()
+    parent_id: str | None = None
+
+
+class ItemRemovedV1(Event):
+    """A work item was deleted in its tool."""
+
+    subject: ClassVar[str] = "work.item.removed.v1"
+
+    item_id: str
+    source_updated_at: AwareDatetime
+
+
+class DependencyAddedV1(Event):
+    """``blocked_id`` cannot finish before ``blocker_id`` does."""
+
+    subject: ClassVar[str] = "work.dependency.added.v1"
+
+    blocker_id: str
+    blocked_id: str
+    source_updated_at: AwareDatetime
+
+
+class DependencyRemovedV1(Event):
+    """A blocking relation between two items was removed."""
+
+    subject: ClassVar[str] = "work.dependency.removed.v1"
+
+    blocker_id: str
+    blocked_id: str
+    source_updated_at: AwareDatetime
+
+
+class ReleaseChangedV1(Event):
+    """A release (GitHub milestone, Jira version, Linear project) was created or changed."""
+
+    subject: ClassVar[str] = "work.release.changed.v1"
+
+    release_id: str
+    name: str
+    state: ReleaseState
+    source_updated_at: AwareDatetime
+    due: date | None = None
+    team: str | None = None
+    url: str | None = None

@@ -1,0 +1,32 @@
+"""Settings every service shares; each service subclasses with its own env prefix.
+
+Connection settings keep their conventional unprefixed names (``NATS_URL``, ``MONGODB_URL``,
+``OTEL_EXPORTER_OTLP_ENDPOINT``) so one environment configures the whole stack.
+"""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    service_name: str = "slipstream"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    nats_url: str = Field("nats://127.0.0.1:4222", validation_alias=_env("NATS_URL"))
+    mongodb_url: str = Field("mongodb://127.0.0.1:27017", validation_alias=_env("MONGODB_URL"))
+    mongodb_database: str = Field("slipstream", validation_alias=_env("MONGODB_DATABASE"))
+    stream_replicas: int = Field(1, ge=1, le=5, validation_alias=_env("NATS_STREAM_REPLICAS"))
+    otlp_endpoint: str | None = Field(
+        None, validation_alias=_env("OTEL_EXPORTER_OTLP_ENDPOINT")
+    )
+    console_traces: bool = Field(False, validation_alias=_env("SLIPSTREAM_CONSOLE_TRACES"))
+    log_level: str = Field("INFO", validation_alias=_env("LOG_LEVEL"))
+    log_json: bool = Field(True, validation_alias=_env("SLIPSTREAM_LOG_JSON"))

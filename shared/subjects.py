@@ -1,0 +1,76 @@
+"""Every subject, stream and durable consumer Slipstream uses, declared in one place.
+
+Subjects read ``<domain>.<entity>.<past-verb>.v<n>``; the event classes carry their own subject
+so a publisher cannot pick the wrong one. Streams group subjects by owner; consumers are durable
+pull consumers with explicit ack and bounded, backed-off redelivery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.events import (
+    DemandChangedV1,
+    FeedbackReceivedV1,
+    RiskChangedV1,
+)
+
+DAY = 24 * 3600.0
+
+RAW_DELIVERY_PREFIX = "ingest.raw"
+DEAD_LETTER_PREFIX = "deadletter"
+
+
+def raw_delivery_subject(source: str) -> str:
+    """Raw, verified vendor deliveries are kept per source so replay can pick one tool."""
+    return f"{RAW_DELIVERY_PREFIX}.{source}"
+
+
+def dead_letter_subject(origin: str) -> str:
+    """Where ``origin`` (a consumer or an ingest source) parks what it could not handle."""
+    return f"{DEAD_LETTER_PREFIX}.{origin}"
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    name: str
+    subjects: tuple[str, ...]
+    description: str
+    max_age_seconds: float = 30 * DAY
+    # JetStream rejects a second publish with the same Nats-Msg-Id inside this window; it is
+    # the first line of deduplication for vendor retries.
+    duplicate_window_seconds: float = 2 * DAY
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    durable: str
+    stream: str
+    filter_subject: str
+    max_deliver: int = 8
+    backoff_seconds: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0)
+    ack_wait_seconds: float = 60.0
+
+
+RAW_DELIVERIES = StreamSpec(
+    "INGEST_RAW", (f"{RAW_DELIVERY_PREFIX}.>",), "Verified vendor deliveries, byte for byte"
+)
+WORK = StreamSpec("WORK", ("work.>",), "Items, dependencies and releases")
+FEEDBACK = StreamSpec("FEEDBACK", ("feedback.>",), "Customer feedback and demand")
+RISK = StreamSpec("RISK", ("risk.>",), "Risk assessments that changed")
+NOTIFY = StreamSpec("NOTIFY", ("notify.>",), "Notifications sent or failed")
+DEAD_LETTERS = StreamSpec(
+    "DEADLETTER", (f"{DEAD_LETTER_PREFIX}.>",), "What could not be handled, with the reason"
+)
+STREAMS: tuple[StreamSpec, ...] = (RAW_DELIVERIES, WORK, FEEDBACK, RISK, NOTIFY, DEAD_LETTERS)
+
+SCHEDULER_WORK = ConsumerSpec("scheduler-work", WORK.name, "work.>")
+SCHEDULER_DEMAND = ConsumerSpec("scheduler-demand", FEEDBACK.name, DemandChangedV1.subject)
+FEEDBACK_RECEIVED = ConsumerSpec("feedback-received", FEEDBACK.name, FeedbackReceivedV1.subject)
+NOTIFIER_RISK = ConsumerSpec("notifier-risk", RISK.name, RiskChangedV1.subject)
+CONSUMERS: tuple[ConsumerSpec, ...] = (
+    SCHEDULER_WORK,
+    SCHEDULER_DEMAND,
+    FEEDBACK_RECEIVED,
+    NOTIFIER_RISK,
+)

@@ -1,0 +1,118 @@
+"""Traces, metrics and structured logs for one service process.
+
+Nothing here is global: ``Telemetry.start`` builds providers from settings and hands them to
+whoever needs them (broker middleware, HTTP middleware, Mongo listener). Traces go over OTLP
+when an endpoint is configured, to the console when asked, and nowhere otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.metrics import Meter, MeterProvider, NoOpMeterProvider
+from opentelemetry.sdk.metrics import MeterProvider as SdkMeterProvider
+from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SimpleSpanProcessor,
+)
+
+from shared.settings import ServiceSettings
+
+
+@dataclass
+class Telemetry:
+    service_name: str
+    tracer_provider: TracerProvider
+    meter_provider: MeterProvider
+
+    @classmethod
+    def start(
+        cls, settings: ServiceSettings, extra_processors: tuple[SpanProcessor, ...] = ()
+    ) -> Telemetry:
+        resource = Resource.create({"service.name": settings.service_name})
+        tracer_provider = TracerProvider(resource=resource)
+        meter_provider: MeterProvider = NoOpMeterProvider()
+        if settings.otlp_endpoint:
+            from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
+                OTLPMetricExporter,
+            )
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            base = settings.otlp_endpoint.rstrip("/")
+            exporter = OTLPSpanExporter(endpoint=f"{base}/v1/traces")
+            tracer_provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=500))
+            reader = PeriodicExportingMetricReader(
+                OTLPMetricExporter(endpoint=f"{base}/v1/metrics"), export_interval_millis=15_000
+            )
+            meter_provider = SdkMeterProvider(resource=resource, metric_readers=[reader])
+        if settings.console_traces:
+            tracer_provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+        for processor in extra_processors:
+            tracer_provider.add_span_processor(processor)
+        configure_logging(settings)
+        return cls(settings.service_name, tracer_provider, meter_provider)
+
+    @property
+    def tracer(self) -> trace.Tracer:
+        return self.tracer_provider.get_tracer(f"slipstream.{self.service_name}")
+
+    @property
+    def meter(self) -> Meter:
+        return self.meter_provider.get_meter(f"slipstream.{self.service_name}")
+
+    def shutdown(self) -> None:
+        self.tracer_provider.shutdown()
+        if isinstance(self.meter_provider, SdkMeterProvider):
+            self.meter_provider.shutdown()
+
+
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object per line, carrying the current trace and span ids when there is one."""
+
+    def __init__(self, service_name: str) -> None:
+        super().__init__()
+        self.service_name = service_name
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "service": self.service_name,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        context = trace.get_current_span().get_span_context()
+        if context.is_valid:
+            entry["trace_id"] = format(context.trace_id, "032x")
+            entry["span_id"] = format(context.span_id, "016x")
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            entry.update(fields)
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(settings: ServiceSettings) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if settings.log_json:
+        handler.setFormatter(JsonLogFormatter(settings.service_name))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level.upper())
+
+
+def log_fields(**fields: Any) -> dict[str, Any]:
+    """``logger.info("...", extra=log_fields(item_id=...))`` puts the fields in the JSON line."""
+    return {"fields": fields}
