@@ -1,0 +1,32 @@
+"""Ingest's pure domain: verify each vendor's signature and turn its bodies into events.
+
+No I/O, no clocks (``now`` is passed in), no framework: the HTTP layer calls
+``SOURCES[name].verify`` on the raw bytes, parses JSON, then ``delivery_id`` and
+``normalise``.
+"""
+
+from collections.abc import Mapping
+
+from services.ingest.domain.github import GitHubAdapter
+from services.ingest.domain.model import (
+    Delivery,
+    Normalised,
+    SourceAdapter,
+    SourceRules,
+    Uninterpretable,
+    VerificationFailed,
+)
+from services.ingest.domain.reading import parse_payload
+
+SOURCES: Mapping[str, SourceAdapter] = {adapter.name: adapter for adapter in (GitHubAdapter(),)}
+
+__all__ = [
+    "SOURCES",
+    "Delivery",
+    "Normalised",
+    "SourceAdapter",
+    "SourceRules",
+    "Uninterpretable",
+    "VerificationFailed",
+    "parse_payload",
+]
