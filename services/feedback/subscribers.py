@@ -1,0 +1,44 @@
+"""Thin: decode feedback batches, call the handler, let the settler publish and ack."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from faststream.nats import NatsBroker
+from faststream.nats.annotations import NatsMessage
+from opentelemetry import context as otel_context
+
+from services.feedback.config import FeedbackSettings
+from services.feedback.handlers import project_feedback
+from services.feedback.ports import FeedbackStore
+from shared.consumer import BatchSettler, Envelope, Outcome, batch_subscriber
+from shared.events import FeedbackReceivedV1
+from shared.publishing import EventPublisher
+from shared.subjects import FEEDBACK_RECEIVED
+from shared.telemetry import Telemetry
+
+
+def register(
+    broker: NatsBroker,
+    settings: FeedbackSettings,
+    store: FeedbackStore,
+    publisher: EventPublisher,
+    telemetry: Telemetry,
+) -> None:
+    async def handle(envelopes: Sequence[Envelope]) -> Outcome:
+        events = [e.event for e in envelopes if isinstance(e.event, FeedbackReceivedV1)]
+        with telemetry.tracer.start_as_current_span(
+            "project feedback", context=envelopes[-1].context
+        ) as span:
+            span.set_attribute("messaging.batch.message_count", len(events))
+            changes = await project_feedback(events, store, datetime.now(UTC))
+            here = otel_context.get_current()
+            return [(change, here) for change in changes]
+
+    settler = BatchSettler(FEEDBACK_RECEIVED, handle, publisher, telemetry.tracer)
+
+    @batch_subscriber(broker, FEEDBACK_RECEIVED, settings.batch_size)
+    async def on_feedback_received(_: list[bytes], message: NatsMessage) -> None:
+        await settler.settle(message.raw_message)
+

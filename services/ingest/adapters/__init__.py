@@ -1,0 +1,1 @@
+"""Adapters: the outside world as the ingest ports want it."""

@@ -1,0 +1,21 @@
+"""Notifier settings: where risk changes go and how they are signed."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+
+class NotifierSettings(ServiceSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NOTIFIER_", extra="ignore", populate_by_name=True
+    )
+
+    service_name: str = "notifier"
+    port: int = 8083
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    timeout_seconds: float = Field(10.0, gt=0)
+    batch_size: int = Field(50, ge=1)

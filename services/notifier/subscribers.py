@@ -1,0 +1,55 @@
+"""Thin: decode risk changes, call the handler, let the settler publish and ack."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from faststream.nats import NatsBroker
+from faststream.nats.annotations import NatsMessage
+from opentelemetry import context as otel_context
+
+from services.notifier.config import NotifierSettings
+from services.notifier.handlers import notify_risk_change
+from services.notifier.ports import NotificationLog, WebhookSender
+from shared.consumer import BatchSettler, Envelope, Outcome, batch_subscriber
+from shared.events import RiskChangedV1
+from shared.publishing import EventPublisher
+from shared.subjects import NOTIFIER_RISK
+from shared.telemetry import Telemetry
+
+
+def register(
+    broker: NatsBroker,
+    settings: NotifierSettings,
+    log: NotificationLog,
+    sender: WebhookSender,
+    publisher: EventPublisher,
+    telemetry: Telemetry,
+) -> None:
+    destination = settings.webhook_url
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+
+    async def handle(envelopes: Sequence[Envelope]) -> Outcome:
+        outcome = []
+        for envelope in envelopes:
+            assert isinstance(envelope.event, RiskChangedV1)
+            if destination is None:
+                continue
+            token = otel_context.attach(envelope.context)
+            try:
+                with telemetry.tracer.start_as_current_span("notify risk change"):
+                    result = await notify_risk_change(
+                        envelope.event, destination, secret, log, sender, datetime.now(UTC)
+                    )
+                    if result is not None:
+                        outcome.append((result, otel_context.get_current()))
+            finally:
+                otel_context.detach(token)
+        return outcome
+
+    settler = BatchSettler(NOTIFIER_RISK, handle, publisher, telemetry.tracer)
+
+    @batch_subscriber(broker, NOTIFIER_RISK, settings.batch_size)
+    async def on_risk_changed(_: list[bytes], message: NatsMessage) -> None:
+        await settler.settle(message.raw_message)

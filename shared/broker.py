@@ -1,0 +1,79 @@
+"""The NATS broker every service uses, and the JetStream topology it expects.
+
+Streams and consumers are declared explicitly (from ``shared.subjects``) rather than implicitly
+by whichever subscriber starts first, so replicas, retention and dedupe windows are the same
+whoever boots first.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from faststream.nats import NatsBroker
+from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig, StorageType, StreamConfig
+from nats.js.errors import BadRequestError, NotFoundError
+
+from shared.settings import ServiceSettings
+from shared.subjects import STREAMS, ConsumerSpec, StreamSpec
+from shared.telemetry import Telemetry
+
+logger = logging.getLogger(__name__)
+
+
+def create_broker(settings: ServiceSettings, telemetry: Telemetry) -> NatsBroker:
+    middleware = NatsTelemetryMiddleware(
+        tracer_provider=telemetry.tracer_provider, meter_provider=telemetry.meter_provider
+    )
+    return NatsBroker(
+        settings.nats_url,
+        name=f"slipstream-{settings.service_name}",
+        middlewares=(middleware,),
+        # Keep retrying while NATS restarts; readiness reports the outage meanwhile.
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1,
+        logger=logging.getLogger(f"faststream.{settings.service_name}"),
+    )
+
+
+def stream_config(spec: StreamSpec, replicas: int) -> StreamConfig:
+    return StreamConfig(
+        name=spec.name,
+        subjects=list(spec.subjects),
+        description=spec.description,
+        storage=StorageType.FILE,
+        num_replicas=replicas,
+        max_age=spec.max_age_seconds,
+        duplicate_window=spec.duplicate_window_seconds,
+    )
+
+
+def consumer_config(spec: ConsumerSpec) -> ConsumerConfig:
+    return ConsumerConfig(
+        durable_name=spec.durable,
+        filter_subject=spec.filter_subject,
+        max_deliver=spec.max_deliver,
+        ack_wait=spec.ack_wait_seconds,
+    )
+
+
+async def ensure_streams(js: JetStreamContext, replicas: int) -> None:
+    """Create or update every stream; safe to run from every replica at every start."""
+    for spec in STREAMS:
+        config = stream_config(spec, replicas)
+        try:
+            await js.stream_info(spec.name)
+        except NotFoundError:
+            await js.add_stream(config)
+            logger.info("stream created", extra={"fields": {"stream": spec.name}})
+            continue
+        try:
+            await js.update_stream(config)
+        except BadRequestError as exc:
+            # Some fields (storage, replicas on a single node) cannot change in place; the
+            # stream still works, so say so instead of refusing to start.
+            logger.warning(
+                "stream config not updated",
+                extra={"fields": {"stream": spec.name, "error": str(exc)}},
+            )

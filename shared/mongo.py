@@ -1,0 +1,93 @@
+"""The MongoDB client factory, with a command listener that turns each command into a span.
+
+Only standard driver calls are used anywhere in Slipstream so the same code runs on mongod and
+on the embedded MongoDB-compatible server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from pymongo import AsyncMongoClient, UpdateOne, monitoring
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
+
+from shared.settings import ServiceSettings
+from shared.telemetry import Telemetry
+
+_SKIPPED_COMMANDS = frozenset({"hello", "ismaster", "isMaster", "ping", "endSessions"})
+
+
+class MongoCommandTracer(monitoring.CommandListener):
+    """One client span per database command, parented to whatever span issued it."""
+
+    def __init__(self, tracer: trace.Tracer) -> None:
+        self._tracer = tracer
+        self._spans: dict[tuple[int, Any], Span] = {}
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name in _SKIPPED_COMMANDS:
+            return
+        collection = event.command.get(event.command_name)
+        span = self._tracer.start_span(
+            f"mongo {event.command_name} {collection if isinstance(collection, str) else ''}".strip(),
+            kind=SpanKind.CLIENT,
+            attributes={
+                "db.system": "mongodb",
+                "db.name": event.database_name,
+                "db.operation": event.command_name,
+                "db.mongodb.collection": collection if isinstance(collection, str) else "",
+            },
+        )
+        self._spans[(event.request_id, event.connection_id)] = span
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        span = self._spans.pop((event.request_id, event.connection_id), None)
+        if span is not None:
+            span.end()
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        span = self._spans.pop((event.request_id, event.connection_id), None)
+        if span is not None:
+            span.set_status(Status(StatusCode.ERROR, str(event.failure.get("errmsg", ""))))
+            span.end()
+
+
+def create_mongo_client(
+    settings: ServiceSettings, telemetry: Telemetry
+) -> AsyncMongoClient[dict[str, Any]]:
+    return AsyncMongoClient(
+        settings.mongodb_url,
+        tz_aware=True,
+        appname=f"slipstream-{settings.service_name}",
+        serverSelectionTimeoutMS=5_000,
+        event_listeners=[MongoCommandTracer(telemetry.tracer)],
+    )
+
+
+DUPLICATE_KEY = 11000
+
+
+async def bulk_upsert_guarded(
+    collection: AsyncCollection[dict[str, Any]], operations: Sequence[UpdateOne]
+) -> set[int]:
+    """Run guarded upserts in one round trip; return the indexes that were stale.
+
+    Each operation filters on ``_id`` plus a guard (e.g. ``source_updated_at <= new``). When a
+    newer version is already stored the filter misses, the upsert tries to insert, and the
+    ``_id`` collides: that duplicate-key error *is* the "late event, nothing to do" answer, on
+    mongod and on any wire-compatible server alike. Any other error is a real failure.
+    """
+    if not operations:
+        return set()
+    try:
+        await collection.bulk_write(list(operations), ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(error.get("code") != DUPLICATE_KEY for error in errors):
+            raise
+        return {int(error["index"]) for error in errors}
+    return set()

@@ -1,0 +1,60 @@
+"""Publishing canonical events to JetStream, waiting for the ack, with the event id as msg id."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from faststream.nats import NatsBroker
+from opentelemetry import context as otel_context
+
+from shared.events import Event
+from shared.subjects import STREAMS
+
+
+class EventPublisher(Protocol):
+    async def publish(self, event: Event, context: otel_context.Context | None = None) -> None: ...
+
+    async def publish_raw(self, subject: str, body: bytes, headers: Mapping[str, str]) -> None: ...
+
+
+class JetStreamPublisher:
+    """Publishes through the FastStream broker so its telemetry middleware traces each publish.
+
+    ``Nats-Msg-Id`` is the event id: JetStream drops a second publish of the same event inside
+    the stream's duplicate window, which makes producer retries safe.
+    """
+
+    def __init__(self, broker: NatsBroker, timeout: float = 5.0) -> None:
+        self.broker = broker
+        self.timeout = timeout
+
+    async def publish(self, event: Event, context: otel_context.Context | None = None) -> None:
+        token = otel_context.attach(context) if context is not None else None
+        try:
+            # The telemetry middleware adds the trace context to these headers.
+            headers = {"Nats-Msg-Id": event.event_id}
+            await self.broker.publish(
+                event.model_dump_json().encode(),
+                subject=event.subject,
+                headers=headers,
+                stream=_stream_of(event.subject),
+                timeout=self.timeout,
+                content_type="application/json",
+            )
+        finally:
+            if token is not None:
+                otel_context.detach(token)
+
+    async def publish_raw(self, subject: str, body: bytes, headers: Mapping[str, str]) -> None:
+        await self.broker.publish(
+            body, subject=subject, headers=dict(headers), stream=_stream_of(subject),
+            timeout=self.timeout,
+        )
+
+
+def _stream_of(subject: str) -> str:
+    for spec in STREAMS:
+        if any(subject.startswith(pattern.removesuffix(">")) for pattern in spec.subjects):
+            return spec.name
+    raise ValueError(f"no stream captures subject {subject!r}")

@@ -1,0 +1,80 @@
+"""What every service process holds: telemetry, the broker, the Mongo client, and the app.
+
+``ServiceRuntime`` is built inside each service's ``create_app`` (never at import time) and
+gives that composition root a FastAPI app whose lifespan connects, declares the JetStream
+topology, runs the service's own start-up, and tears everything down in reverse.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from faststream.nats import NatsBroker
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.broker import create_broker, ensure_streams
+from shared.http import TracingMiddleware, health_router, install_problem_handlers
+from shared.mongo import create_mongo_client
+from shared.settings import ServiceSettings
+from shared.telemetry import Telemetry
+
+logger = logging.getLogger(__name__)
+
+Hook = Callable[[], Awaitable[None]]
+
+
+class ServiceRuntime:
+    def __init__(self, settings: ServiceSettings, telemetry: Telemetry | None = None) -> None:
+        self.settings = settings
+        self.telemetry = telemetry or Telemetry.start(settings)
+        self.broker: NatsBroker = create_broker(settings, self.telemetry)
+        self.mongo: AsyncMongoClient[dict[str, Any]] = create_mongo_client(settings, self.telemetry)
+        self.on_start: list[Hook] = []
+        self.on_stop: list[Hook] = []
+
+    @property
+    def db(self) -> AsyncDatabase[dict[str, Any]]:
+        return self.mongo[self.settings.mongodb_database]
+
+    async def nats_ready(self) -> None:
+        if not await self.broker.ping(timeout=1.0):
+            raise ConnectionError("NATS did not answer")
+
+    async def mongo_ready(self) -> None:
+        await self.mongo.admin.command("ping")
+
+    async def start(self) -> None:
+        client = await self.broker.connect()
+        await ensure_streams(client.jetstream(), self.settings.stream_replicas)
+        for hook in self.on_start:
+            await hook()
+        await self.broker.start()
+        logger.info("started", extra={"fields": {"port": self.settings.port}})
+
+    async def stop(self) -> None:
+        await self.broker.stop()
+        for hook in reversed(self.on_stop):
+            await hook()
+        await self.mongo.close()
+        self.telemetry.shutdown()
+
+    def create_app(self, title: str) -> FastAPI:
+        @asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        app = FastAPI(title=title, lifespan=lifespan)
+        install_problem_handlers(app)
+        app.add_middleware(TracingMiddleware, tracer=self.telemetry.tracer)
+        checks = {"nats": self.nats_ready, "mongodb": self.mongo_ready}
+        app.include_router(health_router(checks))
+        return app
