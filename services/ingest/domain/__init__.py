@@ -8,6 +8,7 @@ No I/O, no clocks (``now`` is passed in), no framework: the HTTP layer calls
 from collections.abc import Mapping
 
 from services.ingest.domain.github import GitHubAdapter
+from services.ingest.domain.jira import JiraAdapter
 from services.ingest.domain.model import (
     Delivery,
     Normalised,
@@ -18,7 +19,9 @@ from services.ingest.domain.model import (
 )
 from services.ingest.domain.reading import parse_payload
 
-SOURCES: Mapping[str, SourceAdapter] = {adapter.name: adapter for adapter in (GitHubAdapter(),)}
+SOURCES: Mapping[str, SourceAdapter] = {
+    adapter.name: adapter for adapter in (GitHubAdapter(), JiraAdapter())
+}
 
 __all__ = [
     "SOURCES",

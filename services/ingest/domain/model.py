@@ -98,7 +98,10 @@ class SourceRules:
     jira_statuses: Mapping[str, ItemStatus] = field(default_factory=dict)  # by name; wins
     jira_start_field: str = "customfield_10015"  # Jira Cloud's built-in "Start date"
     jira_team_field: str | None = None  # e.g. the Atlassian Team custom field id
-    jira_blocking_link_names: frozenset[str] = frozenset({"blocks"})
+    jira_link_types: frozenset[str] = frozenset({"blocks"})  # issue-link type names
+    # How the changelog words a link from this issue's side: "This issue blocks PAY-3".
+    jira_link_outward: frozenset[str] = frozenset({"blocks"})
+    jira_link_inward: frozenset[str] = frozenset({"is blocked by"})
     linear_state_types: Mapping[str, ItemStatus] = field(default_factory=_default_linear_states)
     linear_team_keys: frozenset[str] = frozenset()  # bare "ENG-7" with these keys means Linear
     timestamp_tolerance_seconds: int = 300
