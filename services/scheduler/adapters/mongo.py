@@ -1,0 +1,58 @@
+"""Assessments and the re-check lease in MongoDB."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ReplaceOne
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from services.scheduler.documents import assessment_document
+from services.scheduler.domain import Assessment, Item
+
+
+class MongoAssessmentStore:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.collection = db["assessments"]
+
+    async def save(self, assessments: Sequence[tuple[Assessment, Item | None]]) -> None:
+        if assessments:
+            await self.collection.bulk_write(
+                [
+                    ReplaceOne({"_id": a.item_id}, assessment_document(a, item), upsert=True)
+                    for a, item in assessments
+                ],
+                ordered=False,
+            )
+
+    async def remove(self, item_ids: Sequence[str]) -> None:
+        if item_ids:
+            await self.collection.delete_many({"_id": {"$in": list(item_ids)}})
+
+    async def all(self) -> list[dict[str, Any]]:
+        return [document async for document in self.collection.find({})]
+
+
+class MongoLease:
+    """A named lease: one holder at a time, taken over only once it has expired.
+
+    The filter matches a free, expired or self-held lease; if another live holder has it the
+    upsert collides on ``_id`` and the answer is no.
+    """
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.collection = db["leases"]
+
+    async def acquire(self, name: str, holder: str, ttl_seconds: float, now: datetime) -> bool:
+        try:
+            await self.collection.update_one(
+                {"_id": name, "$or": [{"holder": holder}, {"expires_at": {"$lt": now}}]},
+                {"$set": {"holder": holder, "expires_at": now + timedelta(seconds=ttl_seconds)}},
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return False
+        return True

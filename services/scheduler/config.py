@@ -1,0 +1,23 @@
+"""Scheduler settings: batching, the time-driven re-check, and the risk policy's knobs."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+
+class SchedulerSettings(ServiceSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SCHEDULER_", extra="ignore", populate_by_name=True
+    )
+
+    service_name: str = "scheduler"
+    port: int = 8081
+    batch_size: int = Field(200, ge=1)
+    recheck_interval_seconds: float = Field(300.0, gt=0)
+    lease_ttl_seconds: float = Field(60.0, gt=0)
+    stale_after_days: int = Field(14, ge=1)
+    near_target_days: int = Field(14, ge=0)
+    off_track_slip_days: int = Field(7, ge=0)

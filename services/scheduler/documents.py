@@ -1,0 +1,116 @@
+"""Mapping between canonical events, domain values and Mongo documents.
+
+BSON has no date type, so calendar dates are stored as midnight UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from services.scheduler.domain import Assessment, Item, Release
+from shared.events import ItemChangedV1, ItemStatus, ReleaseChangedV1, ReleaseState, RiskReason
+
+
+def to_bson_date(day: date | None) -> datetime | None:
+    return None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def from_bson_date(moment: datetime | None) -> date | None:
+    return None if moment is None else moment.date()
+
+
+def item_document(event: ItemChangedV1) -> dict[str, Any]:
+    return {
+        "title": event.title,
+        "status": event.status.value,
+        "team": event.team,
+        "owner": event.owner,
+        "target": to_bson_date(event.target),
+        "start": to_bson_date(event.start),
+        "done_at": event.done_at,
+        "release_id": event.release_id,
+        "url": event.url,
+        "labels": list(event.labels),
+        "parent_id": event.parent_id,
+        "source": event.source.value,
+        "source_updated_at": event.source_updated_at,
+        "removed": False,
+    }
+
+
+def item_from_document(document: dict[str, Any]) -> Item:
+    done_at = document.get("done_at")
+    return Item(
+        id=document["_id"],
+        title=document.get("title", ""),
+        status=ItemStatus(document["status"]),
+        team=document.get("team"),
+        owner=document.get("owner"),
+        target=from_bson_date(document.get("target")),
+        start=from_bson_date(document.get("start")),
+        done_on=done_at.date() if done_at else None,
+        release_id=document.get("release_id"),
+        updated_at=document.get("source_updated_at"),
+    )
+
+
+def release_document(event: ReleaseChangedV1) -> dict[str, Any]:
+    return {
+        "name": event.name,
+        "state": event.state.value,
+        "due": to_bson_date(event.due),
+        "team": event.team,
+        "url": event.url,
+        "source": event.source.value,
+        "source_updated_at": event.source_updated_at,
+    }
+
+
+def release_from_document(document: dict[str, Any]) -> Release:
+    return Release(
+        id=document["_id"],
+        name=document.get("name", ""),
+        due=from_bson_date(document.get("due")),
+        state=ReleaseState(document.get("state", ReleaseState.OPEN.value)),
+    )
+
+
+def assessment_document(assessment: Assessment, item: Item | None) -> dict[str, Any]:
+    return {
+        "level": assessment.level.value,
+        "score": assessment.score,
+        "band": assessment.band,
+        "slip_days": assessment.slip_days,
+        "forecast": to_bson_date(assessment.forecast),
+        "target": to_bson_date(assessment.target),
+        "reasons": [reason.model_dump(mode="json") for reason in assessment.reasons],
+        "chain": list(assessment.chain),
+        "title": item.title if item else None,
+        "team": item.team if item else None,
+        "owner": item.owner if item else None,
+        "release_id": item.release_id if item else None,
+    }
+
+
+def reasons_from_document(document: dict[str, Any]) -> tuple[RiskReason, ...]:
+    return tuple(RiskReason.model_validate(reason) for reason in document.get("reasons", []))
+
+
+def item_from_changed(event: ItemChangedV1) -> Item:
+    return Item(
+        id=event.item_id,
+        title=event.title,
+        status=event.status,
+        team=event.team,
+        owner=event.owner,
+        target=event.target,
+        start=event.start,
+        done_on=event.done_at.date() if event.done_at else None,
+        release_id=event.release_id,
+        updated_at=event.source_updated_at,
+    )
+
+
+def release_from_changed(event: ReleaseChangedV1) -> Release:
+    return Release(id=event.release_id, name=event.name, due=event.due, state=event.state)

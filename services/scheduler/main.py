@@ -1,0 +1,57 @@
+"""Scheduler's composition root."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.scheduler import subscribers
+from services.scheduler.adapters.mongo import MongoAssessmentStore, MongoLease
+from services.scheduler.config import SchedulerSettings
+from services.scheduler.domain import RiskPolicy
+from services.scheduler.handlers import load_portfolio
+from services.scheduler.http import risk_router
+from services.scheduler.projections import MongoWorkStore
+from services.scheduler.state import LivePortfolio
+from services.scheduler.timer import RecheckTimer
+from services.scheduler.views import RiskViews
+from shared.publishing import JetStreamPublisher
+from shared.runtime import ServiceRuntime
+from shared.server import serve
+
+
+def policy_from(settings: SchedulerSettings) -> RiskPolicy:
+    return RiskPolicy(
+        stale_after_days=settings.stale_after_days,
+        near_target_days=settings.near_target_days,
+        off_track_slip_days=settings.off_track_slip_days,
+    )
+
+
+def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
+    settings = settings or SchedulerSettings()
+    runtime = ServiceRuntime(settings)
+    policy = policy_from(settings)
+    store = MongoWorkStore(runtime.db)
+    assessments = MongoAssessmentStore(runtime.db)
+    publisher = JetStreamPublisher(runtime.broker)
+    live = LivePortfolio.empty(policy)
+    timer = RecheckTimer(live, assessments, MongoLease(runtime.db), publisher,
+                         runtime.telemetry, settings.recheck_interval_seconds,
+                         settings.lease_ttl_seconds)
+
+    async def load() -> None:
+        await store.ensure_indexes()
+        live.portfolio = await load_portfolio(store, policy)
+
+    runtime.on_start.extend([load, timer.start])
+    runtime.on_stop.append(timer.stop)
+    subscribers.register(runtime.broker, settings, store, live, assessments, publisher,
+                         runtime.telemetry)
+    app = runtime.create_app("Slipstream scheduler")
+    app.include_router(risk_router(RiskViews(runtime.db)))
+    return app
+
+
+def run() -> None:
+    settings = SchedulerSettings()
+    serve(lambda: create_app(settings), settings.host, settings.port, "SCHEDULER_PORT")
