@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from services.ingest.domain.github import GitHubAdapter
 from services.ingest.domain.jira import JiraAdapter
+from services.ingest.domain.linear import LinearAdapter
 from services.ingest.domain.model import (
     Delivery,
     Normalised,
@@ -20,7 +21,7 @@ from services.ingest.domain.model import (
 from services.ingest.domain.reading import parse_payload
 
 SOURCES: Mapping[str, SourceAdapter] = {
-    adapter.name: adapter for adapter in (GitHubAdapter(), JiraAdapter())
+    adapter.name: adapter for adapter in (GitHubAdapter(), JiraAdapter(), LinearAdapter())
 }
 
 __all__ = [
