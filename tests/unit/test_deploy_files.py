@@ -1,14 +1,10 @@
 """The deployment files keep the design's promises, checked without a Docker engine.
 
-docker-compose.yml is validated against the vendored Compose Specification schema
-(tests/fixtures/compose-spec/), then checked for what the schema cannot know: healthchecks and
-start order, fsync-always NATS, a MongoDB replica set, one image for the four services.
-Everything under deploy/ must parse, and the Kubernetes manifests must run the services the
-same way (image, probes, R3 streams, three-member replica set).
-
-`docker compose config` (Compose v2) would also check interpolation and merging, but needs a
-CLI plugin CI does not have; Debian bookworm's `docker-compose` package is the retired v1
-(1.29), whose schema is older than this one. So neither is relied on here.
+docker-compose.yml must satisfy the vendored Compose Specification schema, then what no schema
+knows (start order, fsync-always NATS, replica sets, one image); deploy/ must parse and run the
+services the same way. `docker compose config` (Compose v2) would also check interpolation but
+is a CLI plugin CI lacks; Debian bookworm's `docker-compose` is the retired v1 (1.29) with an
+older schema. Neither is relied on.
 """
 
 from __future__ import annotations
@@ -49,13 +45,8 @@ def _compose_validator() -> jsonschema.protocols.Validator:
 
 
 @pytest.fixture(scope="module")
-def compose() -> dict[str, Any]:
-    return _load_compose()
-
-
-@pytest.fixture(scope="module")
-def services(compose: dict[str, Any]) -> dict[str, Any]:
-    services: dict[str, Any] = compose["services"]
+def services() -> dict[str, Any]:
+    services: dict[str, Any] = _load_compose()["services"]
     return services
 
 
@@ -90,23 +81,28 @@ def _mounted_host_file(service: dict[str, Any], container_path: str) -> Path:
 # --- docker-compose.yml: the schema -------------------------------------------------------
 
 
-def test_compose_file_satisfies_the_compose_spec_schema(compose: dict[str, Any]) -> None:
+def test_compose_file_satisfies_the_compose_spec_schema() -> None:
     errors = [
-        f"{error.json_path}: {error.message}" for error in _compose_validator().iter_errors(compose)
+        f"{e.json_path}: {e.message}" for e in _compose_validator().iter_errors(_load_compose())
     ]
     assert errors == []
 
 
-def test_schema_check_rejects_a_misspelt_service_key() -> None:
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("ingest", "healthchek"), {"test": ["CMD", "true"]}),
+        (("notifier", "depends_on", "nats", "condition"), "service_ready"),
+    ],
+    ids=["misspelt-key", "unknown-condition"],
+)
+def test_schema_check_rejects_a_broken_compose_file(path: tuple[str, ...], value: Any) -> None:
     # Guards against a schema that accepts anything (e.g. a broken vendored copy).
     broken = _load_compose()
-    broken["services"]["ingest"]["healthchek"] = broken["services"]["ingest"].pop("healthcheck")
-    assert not _compose_validator().is_valid(broken)
-
-
-def test_schema_check_rejects_an_unknown_depends_on_condition() -> None:
-    broken = _load_compose()
-    broken["services"]["notifier"]["depends_on"]["nats"]["condition"] = "service_ready"
+    node = broken["services"]
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
     assert not _compose_validator().is_valid(broken)
 
 
@@ -123,7 +119,7 @@ def test_the_four_services_share_one_build_and_image(services: dict[str, Any]) -
 
 
 @pytest.mark.parametrize(("name", "port"), APP_PORTS.items())
-def test_each_service_runs_its_own_module_on_its_own_port(
+def test_each_service_runs_its_module_on_its_port_and_checks_readiness_there(
     services: dict[str, Any], name: str, port: int
 ) -> None:
     service = services[name]
@@ -133,33 +129,19 @@ def test_each_service_runs_its_own_module_on_its_own_port(
     assert service["environment"][f"{prefix}_PORT"] == str(port)
     # Bound to all interfaces, or nothing outside the container can reach it.
     assert service["environment"][f"{prefix}_HOST"] == "0.0.0.0"
-
-
-@pytest.mark.parametrize(("name", "port"), APP_PORTS.items())
-def test_each_service_health_checks_its_own_readiness_endpoint(
-    services: dict[str, Any], name: str, port: int
-) -> None:
-    check = services[name]["healthcheck"]
-    assert check["test"][0] == "CMD"
-    assert f"http://127.0.0.1:{port}/readyz" in " ".join(check["test"])
+    assert service["healthcheck"]["test"][0] == "CMD"
+    assert f"http://127.0.0.1:{port}/readyz" in " ".join(service["healthcheck"]["test"])
 
 
 @pytest.mark.parametrize("name", APP_PORTS)
-def test_each_service_starts_after_healthy_nats_and_mongodb(
+def test_each_service_starts_after_and_points_at_healthy_infrastructure(
     services: dict[str, Any], name: str
 ) -> None:
     depends_on = services[name]["depends_on"]
     assert depends_on["nats"]["condition"] == "service_healthy"
     assert depends_on["mongodb"]["condition"] == "service_healthy"
     assert "otel-collector" in depends_on
-    for dependency in depends_on:
-        assert dependency in services
-
-
-@pytest.mark.parametrize("name", APP_PORTS)
-def test_each_service_is_pointed_at_the_compose_infrastructure(
-    services: dict[str, Any], name: str
-) -> None:
+    assert set(depends_on) <= set(services)
     env = services[name]["environment"]
     assert env["NATS_URL"] == "nats://nats:4222"
     assert env["MONGODB_URL"].startswith("mongodb://mongodb:27017/")
@@ -192,9 +174,7 @@ def test_ingest_and_notifier_receive_their_secrets(services: dict[str, Any]) -> 
 # --- docker-compose.yml: infrastructure ---------------------------------------------------
 
 
-def test_nats_runs_jetstream_with_fsync_always_on_a_volume(
-    compose: dict[str, Any], services: dict[str, Any]
-) -> None:
+def test_nats_runs_jetstream_with_fsync_always_on_a_volume(services: dict[str, Any]) -> None:
     nats = services["nats"]
     assert nats["image"].startswith("nats:")
     assert "-js" in nats["command"]
@@ -207,7 +187,7 @@ def test_nats_runs_jetstream_with_fsync_always_on_a_volume(
     assert store_dir
     data_volumes = {v.split(":")[1]: v.split(":")[0] for v in nats["volumes"]}
     assert any(store_dir.group(1).startswith(target) for target in data_volumes)
-    assert set(data_volumes.values()) & set(compose["volumes"])
+    assert set(data_volumes.values()) & set(_load_compose()["volumes"])
     assert "js-enabled-only=true" in " ".join(nats["healthcheck"]["test"])
 
 
