@@ -1,0 +1,108 @@
+"""``slipstream``: run the stack, feed it a demo, read its risk table."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import httpx
+import typer
+
+from services.cli.demo import risk_table, scenario
+from services.cli.stack import DEFAULT_PORTS, PortInUse, Stack, dev_secret, start_stack
+
+app = typer.Typer(help="Slipstream: webhooks in, dependency risk out.", no_args_is_help=True)
+DataDir = Annotated[Path, typer.Option("--data-dir", help="Where embedded servers keep data.")]
+DEFAULT_DATA_DIR = Path(".slipstream")
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _supervise(stack: Stack) -> None:
+    """Block until Ctrl-C or SIGTERM, or until a child dies (then say which and stop)."""
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    while True:
+        for child in stack.children:
+            if child.exited():
+                typer.echo(f"{child.name} exited (code {child.popen.returncode}); "
+                           f"see {child.log_path}", err=True)
+                return
+        time.sleep(0.5)
+
+
+@app.command()
+def up(
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    demo: Annotated[bool, typer.Option(help="Send the demo scenario once running.")] = False,
+) -> None:
+    """Start NATS and MongoDB (embedded unless NATS_URL / MONGODB_URL are set) and the services."""
+    ports = {name: int(os.environ.get(f"{name.upper()}_PORT", port))
+             for name, port in DEFAULT_PORTS.items()}
+    try:
+        stack = start_stack(data_dir, ports=ports)
+    except PortInUse as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    try:
+        typer.echo(f"nats      {stack.nats_url}")
+        typer.echo(f"mongodb   {stack.mongodb_url}")
+        for name, url in stack.urls.items():
+            typer.echo(f"{name:<9} {url}")
+        typer.echo(f"data and logs in {data_dir.resolve()}; Ctrl-C stops everything")
+        if demo:
+            _run_demo(stack.urls["ingest"], stack.urls["scheduler"],
+                      dev_secret(data_dir, "github"))
+        _supervise(stack)
+    except KeyboardInterrupt:
+        typer.echo("stopping…")
+    finally:
+        stack.stop()
+
+
+def _run_demo(ingest_url: str, scheduler_url: str, secret: str, timeout: float = 30) -> None:
+    with httpx.Client(timeout=10) as client:
+        for delivery in scenario(date.today()):
+            body, headers = delivery.signed(secret)
+            response = client.post(f"{ingest_url}/webhooks/github", content=body,
+                                   headers=headers)
+            action = delivery.body.get("action")
+            typer.echo(f"sent {delivery.event}.{action}: {response.status_code}")
+            if response.status_code != 202:
+                typer.echo(response.text, err=True)
+                raise typer.Exit(1)
+        deadline = time.monotonic() + timeout
+        rows: list[dict[str, object]] = []
+        while time.monotonic() < deadline:
+            rows = client.get(f"{scheduler_url}/risk").json()
+            if any(r["item_id"] == "github:acme/web#7" and r["level"] != "on_track" for r in rows):
+                break
+            time.sleep(0.3)
+    typer.echo("")
+    typer.echo(risk_table(rows))  # type: ignore[arg-type]
+
+
+@app.command()
+def demo(
+    ingest_url: str = "http://127.0.0.1:8080",
+    scheduler_url: str = "http://127.0.0.1:8081",
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Send the bundled scenario of signed GitHub deliveries and print the risk table."""
+    secret = os.environ.get("INGEST_GITHUB_SECRET") or dev_secret(data_dir, "github")
+    _run_demo(ingest_url, scheduler_url, secret.split(",")[0])
+
+
+def run() -> None:
+    app(prog_name="slipstream")
+
+
+if __name__ == "__main__":
+    sys.exit(run())

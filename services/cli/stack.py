@@ -1,0 +1,107 @@
+"""The whole system as separate processes: embedded servers (unless given) and four services."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from services.cli.embedded import EmbeddedServer, start_mongo, start_nats
+from services.cli.processes import ChildProcess, stop_all
+from shared.server import port_is_free
+
+SERVICES = ("ingest", "scheduler", "feedback", "notifier")
+DEFAULT_PORTS = {"ingest": 8080, "scheduler": 8081, "feedback": 8082, "notifier": 8083}
+
+
+class PortInUse(Exception):
+    pass
+
+
+@dataclass
+class Stack:
+    data_dir: Path
+    nats_url: str
+    mongodb_url: str
+    urls: dict[str, str]
+    children: list[ChildProcess] = field(default_factory=list)
+
+    def stop(self) -> None:
+        stop_all(self.children)
+
+
+def dev_secret(data_dir: Path, name: str) -> str:
+    """A per-data-dir secret for local runs, so `up` and `demo` agree without configuration."""
+    path = data_dir / "secrets" / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(24))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def service_env(base: Mapping[str, str], stack: Stack, ports: Mapping[str, int],
+                host: str) -> dict[str, str]:
+    env = dict(base)
+    env.setdefault("INGEST_GITHUB_SECRET", dev_secret(stack.data_dir, "github"))
+    env["NATS_URL"] = stack.nats_url
+    env["MONGODB_URL"] = stack.mongodb_url
+    for name, port in ports.items():
+        env[f"{name.upper()}_PORT"] = str(port)
+        env[f"{name.upper()}_HOST"] = host
+    return env
+
+
+def wait_ready(url: str, child: ChildProcess, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if child.exited():
+            tail = child.log_path.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"{child.name} exited during start-up:\n{tail}")
+        try:
+            with urllib.request.urlopen(f"{url}/readyz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{child.name} not ready at {url} after {timeout:.0f}s")
+
+
+def start_stack(data_dir: Path, env: Mapping[str, str] | None = None,
+                ports: Mapping[str, int] | None = None, host: str = "127.0.0.1") -> Stack:
+    env = dict(os.environ if env is None else env)
+    ports = dict(ports or DEFAULT_PORTS)
+    for name, port in ports.items():
+        if not port_is_free(host, port):
+            raise PortInUse(f"port {port} for {name} is already in use on {host}; "
+                            f"set {name.upper()}_PORT or pass --{name}-port")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    children: list[ChildProcess] = []
+    try:
+        nats_url = env.get("NATS_URL") or _started(start_nats(data_dir), children)
+        mongodb_url = env.get("MONGODB_URL") or _started(start_mongo(data_dir), children)
+        stack = Stack(data_dir, nats_url, mongodb_url, {}, children)
+        child_env = service_env(env, stack, ports, host)
+        for name in SERVICES:
+            command = [sys.executable, "-m", f"services.{name}"]
+            log = data_dir / "logs" / f"{name}.log"
+            children.append(ChildProcess.start(name, command, log, child_env))
+            stack.urls[name] = f"http://{host}:{ports[name]}"
+        for child in children[-len(SERVICES):]:
+            wait_ready(stack.urls[child.name], child, timeout=60)
+    except BaseException:
+        stop_all(children)
+        raise
+    return stack
+
+
+
+def _started(server: EmbeddedServer, children: list[ChildProcess]) -> str:
+    children.append(server.process)
+    return server.url
