@@ -1,0 +1,72 @@
+"""Forecast finish and customer demand, one node at a time, over active edges only.
+
+Both functions read their inputs' current values and never recurse, so the caller decides the
+order: blockers before dependants for forecasts, dependants before blockers for demand.
+"""
+
+from __future__ import annotations
+
+from services.scheduler.domain.facts import NO_DATE, NodeFacts
+from services.scheduler.domain.graph import DependencyGraph
+
+
+def forecast_node(
+    n: int, graph: DependencyGraph, facts: NodeFacts, finish: list[int]
+) -> tuple[int, int]:
+    """(forecast finish ordinal, critical blocker or -1).
+
+    An unknown node is undated; a done node finishes when it was done. An open node finishes at
+    the later of its target and its latest blocker plus its own planned duration. The critical
+    blocker is the one that sets that maximum; ties go to the smaller id so that the chain is
+    the same however the graph was built.
+    """
+    item = facts.items[n]
+    if item is None:
+        return NO_DATE, -1
+    if not facts.is_open[n]:
+        return facts.done[n], -1
+    cycle_of = graph.cycle_of
+    own_cycle = cycle_of[n]
+    best, critical = NO_DATE, -1
+    for b in graph.blockers[n]:
+        if own_cycle >= 0 and cycle_of[b] == own_cycle:
+            continue
+        f = finish[b]
+        if f > best or (f == best and f >= 0 and graph.ids[b] < graph.ids[critical]):
+            best, critical = f, b
+    own = facts.target[n]
+    if best < 0:
+        return own, -1
+    driven = best + facts.duration[n]
+    if driven > own:
+        return driven, critical
+    return own, -1
+
+
+def chain_of(
+    n: int, critical: int, graph: DependencyGraph, chains: list[tuple[str, ...]], limit: int
+) -> tuple[str, ...]:
+    """The item, then the blocker that sets its forecast, then that one's, up to ``limit``."""
+    if critical < 0:
+        return (graph.ids[n],)
+    return (graph.ids[n], *chains[critical][: limit - 1])
+
+
+def waiting_on(n: int, graph: DependencyGraph, demand: list[float], waiting: list[float]) -> float:
+    """Demand waiting on a node: its own plus the heaviest chain of dependants behind it.
+
+    The heaviest single chain rather than the sum over all descendants: sums over paths grow
+    exponentially in diamond-shaped graphs and a true set union is too costly to maintain, while
+    "the most demand that one path of work unlocks" still ranks a deep blocker by what it holds
+    up and is monotone in every demand weight.
+    """
+    cycle_of = graph.cycle_of
+    own_cycle = cycle_of[n]
+    heaviest = 0.0
+    for d in graph.dependants[n]:
+        if own_cycle >= 0 and cycle_of[d] == own_cycle:
+            continue
+        w = waiting[d]
+        if w > heaviest:
+            heaviest = w
+    return demand[n] + heaviest

@@ -1,0 +1,130 @@
+"""Topological order and dependency cycles over integer adjacency lists.
+
+Plain lists of ints rather than objects: the engine orders 100k items in a fraction of a second
+only because these loops touch nothing but small ints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+Adjacency = Sequence[Sequence[int]]
+
+
+def order_and_cycles(succ: Adjacency, pred: Adjacency) -> tuple[list[int], list[list[int]]]:
+    """Every node in an order where blockers come first, plus the cycles (strong components).
+
+    Kahn's algorithm orders the acyclic bulk cheaply; only what it cannot place (cycle members
+    and everything downstream of them) goes through Tarjan, whose components come out sinks
+    first, so reversing them continues a valid order.
+    """
+    indegree = [len(p) for p in pred]
+    ready = [n for n, d in enumerate(indegree) if d == 0]
+    order: list[int] = []
+    while ready:
+        n = ready.pop()
+        order.append(n)
+        for d in succ[n]:
+            indegree[d] -= 1
+            if indegree[d] == 0:
+                ready.append(d)
+    if len(order) == len(indegree):
+        return order, []
+    leftover = [n for n, d in enumerate(indegree) if d > 0]
+    components = strong_components(leftover, succ)
+    cycles: list[list[int]] = []
+    for component in reversed(components):
+        order.extend(component)
+        if len(component) > 1 or component[0] in succ[component[0]]:
+            cycles.append(component)
+    return order, cycles
+
+
+def strong_components(nodes: Sequence[int], succ: Adjacency) -> list[list[int]]:
+    """Tarjan's algorithm without recursion (chains are thousands deep), sinks first."""
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    on_stack: set[int] = set()
+    stack: list[int] = []
+    components: list[list[int]] = []
+    for root in nodes:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(succ[root]))]
+        while work:
+            v, successors = work[-1]
+            for w in successors:
+                if w not in index:
+                    index[w] = low[w] = len(index)
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(succ[w])))
+                    break
+                if w in on_stack and index[w] < low[v]:
+                    low[v] = index[w]
+            else:
+                work.pop()
+                if work and low[v] < low[work[-1][0]]:
+                    low[work[-1][0]] = low[v]
+                if low[v] == index[v]:
+                    components.append(_pop_component(v, stack, on_stack))
+    return components
+
+
+def _pop_component(root: int, stack: list[int], on_stack: set[int]) -> list[int]:
+    component: list[int] = []
+    while True:
+        w = stack.pop()
+        on_stack.discard(w)
+        component.append(w)
+        if w == root:
+            return component
+
+
+def reorder_locally(
+    u: int, v: int, rank: list[int], succ: Adjacency, pred: Adjacency, in_cycle: Sequence[int]
+) -> bool:
+    """Pearce-Kelly: after adding u→v with rank[u] > rank[v], shuffle only the nodes between.
+
+    Returns False (the caller then re-orders globally) when the edge closes a cycle or the
+    affected region touches an existing cycle, where ranks inside a cycle carry no meaning.
+    """
+    upper, lower = rank[u], rank[v]
+    forward = _bounded(v, succ, rank, in_cycle, lambda r: r < upper, stop=u)
+    if forward is None:
+        return False
+    backward = _bounded(u, pred, rank, in_cycle, lambda r: r > lower, stop=-1)
+    if backward is None:
+        return False
+    moved = sorted(backward, key=rank.__getitem__) + sorted(forward, key=rank.__getitem__)
+    slots = sorted(rank[n] for n in moved)
+    for n, r in zip(moved, slots, strict=True):
+        rank[n] = r
+    return True
+
+
+def _bounded(
+    start: int,
+    adjacency: Adjacency,
+    rank: list[int],
+    in_cycle: Sequence[int],
+    within: Callable[[int], bool],
+    stop: int,
+) -> list[int] | None:
+    """Nodes reachable from ``start`` inside the rank window, or None if it is unsafe to say."""
+    if in_cycle[start] >= 0:
+        return None
+    seen = {start}
+    todo = [start]
+    while todo:
+        n = todo.pop()
+        for w in adjacency[n]:
+            if w == stop or in_cycle[w] >= 0:
+                return None
+            if w not in seen and within(rank[w]):
+                seen.add(w)
+                todo.append(w)
+    return list(seen)

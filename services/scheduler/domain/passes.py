@@ -1,0 +1,97 @@
+"""The propagation passes, shared by the full and the incremental recomputation.
+
+Both modes call the same per-node functions, so they cannot disagree on a rule; they differ
+only in which nodes they visit. Incremental passes walk a heap keyed by topological rank and
+stop wherever a recomputed value comes out unchanged.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+from services.scheduler.domain.forecast import chain_of, forecast_node, waiting_on
+from services.scheduler.domain.state import EngineState
+
+
+def demand_pass(state: EngineState, seeds: set[int], touched: set[int]) -> None:
+    """Re-derive waiting demand from ``seeds`` towards their blockers (dependants first)."""
+    graph, waiting, demand = state.graph, state.waiting, state.facts.demand
+    rank, cycle_of = graph.rank, graph.cycle_of
+    heap = [(-rank[n], n) for n in seeds]
+    heapq.heapify(heap)
+    queued = set(seeds)
+    while heap:
+        n = heapq.heappop(heap)[1]
+        value = waiting_on(n, graph, demand, waiting)
+        if value == waiting[n]:
+            continue
+        waiting[n] = value
+        touched.add(n)
+        own_cycle = cycle_of[n]
+        for b in graph.blockers[n]:
+            if b not in queued and (own_cycle < 0 or cycle_of[b] != own_cycle):
+                queued.add(b)
+                heapq.heappush(heap, (-rank[b], b))
+
+
+def forecast_pass(
+    state: EngineState, seeds: set[int], touched: set[int], releases: set[str]
+) -> None:
+    """Re-forecast from ``seeds`` towards their dependants (blockers first).
+
+    A node whose forecast and chain come out unchanged stops the walk there; its dependants
+    are still re-assessed when it changed, because their reasons quote its forecast.
+    """
+    graph, rank, cycle_of = state.graph, state.graph.rank, state.graph.cycle_of
+    heap = [(rank[n], n) for n in seeds]
+    heapq.heapify(heap)
+    queued = set(seeds)
+    while heap:
+        n = heapq.heappop(heap)[1]
+        if not _refresh(state, n, releases):
+            continue
+        touched.add(n)
+        own_cycle = cycle_of[n]
+        for d in graph.dependants[n]:
+            if own_cycle >= 0 and cycle_of[d] == own_cycle:
+                continue
+            touched.add(d)
+            if d not in queued:
+                queued.add(d)
+                heapq.heappush(heap, (rank[d], d))
+
+
+def _refresh(state: EngineState, n: int, releases: set[str]) -> bool:
+    """Recompute one node's forecast and chain; True when either changed."""
+    finish, critical = forecast_node(n, state.graph, state.facts, state.finish)
+    item = state.facts.items[n]
+    chain = (
+        ()
+        if item is None
+        else chain_of(n, critical, state.graph, state.chains, state.policy.chain_limit)
+    )
+    if finish == state.finish[n] and chain == state.chains[n]:
+        return False
+    state.finish[n], state.critical[n], state.chains[n] = finish, critical, chain
+    if item is not None and item.release_id is not None:
+        state.releases.place(n, item.release_id, finish)
+        releases.add(item.release_id)
+    return True
+
+
+def full_pass(state: EngineState, order: list[int]) -> None:
+    """Every node's demand (dependants first) and forecast (blockers first) from scratch."""
+    graph, facts, limit = state.graph, state.facts, state.policy.chain_limit
+    waiting, demand = state.waiting, facts.demand
+    for n in reversed(order):
+        waiting[n] = waiting_on(n, graph, demand, waiting)
+    finish, critical, chains, items = state.finish, state.critical, state.chains, facts.items
+    for n in order:
+        f, c = forecast_node(n, graph, facts, finish)
+        finish[n], critical[n] = f, c
+        chains[n] = () if items[n] is None else chain_of(n, c, graph, chains, limit)
+    book = state.releases
+    for rid, members in book.members.items():
+        for n in members:
+            book.place(n, rid, finish[n])
+    book.refresh(set(book.members) | book.flagged)

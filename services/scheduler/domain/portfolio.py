@@ -1,0 +1,191 @@
+"""The portfolio: a mutable, in-memory dependency graph that keeps every item assessed.
+
+Mutations only record what they touched; ``reassess`` (or the timer's ``recheck``) then
+re-derives demand upstream and forecasts downstream from those nodes alone, re-assesses what
+changed plus the items whose time window has run out, and returns the notable changes.
+
+Removing an item drops its edges too: a deleted blocker no longer blocks. A dependency event
+arriving later re-creates the edge, and the missing blocker counts as undated until it returns.
+Ids are never forgotten within a portfolio's lifetime (a restart rebuilds from projections).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable
+from datetime import date
+
+from services.scheduler.domain.model import (
+    Assessment,
+    AssessmentChange,
+    Item,
+    Release,
+    RiskPolicy,
+    signature_of,
+)
+from services.scheduler.domain.passes import demand_pass, forecast_pass, full_pass
+from services.scheduler.domain.queries import PortfolioQueries
+from services.scheduler.domain.state import FOREVER, EngineState
+from services.scheduler.domain.verdict import assess_node
+
+
+class Portfolio(PortfolioQueries):
+    """Pure and single-threaded: time comes in as ``today``, nothing is read from a clock."""
+
+    def __init__(self, policy: RiskPolicy | None = None) -> None:
+        self._state = EngineState(policy=policy or RiskPolicy())
+        self._forecast_dirty: set[int] = set()
+        self._demand_dirty: set[int] = set()
+        self._assess_dirty: set[int] = set()
+        self._releases_touched: set[str] = set()
+        self._expiries: list[tuple[int, int]] = []
+        self._today: int | None = None
+
+    # -- mutations: record what is touched, compute nothing ------------------------------
+
+    def upsert_item(self, item: Item) -> None:
+        state = self._state
+        n = state.node(item.id)
+        old = state.facts.items[n]
+        if old == item:
+            return
+        old_release = None if old is None else old.release_id
+        state.facts.set_item(n, item)
+        if old_release != item.release_id:
+            if old_release is not None:
+                state.releases.leave(n, old_release)
+                self._releases_touched.add(old_release)
+            if item.release_id is not None:
+                state.releases.join(n, item.release_id, state.finish[n])
+                self._releases_touched.add(item.release_id)
+        self._forecast_dirty.add(n)
+        self._assess_dirty.add(n)
+        # Dependants quote this item's status, dates and team in their reasons.
+        self._assess_dirty.update(state.graph.dependants[n])
+
+    def remove_item(self, item_id: str) -> None:
+        state = self._state
+        n = state.find(item_id)
+        item = None if n is None else state.facts.items[n]
+        if n is None or item is None:
+            return
+        if item.release_id is not None:
+            state.releases.leave(n, item.release_id)
+            self._releases_touched.add(item.release_id)
+        state.facts.set_item(n, None)
+        blockers, dependants = state.graph.drop_edges(n)
+        self._forecast_dirty.add(n)
+        self._forecast_dirty.update(dependants)
+        self._assess_dirty.add(n)
+        self._assess_dirty.update(dependants)
+        self._demand_dirty.update(blockers)
+
+    def add_dependency(self, blocker_id: str, blocked_id: str) -> None:
+        u, v = self._state.node(blocker_id), self._state.node(blocked_id)
+        if self._state.graph.add_edge(u, v):
+            self._edge_touched(u, v)
+
+    def remove_dependency(self, blocker_id: str, blocked_id: str) -> None:
+        u, v = self._state.find(blocker_id), self._state.find(blocked_id)
+        if u is not None and v is not None and self._state.graph.remove_edge(u, v):
+            self._edge_touched(u, v)
+
+    def _edge_touched(self, u: int, v: int) -> None:
+        self._forecast_dirty.add(v)
+        self._assess_dirty.add(v)
+        self._demand_dirty.add(u)
+
+    def upsert_release(self, release: Release) -> None:
+        book = self._state.releases
+        if book.releases.get(release.id) == release:
+            return
+        book.upsert(release, self._state.finish)
+        self._releases_touched.add(release.id)
+        # Every member quotes the release's name and due date when it is at risk.
+        self._assess_dirty.update(book.members[release.id])
+
+    def set_demand(self, item_id: str, weight: float) -> None:
+        n = self._state.node(item_id)
+        if self._state.facts.demand[n] != weight:
+            self._state.facts.demand[n] = weight
+            self._demand_dirty.add(n)
+
+    # -- recomputation ---------------------------------------------------------------------
+
+    def reassess(self, today: date) -> list[AssessmentChange]:
+        """Apply everything since the last call, for ``today``; only notable changes return."""
+        return self._flush(today.toordinal())
+
+    def recheck(self, today: date) -> list[AssessmentChange]:
+        """The timer's entry: items whose assessment depended on the date, for a new ``today``.
+
+        It also applies pending mutations, so the portfolio is never half up to date.
+        """
+        return self._flush(today.toordinal())
+
+    def _flush(self, today: int) -> list[AssessmentChange]:
+        state, graph = self._state, self._state.graph
+        if graph.order_stale:
+            changed, _ = graph.restructure()
+            self._forecast_dirty |= changed
+            self._assess_dirty |= changed
+            self._demand_dirty |= changed
+        demand_pass(state, self._demand_dirty, self._assess_dirty)
+        forecast_pass(state, self._forecast_dirty, self._assess_dirty, self._releases_touched)
+        for rid in state.releases.refresh(self._releases_touched):
+            self._assess_dirty |= state.releases.members[rid]
+        self._expire(today)
+        changes = self._assess(self._assess_dirty, today)
+        self._forecast_dirty, self._demand_dirty, self._assess_dirty = set(), set(), set()
+        self._releases_touched = set()
+        return changes
+
+    def _expire(self, today: int) -> None:
+        state = self._state
+        if self._today is not None and today < self._today:
+            # Time went backwards (a replay): any window may be broken, check them all.
+            for n, start in enumerate(state.valid_from):
+                if start > today or state.valid_until[n] <= today:
+                    self._assess_dirty.add(n)
+        heap = self._expiries
+        while heap and heap[0][0] <= today:
+            until, n = heapq.heappop(heap)
+            if state.valid_until[n] == until:
+                self._assess_dirty.add(n)
+        self._today = today
+
+    def _assess(
+        self, nodes: Iterable[int], today: int, *, report: bool = True
+    ) -> list[AssessmentChange]:
+        state, changes = self._state, []
+        for n in nodes:
+            before = state.assessments[n]
+            after = None
+            if state.facts.items[n] is not None:
+                after, start, until = assess_node(state, n, today)
+                state.valid_from[n] = start
+                if until != state.valid_until[n]:
+                    state.valid_until[n] = until
+                    if until < FOREVER:
+                        heapq.heappush(self._expiries, (until, n))
+            state.assessments[n] = after
+            if report and signature_of(before) != signature_of(after):
+                changes.append(AssessmentChange(before=before, after=after))
+        changes.sort(key=lambda change: change.item_id)
+        return changes
+
+    def assess_all(self, today: date) -> dict[str, Assessment]:
+        """Recompute everything from scratch (start-up, audits); pending mutations included."""
+        state = self._state
+        _, order = state.graph.restructure()
+        full_pass(state, order)
+        state.valid_until = [FOREVER] * len(state.valid_until)
+        self._expiries = []
+        state.assessments = [None] * len(state.assessments)
+        items = state.facts.items
+        known = [n for n in order if items[n] is not None]
+        self._assess(known, today.toordinal(), report=False)
+        self._forecast_dirty, self._demand_dirty, self._assess_dirty = set(), set(), set()
+        self._releases_touched = set()
+        self._today = today.toordinal()
+        return self.assessments()

@@ -1,0 +1,63 @@
+"""Read-only questions a caller asks of a portfolio, answered from its last recomputation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from services.scheduler.domain.facts import day_of
+from services.scheduler.domain.model import Assessment
+from services.scheduler.domain.state import FOREVER, EngineState
+
+
+class PortfolioQueries:
+    """Mixed into ``Portfolio``; answers reflect the state as of the last ``reassess``."""
+
+    _state: EngineState
+
+    def assessment(self, item_id: str) -> Assessment | None:
+        n = self._state.find(item_id)
+        return None if n is None else self._state.assessments[n]
+
+    def assessments(self) -> dict[str, Assessment]:
+        return {a.item_id: a for a in self._state.assessments if a is not None}
+
+    def explain(self, item_id: str) -> tuple[str, ...]:
+        """The whole critical chain, unlike ``Assessment.chain`` which stops at the policy's
+        ``chain_limit`` to keep stored assessments small."""
+        state = self._state
+        n = state.find(item_id)
+        if n is None or state.facts.items[n] is None:
+            return ()
+        chain = [item_id]
+        n = state.critical[n]
+        while n >= 0:
+            chain.append(state.graph.ids[n])
+            n = state.critical[n]
+        return tuple(chain)
+
+    def release_forecast(self, release_id: str) -> tuple[date | None, tuple[str, ...]]:
+        """The latest forecast among the release's items, and the items past its due date."""
+        state = self._state
+        members = state.releases.members.get(release_id, set())
+        latest = max((state.finish[n] for n in members), default=-1)
+        ids = state.graph.ids
+        threatening = sorted(ids[n] for n in state.releases.late_members(release_id))
+        return day_of(latest), tuple(threatening)
+
+    def time_sensitive(self) -> frozenset[str]:
+        """Items whose assessment will change with the date alone (overdue, stale, near)."""
+        state = self._state
+        return frozenset(
+            a.item_id
+            for n, a in enumerate(state.assessments)
+            if a is not None and (state.valid_until[n] < FOREVER or state.valid_from[n] > 0)
+        )
+
+    def next_recheck(self) -> date | None:
+        """The first day on which some assessment's time window runs out."""
+        state = self._state
+        until = min(
+            (u for n, u in enumerate(state.valid_until) if state.assessments[n] is not None),
+            default=FOREVER,
+        )
+        return None if until >= FOREVER else day_of(until)

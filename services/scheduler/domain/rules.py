@@ -1,0 +1,169 @@
+"""The reasons an open item is at risk, each with evidence, and the window they hold for.
+
+Time enters only here, through ``today``: forecasts never depend on it. Every rule that reads
+``today`` is a threshold "today >= t", so each assessment also reports the window of days in
+which none of its thresholds is crossed; the timer re-checks an item only when it leaves it.
+"""
+
+from __future__ import annotations
+
+from services.scheduler.domain.facts import NO_DATE, day_of
+from services.scheduler.domain.model import RiskPolicy
+from services.scheduler.domain.state import FOREVER, EngineState
+from shared.events import RiskReason
+
+
+class Window:
+    """Collects thresholds: ``today >= t`` is true from ``t`` on and false before it."""
+
+    __slots__ = ("start", "today", "until")
+
+    def __init__(self, today: int) -> None:
+        self.today, self.start, self.until = today, 0, FOREVER
+
+    def passed(self, threshold: int) -> bool:
+        if self.today >= threshold:
+            self.start = max(self.start, threshold)
+            return True
+        self.until = min(self.until, threshold)
+        return False
+
+
+def _iso(ordinal: int) -> str:
+    day = day_of(ordinal)
+    return "" if day is None else day.isoformat()
+
+
+def blocker_reasons(
+    state: EngineState, n: int, b: int, window: Window, policy: RiskPolicy
+) -> list[RiskReason]:
+    """What blocker ``b`` does to item ``n`` (an active edge)."""
+    facts, bid = state.facts, state.graph.ids[b]
+    if facts.items[b] is None:
+        return [_undated(bid, known=False)]
+    found: list[RiskReason] = []
+    finish = state.finish[b]
+    late = _late(bid, finish, facts.target[n], facts.start[n], facts.duration[n])
+    if late is not None:
+        found.append(late)
+    if not facts.is_open[b]:
+        return found
+    target = facts.target[b]
+    if target >= 0 and window.passed(target + 1):
+        found.append(_overdue(bid, target, window.today))
+    if target < 0 and finish < 0:
+        found.append(_undated(bid, known=True))
+    stale = _stale(state, n, b, window, policy)
+    if stale is not None:
+        found.append(stale)
+    return found
+
+
+def _stale(
+    state: EngineState, n: int, b: int, window: Window, policy: RiskPolicy
+) -> RiskReason | None:
+    updated, target = state.facts.updated[b], state.facts.target[n]
+    if updated < 0 or target < 0:
+        return None
+    threshold = max(updated + policy.stale_after_days, target - policy.near_target_days)
+    if not window.passed(threshold):
+        return None
+    idle = window.today - updated
+    return RiskReason(
+        code="blocker_stale",
+        message=f"{state.graph.ids[b]} has had no update for {idle} days and the target is near",
+        blocker_id=state.graph.ids[b],
+        evidence={
+            "last_update": _iso(updated),
+            "idle_days": str(idle),
+            "item_target": _iso(target),
+        },
+    )
+
+
+def _late(bid: str, finish: int, target: int, start: int, duration: int) -> RiskReason | None:
+    """Late means this blocker alone pushes the forecast past the target (or, with no target,
+    finishes after the planned start): the same arithmetic as the forecast itself."""
+    if finish < 0:
+        return None
+    if target >= 0:
+        days = finish + duration - target
+    elif start >= 0:
+        days = finish - start
+    else:
+        return None
+    if days <= 0:
+        return None
+    evidence = {"blocker_forecast": _iso(finish), "days_late": str(days)}
+    if target >= 0:
+        evidence["item_target"] = _iso(target)
+    if start >= 0:
+        evidence["item_start"] = _iso(start)
+    what = "start" if start >= 0 else "target"
+    return RiskReason(
+        code="blocker_late",
+        message=f"{bid} is forecast to finish on {_iso(finish)}, after this item's planned {what}",
+        blocker_id=bid,
+        evidence=evidence,
+    )
+
+
+def _overdue(bid: str, target: int, today: int) -> RiskReason:
+    return RiskReason(
+        code="blocker_overdue",
+        message=f"{bid} is {today - target} days past its target",
+        blocker_id=bid,
+        evidence={"blocker_target": _iso(target), "days_overdue": str(today - target)},
+    )
+
+
+def _undated(bid: str, *, known: bool) -> RiskReason:
+    message = "has no target date" if known else "is not known to the scheduler yet"
+    return RiskReason(
+        code="blocker_undated",
+        message=f"{bid} {message}",
+        blocker_id=bid,
+        evidence={"blocker_known": "true" if known else "false"},
+    )
+
+
+def item_reasons(state: EngineState, n: int, window: Window) -> list[RiskReason]:
+    """Reasons about the item itself: a cycle it sits in, its release, its own target."""
+    found: list[RiskReason] = []
+    graph, facts = state.graph, state.facts
+    members = graph.cycle_members(n)
+    if members:
+        names = sorted(graph.ids[m] for m in members)
+        found.append(
+            RiskReason(
+                code="cycle",
+                message=f"part of a dependency cycle of {len(names)} items",
+                evidence={"members": ",".join(names), "size": str(len(names))},
+            )
+        )
+    item = facts.items[n]
+    rid = None if item is None else item.release_id
+    if rid is not None and rid in state.releases.flagged:
+        release = state.releases.releases[rid]
+        found.append(
+            RiskReason(
+                code="release_at_risk",
+                message=f"release {release.name} has items forecast past its due date",
+                evidence={
+                    "release_id": rid,
+                    "release_name": release.name,
+                    "due": _iso(state.releases.due(rid)),
+                },
+            )
+        )
+    target = facts.target[n]
+    if target != NO_DATE and window.passed(target + 1):
+        days = window.today - target
+        found.append(
+            RiskReason(
+                code="item_overdue",
+                message=f"{days} days past its target",
+                evidence={"target": _iso(target), "days_overdue": str(days)},
+            )
+        )
+    return found

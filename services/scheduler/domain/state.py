@@ -1,0 +1,46 @@
+"""Everything the engine knows, as one mutable bundle the passes share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from services.scheduler.domain.facts import NO_DATE, NodeFacts
+from services.scheduler.domain.graph import DependencyGraph
+from services.scheduler.domain.model import Assessment, RiskPolicy
+from services.scheduler.domain.releases import ReleaseBook
+
+FOREVER = 1 << 30
+
+
+@dataclass(eq=False)
+class EngineState:
+    """Parallel per-node lists; index ``n`` everywhere is ``graph.index[item_id]``."""
+
+    policy: RiskPolicy
+    graph: DependencyGraph = field(default_factory=DependencyGraph)
+    facts: NodeFacts = field(default_factory=NodeFacts)
+    releases: ReleaseBook = field(default_factory=ReleaseBook)
+    finish: list[int] = field(default_factory=list)
+    critical: list[int] = field(default_factory=list)
+    chains: list[tuple[str, ...]] = field(default_factory=list)
+    waiting: list[float] = field(default_factory=list)
+    assessments: list[Assessment | None] = field(default_factory=list)
+    # The assessment holds for ``valid_from <= today < valid_until`` (ordinals).
+    valid_from: list[int] = field(default_factory=list)
+    valid_until: list[int] = field(default_factory=list)
+
+    def node(self, item_id: str) -> int:
+        n = self.graph.node(item_id)
+        if n == len(self.finish):
+            self.facts.grow(n + 1)
+            self.finish.append(NO_DATE)
+            self.critical.append(-1)
+            self.chains.append(())
+            self.waiting.append(0.0)
+            self.assessments.append(None)
+            self.valid_from.append(0)
+            self.valid_until.append(FOREVER)
+        return n
+
+    def find(self, item_id: str) -> int | None:
+        return self.graph.index.get(item_id)

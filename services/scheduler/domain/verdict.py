@@ -1,0 +1,98 @@
+"""From reasons to a verdict: level, ranking score, coarse band and change signature.
+
+Policy (defaults in ``RiskPolicy``):
+- done items are on track with no reasons and score 0, whatever happened on the way;
+- off_track when the item itself is overdue or slips by ``off_track_slip_days`` or more;
+- at_risk for any other reason; on_track (score 0, band 0) when there is none;
+- score = level base (10 at risk, 40 off track)
+  + ``slip_weight`` x slip days (capped at ``slip_cap_days``)
+  + ``demand_weight`` x ln(1 + demand waiting on the item and its heaviest dependant chain)
+  + ``team_weight`` if a blocker named in a reason belongs to another team;
+- band = 0 on track, else 1 + the number of ``band_edges`` the score reaches (1..4 by default).
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+
+from services.scheduler.domain.facts import day_of
+from services.scheduler.domain.model import Assessment, RiskPolicy, Signature
+from services.scheduler.domain.rules import Window, blocker_reasons, item_reasons
+from services.scheduler.domain.state import EngineState
+from shared.events import RiskLevel, RiskReason
+
+_ORDER = {
+    code: rank
+    for rank, code in enumerate(
+        (
+            "item_overdue",
+            "blocker_late",
+            "blocker_overdue",
+            "blocker_stale",
+            "blocker_undated",
+            "cycle",
+            "release_at_risk",
+        )
+    )
+}
+
+
+def assess_node(state: EngineState, n: int, today: int) -> tuple[Assessment, int, int]:
+    """The assessment of known item ``n`` and the window ``[from, until)`` it holds for."""
+    policy, facts, graph = state.policy, state.facts, state.graph
+    item = facts.items[n]
+    assert item is not None, "only known items are assessed"
+    finish, target = state.finish[n], facts.target[n]
+    slip = finish - target if finish >= 0 and target >= 0 else 0
+    window = Window(today)
+    reasons: list[RiskReason] = []
+    crosses = False
+    if facts.is_open[n]:
+        own_cycle = graph.cycle_of[n]
+        for b in graph.blockers[n]:
+            if own_cycle >= 0 and graph.cycle_of[b] == own_cycle:
+                continue
+            found = blocker_reasons(state, n, b, window, policy)
+            if found:
+                reasons.extend(found)
+                other = facts.items[b]
+                team = None if other is None else other.team
+                crosses = crosses or (team is not None and item.team not in (None, team))
+        reasons.extend(item_reasons(state, n, window))
+    reasons.sort(key=lambda r: (_ORDER.get(r.code, 99), r.blocker_id or ""))
+    level = _level(reasons, slip, policy)
+    score = _score(level, slip, state.waiting[n], crosses, policy)
+    band = 0 if level is RiskLevel.ON_TRACK else 1 + bisect_right(policy.band_edges, score)
+    signature: Signature = (level, band, tuple((r.code, r.blocker_id or "") for r in reasons))
+    assessment = Assessment(
+        item_id=graph.ids[n],
+        level=level,
+        score=score,
+        band=band,
+        slip_days=slip,
+        forecast=day_of(finish),
+        target=item.target,
+        reasons=tuple(reasons),
+        chain=state.chains[n],
+        signature=signature,
+    )
+    return assessment, window.start, window.until
+
+
+def _level(reasons: list[RiskReason], slip: int, policy: RiskPolicy) -> RiskLevel:
+    if not reasons:
+        return RiskLevel.ON_TRACK
+    if slip >= policy.off_track_slip_days or reasons[0].code == "item_overdue":
+        return RiskLevel.OFF_TRACK
+    return RiskLevel.AT_RISK
+
+
+def _score(level: RiskLevel, slip: int, waiting: float, crosses: bool, policy: RiskPolicy) -> float:
+    if level is RiskLevel.ON_TRACK:
+        return 0.0
+    base = policy.off_track_base if level is RiskLevel.OFF_TRACK else policy.at_risk_base
+    slipped = min(max(slip, 0), policy.slip_cap_days) * policy.slip_weight
+    demand = policy.demand_weight * math.log1p(max(waiting, 0.0))
+    team = policy.team_weight if crosses else 0.0
+    return round(base + slipped + demand + team, 2)
