@@ -41,11 +41,14 @@ def delivery(
 
 
 def ingest(
-    item: Delivery, rules: SourceRules | None = None, now: datetime | None = None
+    item: Delivery,
+    rules: SourceRules | None = None,
+    now: datetime | None = None,
+    secret: str = SECRET,
 ) -> Normalised:
     """Everything the HTTP layer will do with a delivery, in order."""
     adapter = SOURCES[item.source]
-    adapter.verify(item, [SECRET], now or item.received_at)
+    adapter.verify(item, [secret], now or item.received_at)
     payload = parse_payload(item.body)
     delivery_id = adapter.delivery_id(item, payload)
     return adapter.normalise(item, payload, delivery_id, rules or SourceRules())
