@@ -40,7 +40,6 @@ class JetStreamPublisher:
                 headers=headers,
                 stream=_stream_of(event.subject),
                 timeout=self.timeout,
-                content_type="application/json",
             )
         finally:
             if token is not None:

@@ -1,0 +1,120 @@
+"""The whole system started as `slipstream up` starts it, driven over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+import pytest
+
+from services.cli.demo import scenario
+from services.cli.embedded import free_port
+from services.cli.stack import SERVICES, Stack, start_stack
+from shared.standard_webhooks import signature_matches
+from tests.support.receivers import Sink, http_sink, spans_by_trace
+
+pytestmark = pytest.mark.e2e
+
+GITHUB_SECRET = "e2e-github-secret"
+NOTIFY_SECRET = "whsec_ZTJlLW5vdGlmaWVyLXNlY3JldC1rZXk="
+T = TypeVar("T")
+
+
+def eventually(probe: Callable[[], T | None], timeout: float = 30.0) -> T:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (found := probe()) is not None:
+            return found
+        time.sleep(0.25)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+@pytest.fixture(scope="module")
+def sinks() -> Iterator[tuple[Sink, Sink]]:
+    with http_sink() as webhooks, http_sink() as traces:
+        yield webhooks, traces
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, sinks: tuple[Sink, Sink]) -> Iterator[Stack]:
+    webhooks, traces = sinks
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("NATS_URL", "MONGODB_URL")}
+    env.update({
+        "INGEST_GITHUB_SECRET": GITHUB_SECRET,
+        "NOTIFIER_WEBHOOK_URL": f"{webhooks.url}/hooks/risk",
+        "NOTIFIER_WEBHOOK_SECRET": NOTIFY_SECRET,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": traces.url,
+        "SCHEDULER_RECHECK_INTERVAL_SECONDS": "3600",
+    })
+    data_dir: Path = tmp_path_factory.mktemp("stack")
+    running = start_stack(data_dir, env=env, ports={name: free_port() for name in SERVICES})
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def post_scenario(stack: Stack) -> None:
+    with httpx.Client(timeout=10) as client:
+        for delivery in scenario(date.today()):
+            body, headers = delivery.signed(GITHUB_SECRET)
+            response = client.post(f"{stack.urls['ingest']}/webhooks/github",
+                                   content=body, headers=headers)
+            assert response.status_code == 202, response.text
+
+
+def test_blocked_delivery_reaches_receiver_signed_and_traced(
+    stack: Stack, sinks: tuple[Sink, Sink]
+) -> None:
+    webhooks, traces = sinks
+    post_scenario(stack)
+
+    def risk_notification() -> dict[str, object] | None:
+        for request in webhooks.snapshot():
+            payload = json.loads(request.body)
+            if payload["data"]["item_id"] == "github:acme/web#7":
+                return {"request": request, "payload": payload}
+        return None
+
+    found = eventually(risk_notification)
+    request, payload = found["request"], found["payload"]
+    assert payload["data"]["level"] in ("at_risk", "off_track")  # type: ignore[index]
+    assert "github:acme/api#42" in payload["data"]["chain"]  # type: ignore[index]
+    assert signature_matches(
+        NOTIFY_SECRET,
+        request.headers["webhook-id"],  # type: ignore[attr-defined]
+        int(request.headers["webhook-timestamp"]),  # type: ignore[attr-defined]
+        request.body,  # type: ignore[attr-defined]
+        request.headers["webhook-signature"],  # type: ignore[attr-defined]
+    )
+
+    def shared_trace() -> set[str] | None:
+        services = max(spans_by_trace(traces).values(), key=len, default=set())
+        return services if len(services) >= 3 else None
+
+    assert {"ingest", "scheduler", "notifier"} <= eventually(shared_trace)
+
+
+def test_risk_table_shows_blocked_item_with_its_chain(stack: Stack) -> None:
+    post_scenario(stack)
+
+    def blocked_row() -> dict[str, object] | None:
+        rows = httpx.get(f"{stack.urls['scheduler']}/risk", params={"level": "at_risk"}).json()
+        return next((r for r in rows if r["item_id"] == "github:acme/web#7"), None)
+
+    row = eventually(blocked_row)
+    assert row["chain"][:1] == ["github:acme/api#42"]  # type: ignore[index]
+    assert any(r["code"] == "blocker_late" for r in row["reasons"])  # type: ignore[union-attr]
+
+
+def test_every_service_is_alive_and_ready(stack: Stack) -> None:
+    for url in stack.urls.values():
+        assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
+        assert httpx.get(f"{url}/readyz").status_code == 200

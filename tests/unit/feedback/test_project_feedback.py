@@ -1,0 +1,70 @@
+"""Feedback projection and demand with an in-memory store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.feedback.domain import Demand
+from services.feedback.handlers import project_feedback
+from shared.events import FeedbackReceivedV1
+
+pytestmark = pytest.mark.unit
+
+NOW = datetime(2026, 11, 25, tzinfo=UTC)
+
+
+class InMemoryFeedbackStore:
+    def __init__(self) -> None:
+        self.feedback: dict[str, FeedbackReceivedV1] = {}
+        self.demands: dict[str, Demand] = {}
+
+    async def apply(self, events: Sequence[FeedbackReceivedV1]) -> set[str]:
+        touched: set[str] = set()
+        for event in events:
+            known = self.feedback.get(event.feedback_id)
+            if known and known.source_updated_at > event.source_updated_at:
+                continue
+            touched.update(known.item_ids if known else ())
+            touched.update(event.item_ids)
+            self.feedback[event.feedback_id] = event
+        return touched
+
+    async def customers_waiting_on(self, item_id: str) -> list[str]:
+        return [f.customer_id for f in self.feedback.values()
+                if item_id in f.item_ids and not f.retracted]
+
+    async def demand(self, item_id: str) -> Demand | None:
+        return self.demands.get(item_id)
+
+    async def save_demand(self, item_id: str, demand: Demand) -> None:
+        self.demands[item_id] = demand
+
+
+def feedback(fid: str, customer: str, items: tuple[str, ...], age: int = 0) -> FeedbackReceivedV1:
+    return FeedbackReceivedV1(event_id=f"e-{fid}-{age}", occurred_at=NOW, source="canny",
+                              feedback_id=fid, customer_id=customer, item_ids=items,
+                              source_updated_at=NOW - timedelta(minutes=age))
+
+
+async def test_each_customer_counts_once_per_item() -> None:
+    store = InMemoryFeedbackStore()
+    changes = await project_feedback(
+        [feedback("f1", "acme", ("jira:PAY-1",)), feedback("f2", "acme", ("jira:PAY-1",)),
+         feedback("f3", "globex", ("jira:PAY-1",))], store, NOW)
+    assert [(c.item_id, c.customers) for c in changes] == [("jira:PAY-1", 2)]
+
+
+async def test_unchanged_demand_publishes_nothing() -> None:
+    store = InMemoryFeedbackStore()
+    await project_feedback([feedback("f1", "acme", ("jira:PAY-1",))], store, NOW)
+    assert await project_feedback([feedback("f1", "acme", ("jira:PAY-1",))], store, NOW) == []
+
+
+async def test_unlinking_feedback_lowers_the_old_items_demand() -> None:
+    store = InMemoryFeedbackStore()
+    await project_feedback([feedback("f1", "acme", ("jira:PAY-1",), age=5)], store, NOW)
+    changes = await project_feedback([feedback("f1", "acme", ())], store, NOW)
+    assert [(c.item_id, c.customers) for c in changes] == [("jira:PAY-1", 0)]
