@@ -25,7 +25,7 @@ from services.ingest.domain.model import (
     VerificationFailed,
     body_digest,
 )
-from services.ingest.domain.reading import JsonObject, epoch, instant, need_obj, obj, text
+from services.ingest.domain.reading import JsonObject, epoch_text, instant, need_obj, obj, text
 from services.ingest.domain.signing import (
     any_matches,
     need_header,
@@ -47,10 +47,8 @@ def _nonce_signature(secret: str, nonce: str) -> str:
 
 
 def _timestamp(value: str) -> datetime | None:
-    if not value.isdigit() or len(value) > 15:
-        return None
     # Seen as milliseconds in third-party handlers; accept seconds too.
-    return epoch(int(value), millis=len(value) > 11)
+    return epoch_text(value, millis=len(value.strip()) > 11)
 
 
 class CannyAdapter:

@@ -21,6 +21,7 @@ from services.ingest.domain.model import (
 )
 from services.ingest.domain.reading import (
     epoch,
+    epoch_text,
     instant,
     need_obj,
     need_text,
@@ -49,8 +50,8 @@ def _sent_at(delivery: Delivery) -> datetime | None:
     stamp = body.get("webhookTimestamp") if isinstance(body, dict) else None
     sent = epoch(stamp, millis=True)
     header = delivery.header("linear-timestamp")
-    if sent is None and header and header.isdigit():
-        sent = epoch(int(header), millis=True)
+    if sent is None and header:
+        sent = epoch_text(header, millis=True)
     return sent
 
 

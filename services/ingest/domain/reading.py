@@ -110,3 +110,11 @@ def day(value: object) -> date | None:
             return None
     moment = instant(value)
     return moment.date() if moment else None
+
+
+def epoch_text(value: str, *, millis: bool) -> datetime | None:
+    """Epoch time from a header; only ASCII digits, since ``int`` also reads "٣" and fails "²"."""
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > 15:
+        return None
+    return epoch(int(value), millis=millis)

@@ -36,7 +36,7 @@ from services.ingest.domain.model import (
     VerificationFailed,
     body_digest,
 )
-from services.ingest.domain.reading import epoch, instant, need_obj, need_text
+from services.ingest.domain.reading import epoch_text, instant, need_obj, need_text
 from services.ingest.domain.signing import any_matches, need_header, need_secrets, within_tolerance
 from shared.events import (
     DependencyAddedV1,
@@ -88,7 +88,7 @@ class StandardAdapter:
             raise VerificationFailed("webhook-signature has no v1 entry")
         if not any_matches(given, secrets, lambda s: sign(s, msg_id, stamp, delivery.body)):
             raise VerificationFailed("bad signature in webhook-signature")
-        sent = epoch(int(stamp), millis=False) if stamp.isdigit() and len(stamp) < 15 else None
+        sent = epoch_text(stamp, millis=False)
         if sent is None:
             raise VerificationFailed("stale timestamp: webhook-timestamp is not unix seconds")
         within_tolerance(sent, now, TOLERANCE_SECONDS)
