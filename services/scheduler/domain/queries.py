@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from services.scheduler.domain.facts import day_of
-from services.scheduler.domain.model import Assessment
+from services.scheduler.domain.model import Assessment, Item
 from services.scheduler.domain.state import FOREVER, EngineState
 
 
@@ -17,6 +17,10 @@ class PortfolioQueries:
     def assessment(self, item_id: str) -> Assessment | None:
         n = self._state.find(item_id)
         return None if n is None else self._state.assessments[n]
+
+    def item(self, item_id: str) -> Item | None:
+        n = self._state.find(item_id)
+        return None if n is None else self._state.facts.items[n]
 
     def assessments(self) -> dict[str, Assessment]:
         return {a.item_id: a for a in self._state.assessments if a is not None}

@@ -3,6 +3,7 @@
 Time enters only here, through ``today``: forecasts never depend on it. Every rule that reads
 ``today`` is a threshold "today >= t", so each assessment also reports the window of days in
 which none of its thresholds is crossed; the timer re-checks an item only when it leaves it.
+For the same reason evidence quotes dates, never "N days ago" counts that would change daily.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def blocker_reasons(
         return found
     target = facts.target[b]
     if target >= 0 and window.passed(target + 1):
-        found.append(_overdue(bid, target, window.today))
+        found.append(_overdue(bid, target))
     if target < 0 and finish < 0:
         found.append(_undated(bid, known=True))
     stale = _stale(state, n, b, window, policy)
@@ -68,14 +69,13 @@ def _stale(
     threshold = max(updated + policy.stale_after_days, target - policy.near_target_days)
     if not window.passed(threshold):
         return None
-    idle = window.today - updated
     return RiskReason(
         code="blocker_stale",
-        message=f"{state.graph.ids[b]} has had no update for {idle} days and the target is near",
+        message=f"{state.graph.ids[b]} has had no update since {_iso(updated)}, target is near",
         blocker_id=state.graph.ids[b],
         evidence={
             "last_update": _iso(updated),
-            "idle_days": str(idle),
+            "stale_after_days": str(policy.stale_after_days),
             "item_target": _iso(target),
         },
     )
@@ -108,12 +108,12 @@ def _late(bid: str, finish: int, target: int, start: int, duration: int) -> Risk
     )
 
 
-def _overdue(bid: str, target: int, today: int) -> RiskReason:
+def _overdue(bid: str, target: int) -> RiskReason:
     return RiskReason(
         code="blocker_overdue",
-        message=f"{bid} is {today - target} days past its target",
+        message=f"{bid} is still open past its target of {_iso(target)}",
         blocker_id=bid,
-        evidence={"blocker_target": _iso(target), "days_overdue": str(today - target)},
+        evidence={"blocker_target": _iso(target)},
     )
 
 
@@ -158,12 +158,11 @@ def item_reasons(state: EngineState, n: int, window: Window) -> list[RiskReason]
         )
     target = facts.target[n]
     if target != NO_DATE and window.passed(target + 1):
-        days = window.today - target
         found.append(
             RiskReason(
                 code="item_overdue",
-                message=f"{days} days past its target",
-                evidence={"target": _iso(target), "days_overdue": str(days)},
+                message=f"still open past its target of {_iso(target)}",
+                evidence={"target": _iso(target)},
             )
         )
     return found
