@@ -10,11 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
-
+from faststream.nats.annotations import NatsMessage
 from nats.aio.msg import Msg
 from opentelemetry import context as otel_context
 from opentelemetry import propagate
@@ -103,7 +102,13 @@ class BatchSettler:
     async def _dead_letter(self, message: Msg, reason: str) -> None:
         logger.error(
             "dead-lettered",
-            extra={"fields": {"subject": message.subject, "consumer": self.spec.durable, "reason": reason}},
+            extra={
+                "fields": {
+                    "subject": message.subject,
+                    "consumer": self.spec.durable,
+                    "reason": reason,
+                }
+            },
         )
         await self.publisher.publish_raw(
             dead_letter_subject(self.spec.durable),
@@ -118,19 +123,31 @@ class BatchSettler:
         await message.term()
 
 
-def batch_subscriber(
-    broker: NatsBroker, spec: ConsumerSpec, batch_size: int, max_wait_seconds: float = 0.5
-) -> Any:
-    """The decorator for a durable pull subscriber that receives whole batches.
+def subscribe_batches(
+    broker: NatsBroker,
+    spec: ConsumerSpec,
+    settler: BatchSettler,
+    batch_size: int,
+    title: str,
+    max_wait_seconds: float = 0.5,
+) -> None:
+    """Register a durable pull subscriber that hands whole batches to ``settler``.
 
     Acks are manual because ``BatchSettler`` decides per message: FastStream's default would
     terminate a message whose handler raised, and we want a backed-off retry instead.
     """
-    return broker.subscriber(
+
+    async def on_batch(_: list[bytes], message: NatsMessage) -> None:
+        raw = message.raw_message
+        await settler.settle(raw if isinstance(raw, list) else [raw])
+
+    subscriber = broker.subscriber(
         spec.filter_subject,
         stream=JStream(spec.stream, declare=False),
         durable=spec.durable,
         config=consumer_config(spec),
         pull_sub=PullSub(batch_size=batch_size, timeout=max_wait_seconds, batch=True),
         ack_policy=AckPolicy.MANUAL,
+        title=title,
     )
+    subscriber(on_batch)

@@ -32,14 +32,15 @@ class MongoCommandTracer(monitoring.CommandListener):
         if event.command_name in _SKIPPED_COMMANDS:
             return
         collection = event.command.get(event.command_name)
+        name = collection if isinstance(collection, str) else ""
         span = self._tracer.start_span(
-            f"mongo {event.command_name} {collection if isinstance(collection, str) else ''}".strip(),
+            f"mongo {event.command_name} {name}".strip(),
             kind=SpanKind.CLIENT,
             attributes={
                 "db.system": "mongodb",
                 "db.name": event.database_name,
                 "db.operation": event.command_name,
-                "db.mongodb.collection": collection if isinstance(collection, str) else "",
+                "db.mongodb.collection": name,
             },
         )
         self._spans[(event.request_id, event.connection_id)] = span

@@ -47,7 +47,10 @@ class JetStreamPublisher:
 
     async def publish_raw(self, subject: str, body: bytes, headers: Mapping[str, str]) -> None:
         await self.broker.publish(
-            body, subject=subject, headers=dict(headers), stream=_stream_of(subject),
+            body,
+            subject=subject,
+            headers=dict(headers),
+            stream=_stream_of(subject),
             timeout=self.timeout,
         )
 

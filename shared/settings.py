@@ -24,9 +24,7 @@ class ServiceSettings(BaseSettings):
     mongodb_url: str = Field("mongodb://127.0.0.1:27017", validation_alias=_env("MONGODB_URL"))
     mongodb_database: str = Field("slipstream", validation_alias=_env("MONGODB_DATABASE"))
     stream_replicas: int = Field(1, ge=1, le=5, validation_alias=_env("NATS_STREAM_REPLICAS"))
-    otlp_endpoint: str | None = Field(
-        None, validation_alias=_env("OTEL_EXPORTER_OTLP_ENDPOINT")
-    )
+    otlp_endpoint: str | None = Field(None, validation_alias=_env("OTEL_EXPORTER_OTLP_ENDPOINT"))
     console_traces: bool = Field(False, validation_alias=_env("SLIPSTREAM_CONSOLE_TRACES"))
     log_level: str = Field("INFO", validation_alias=_env("LOG_LEVEL"))
     log_json: bool = Field(True, validation_alias=_env("SLIPSTREAM_LOG_JSON"))

@@ -49,7 +49,9 @@ class Telemetry:
 
             base = settings.otlp_endpoint.rstrip("/")
             exporter = OTLPSpanExporter(endpoint=f"{base}/v1/traces")
-            tracer_provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=500))
+            tracer_provider.add_span_processor(
+                BatchSpanProcessor(exporter, schedule_delay_millis=500)
+            )
             reader = PeriodicExportingMetricReader(
                 OTLPMetricExporter(endpoint=f"{base}/v1/metrics"), export_interval_millis=15_000
             )

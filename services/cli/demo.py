@@ -50,8 +50,14 @@ def milestone(repo: str, number: int, title: str, due: date, now: datetime) -> d
     }
 
 
-def issue(repo: str, number: int, title: str, now: datetime,
-          ms: dict[str, Any] | None = None, assignee: str | None = None) -> dict[str, Any]:
+def issue(
+    repo: str,
+    number: int,
+    title: str,
+    now: datetime,
+    ms: dict[str, Any] | None = None,
+    assignee: str | None = None,
+) -> dict[str, Any]:
     return {
         "number": number,
         "title": title,
@@ -85,19 +91,26 @@ def scenario(today: date, now: datetime | None = None) -> list[GitHubDelivery]:
         GitHubDelivery("issues", {"action": "opened", "issue": i, "repository": repository(r)})
         for r, i in ((web, checkout), (api, ledger), (api, limiter))
     ]
-    deliveries.append(GitHubDelivery("issue_dependencies", {
-        "action": "blocked_by_added",
-        "blocked_issue": checkout,
-        "blocking_issue": ledger,
-        "blocked_issue_id": 7,
-        "blocking_issue_id": 42,
-        "repository": repository(web),
-    }))
+    deliveries.append(
+        GitHubDelivery(
+            "issue_dependencies",
+            {
+                "action": "blocked_by_added",
+                "blocked_issue": checkout,
+                "blocking_issue": ledger,
+                "blocked_issue_id": 7,
+                "blocking_issue_id": 42,
+                "repository": repository(web),
+            },
+        )
+    )
     return deliveries
 
 
 def risk_table(rows: list[dict[str, Any]]) -> str:
-    header = f"{'item':<22} {'level':<10} {'score':>6} {'slip':>5} {'target':<11} {'forecast':<11} why"
+    header = (
+        f"{'item':<22} {'level':<10} {'score':>6} {'slip':>5} {'target':<11} {'forecast':<11} why"
+    )
     lines = [header, "-" * len(header)]
     for row in rows:
         why = "; ".join(reason.get("message", reason.get("code", "")) for reason in row["reasons"])

@@ -84,8 +84,13 @@ def start_mongo(data_dir: Path, host: str = "127.0.0.1", port: int | None = None
     storage = data_dir / "mongo"
     storage.mkdir(parents=True, exist_ok=True)
     command = [
-        find_binary("secantusd-py"), "--host", host, "--port", str(port),
-        "--storage-path", str(storage),
+        find_binary("secantusd-py"),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--storage-path",
+        str(storage),
     ]
     child = ChildProcess.start("secantusd", command, data_dir / "mongo.log")
     wait_for_port(host, port, 60, child)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import time
 from datetime import date
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
@@ -32,8 +31,10 @@ def _supervise(stack: Stack) -> None:
     while True:
         for child in stack.children:
             if child.exited():
-                typer.echo(f"{child.name} exited (code {child.popen.returncode}); "
-                           f"see {child.log_path}", err=True)
+                typer.echo(
+                    f"{child.name} exited (code {child.popen.returncode}); see {child.log_path}",
+                    err=True,
+                )
                 return
         time.sleep(0.5)
 
@@ -44,8 +45,10 @@ def up(
     demo: Annotated[bool, typer.Option(help="Send the demo scenario once running.")] = False,
 ) -> None:
     """Start NATS and MongoDB (embedded unless NATS_URL / MONGODB_URL are set) and the services."""
-    ports = {name: int(os.environ.get(f"{name.upper()}_PORT", port))
-             for name, port in DEFAULT_PORTS.items()}
+    ports = {
+        name: int(os.environ.get(f"{name.upper()}_PORT", port))
+        for name, port in DEFAULT_PORTS.items()
+    }
     try:
         stack = start_stack(data_dir, ports=ports)
     except PortInUse as exc:
@@ -58,8 +61,7 @@ def up(
             typer.echo(f"{name:<9} {url}")
         typer.echo(f"data and logs in {data_dir.resolve()}; Ctrl-C stops everything")
         if demo:
-            _run_demo(stack.urls["ingest"], stack.urls["scheduler"],
-                      dev_secret(data_dir, "github"))
+            _run_demo(stack.urls["ingest"], stack.urls["scheduler"], dev_secret(data_dir, "github"))
         _supervise(stack)
     except KeyboardInterrupt:
         typer.echo("stopping…")
@@ -71,22 +73,21 @@ def _run_demo(ingest_url: str, scheduler_url: str, secret: str, timeout: float =
     with httpx.Client(timeout=10) as client:
         for delivery in scenario(date.today()):
             body, headers = delivery.signed(secret)
-            response = client.post(f"{ingest_url}/webhooks/github", content=body,
-                                   headers=headers)
+            response = client.post(f"{ingest_url}/webhooks/github", content=body, headers=headers)
             action = delivery.body.get("action")
             typer.echo(f"sent {delivery.event}.{action}: {response.status_code}")
             if response.status_code != 202:
                 typer.echo(response.text, err=True)
                 raise typer.Exit(1)
         deadline = time.monotonic() + timeout
-        rows: list[dict[str, object]] = []
+        rows: list[dict[str, Any]] = []
         while time.monotonic() < deadline:
             rows = client.get(f"{scheduler_url}/risk").json()
             if any(r["item_id"] == "github:acme/web#7" and r["level"] != "on_track" for r in rows):
                 break
             time.sleep(0.3)
     typer.echo("")
-    typer.echo(risk_table(rows))  # type: ignore[arg-type]
+    typer.echo(risk_table(rows))
 
 
 @app.command()
@@ -105,4 +106,4 @@ def run() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(run())
+    run()

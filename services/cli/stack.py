@@ -45,8 +45,9 @@ def dev_secret(data_dir: Path, name: str) -> str:
     return path.read_text().strip()
 
 
-def service_env(base: Mapping[str, str], stack: Stack, ports: Mapping[str, int],
-                host: str) -> dict[str, str]:
+def service_env(
+    base: Mapping[str, str], stack: Stack, ports: Mapping[str, int], host: str
+) -> dict[str, str]:
     env = dict(base)
     env.setdefault("INGEST_GITHUB_SECRET", dev_secret(stack.data_dir, "github"))
     env["NATS_URL"] = stack.nats_url
@@ -73,14 +74,20 @@ def wait_ready(url: str, child: ChildProcess, timeout: float) -> None:
     raise TimeoutError(f"{child.name} not ready at {url} after {timeout:.0f}s")
 
 
-def start_stack(data_dir: Path, env: Mapping[str, str] | None = None,
-                ports: Mapping[str, int] | None = None, host: str = "127.0.0.1") -> Stack:
+def start_stack(
+    data_dir: Path,
+    env: Mapping[str, str] | None = None,
+    ports: Mapping[str, int] | None = None,
+    host: str = "127.0.0.1",
+) -> Stack:
     env = dict(os.environ if env is None else env)
     ports = dict(ports or DEFAULT_PORTS)
     for name, port in ports.items():
         if not port_is_free(host, port):
-            raise PortInUse(f"port {port} for {name} is already in use on {host}; "
-                            f"set {name.upper()}_PORT or pass --{name}-port")
+            raise PortInUse(
+                f"port {port} for {name} is already in use on {host}; "
+                f"set {name.upper()}_PORT or pass --{name}-port"
+            )
     data_dir.mkdir(parents=True, exist_ok=True)
     children: list[ChildProcess] = []
     try:
@@ -93,13 +100,12 @@ def start_stack(data_dir: Path, env: Mapping[str, str] | None = None,
             log = data_dir / "logs" / f"{name}.log"
             children.append(ChildProcess.start(name, command, log, child_env))
             stack.urls[name] = f"http://{host}:{ports[name]}"
-        for child in children[-len(SERVICES):]:
+        for child in children[-len(SERVICES) :]:
             wait_ready(stack.urls[child.name], child, timeout=60)
     except BaseException:
         stop_all(children)
         raise
     return stack
-
 
 
 def _started(server: EmbeddedServer, children: list[ChildProcess]) -> str:

@@ -9,9 +9,7 @@ from shared.settings import ServiceSettings
 
 
 class FeedbackSettings(ServiceSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="FEEDBACK_", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="FEEDBACK_", extra="ignore", populate_by_name=True)
 
     service_name: str = "feedback"
     port: int = 8082

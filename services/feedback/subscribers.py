@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from faststream.nats import NatsBroker
-from faststream.nats.annotations import NatsMessage
 from opentelemetry import context as otel_context
 
 from services.feedback.config import FeedbackSettings
 from services.feedback.handlers import project_feedback
 from services.feedback.ports import FeedbackStore
-from shared.consumer import BatchSettler, Envelope, Outcome, batch_subscriber
+from shared.consumer import BatchSettler, Envelope, Outcome, subscribe_batches
 from shared.events import FeedbackReceivedV1
 from shared.publishing import EventPublisher
 from shared.subjects import FEEDBACK_RECEIVED
@@ -38,7 +37,6 @@ def register(
 
     settler = BatchSettler(FEEDBACK_RECEIVED, handle, publisher, telemetry.tracer)
 
-    @batch_subscriber(broker, FEEDBACK_RECEIVED, settings.batch_size)
-    async def on_feedback_received(_: list[bytes], message: NatsMessage) -> None:
-        await settler.settle(message.raw_message)
-
+    subscribe_batches(
+        broker, FEEDBACK_RECEIVED, settler, settings.batch_size, "on_feedback_received"
+    )

@@ -11,8 +11,13 @@ from fastapi.responses import JSONResponse, Response
 from opentelemetry.metrics import Meter
 
 from services.ingest.config import IngestSettings
-from services.ingest.domain import Delivery, SourceAdapter, SourceRules, Uninterpretable
-from services.ingest.domain import VerificationFailed
+from services.ingest.domain import (
+    Delivery,
+    SourceAdapter,
+    SourceRules,
+    Uninterpretable,
+    VerificationFailed,
+)
 from services.ingest.handlers import NotJsonObject, receive_delivery
 from services.ingest.ports import DeliveryLog, PublishUnavailable
 from shared.http import problem
@@ -58,8 +63,11 @@ def webhook_router(
 
     def answer(source: str, outcome: str, response: Response) -> Response:
         outcomes.add(1, {"source": source, "outcome": outcome})
-        logger.info("delivery %s", outcome, extra=log_fields(source=source, outcome=outcome,
-                                                             status=response.status_code))
+        logger.info(
+            "delivery %s",
+            outcome,
+            extra=log_fields(source=source, outcome=outcome, status=response.status_code),
+        )
         return response
 
     @router.post("/webhooks/{source}", status_code=202)
@@ -73,7 +81,9 @@ def webhook_router(
             return answer(source, "not_configured", problem(404, "Source not enabled", detail))
         if not is_json(request.headers.get("content-type")):
             detail = "send the webhook as application/json"
-            return answer(source, "unsupported_media", problem(415, "Unsupported media type", detail))
+            return answer(
+                source, "unsupported_media", problem(415, "Unsupported media type", detail)
+            )
         try:
             body = await read_limited(request, settings.max_body_bytes)
         except BodyTooLarge:
@@ -83,9 +93,7 @@ def webhook_router(
         headers = {k.lower(): v for k, v in request.headers.items()}
         delivery = Delivery(source=source, headers=headers, body=body, received_at=now)
         try:
-            receipt = await receive_delivery(
-                delivery, adapter, secrets, rules, log(), now
-            )
+            receipt = await receive_delivery(delivery, adapter, secrets, rules, log(), now)
         except VerificationFailed as exc:
             return answer(source, "bad_signature", problem(401, "Signature rejected", exc.reason))
         except NotJsonObject as exc:

@@ -9,9 +9,7 @@ from shared.settings import ServiceSettings
 
 
 class NotifierSettings(ServiceSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="NOTIFIER_", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="NOTIFIER_", extra="ignore", populate_by_name=True)
 
     service_name: str = "notifier"
     port: int = 8083

@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from faststream.nats import NatsBroker
-from faststream.nats.annotations import NatsMessage
 from opentelemetry import context as otel_context
 
 from services.notifier.config import NotifierSettings
 from services.notifier.handlers import notify_risk_change
 from services.notifier.ports import NotificationLog, WebhookSender
-from shared.consumer import BatchSettler, Envelope, Outcome, batch_subscriber
+from shared.consumer import BatchSettler, Envelope, Outcome, subscribe_batches
 from shared.events import RiskChangedV1
 from shared.publishing import EventPublisher
 from shared.subjects import NOTIFIER_RISK
@@ -50,6 +49,4 @@ def register(
 
     settler = BatchSettler(NOTIFIER_RISK, handle, publisher, telemetry.tracer)
 
-    @batch_subscriber(broker, NOTIFIER_RISK, settings.batch_size)
-    async def on_risk_changed(_: list[bytes], message: NatsMessage) -> None:
-        await settler.settle(message.raw_message)
+    subscribe_batches(broker, NOTIFIER_RISK, settler, settings.batch_size, "on_risk_changed")

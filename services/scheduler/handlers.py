@@ -60,8 +60,9 @@ async def load_portfolio(store: WorkStore, policy: RiskPolicy) -> Portfolio:
     return portfolio
 
 
-def risk_changed(change: AssessmentChange, portfolio: Portfolio, cause: str,
-                 now: datetime) -> RiskChangedV1:
+def risk_changed(
+    change: AssessmentChange, portfolio: Portfolio, cause: str, now: datetime
+) -> RiskChangedV1:
     before, after = change.before, change.after
     item = portfolio.item(change.item_id)
     common = {
@@ -88,8 +89,12 @@ def risk_changed(change: AssessmentChange, portfolio: Portfolio, cause: str,
     )
 
 
-async def persist(changes: Sequence[AssessmentChange], portfolio: Portfolio,
-                  assessments: AssessmentStore, extra: Iterable[str] = ()) -> None:
+async def persist(
+    changes: Sequence[AssessmentChange],
+    portfolio: Portfolio,
+    assessments: AssessmentStore,
+    extra: Iterable[str] = (),
+) -> None:
     """Store the assessments that changed, plus any other item whose forecast may have moved."""
     ids = {change.item_id for change in changes} | set(extra)
     present = [(a, portfolio.item(i)) for i in sorted(ids) if (a := portfolio.assessment(i))]

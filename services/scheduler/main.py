@@ -35,9 +35,15 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     assessments = MongoAssessmentStore(runtime.db)
     publisher = JetStreamPublisher(runtime.broker)
     live = LivePortfolio.empty(policy)
-    timer = RecheckTimer(live, assessments, MongoLease(runtime.db), publisher,
-                         runtime.telemetry, settings.recheck_interval_seconds,
-                         settings.lease_ttl_seconds)
+    timer = RecheckTimer(
+        live,
+        assessments,
+        MongoLease(runtime.db),
+        publisher,
+        runtime.telemetry,
+        settings.recheck_interval_seconds,
+        settings.lease_ttl_seconds,
+    )
 
     async def load() -> None:
         await store.ensure_indexes()
@@ -45,8 +51,9 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
 
     runtime.on_start.extend([load, timer.start])
     runtime.on_stop.append(timer.stop)
-    subscribers.register(runtime.broker, settings, store, live, assessments, publisher,
-                         runtime.telemetry)
+    subscribers.register(
+        runtime.broker, settings, store, live, assessments, publisher, runtime.telemetry
+    )
     app = runtime.create_app("Slipstream scheduler")
     app.include_router(risk_router(RiskViews(runtime.db)))
     return app

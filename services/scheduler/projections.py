@@ -33,11 +33,16 @@ def edge_id(blocker_id: str, blocked_id: str) -> str:
 def write_for(event: Event) -> tuple[str, UpdateOne] | None:
     """The collection and guarded upsert that project one event, or None if it is not ours."""
     if isinstance(event, ItemChangedV1):
-        return "items", _guarded(event.item_id, "source_updated_at", event.source_updated_at,
-                                 item_document(event))
+        return "items", _guarded(
+            event.item_id, "source_updated_at", event.source_updated_at, item_document(event)
+        )
     if isinstance(event, ItemRemovedV1):
-        return "items", _guarded(event.item_id, "source_updated_at", event.source_updated_at,
-                                 {"removed": True, "source_updated_at": event.source_updated_at})
+        return "items", _guarded(
+            event.item_id,
+            "source_updated_at",
+            event.source_updated_at,
+            {"removed": True, "source_updated_at": event.source_updated_at},
+        )
     if isinstance(event, DependencyAddedV1 | DependencyRemovedV1):
         document = {
             "blocker_id": event.blocker_id,
@@ -47,14 +52,17 @@ def write_for(event: Event) -> tuple[str, UpdateOne] | None:
             "source_updated_at": event.source_updated_at,
         }
         key = edge_id(event.blocker_id, event.blocked_id)
-        return "dependencies", _guarded(key, "source_updated_at", event.source_updated_at,
-                                        document)
+        return "dependencies", _guarded(key, "source_updated_at", event.source_updated_at, document)
     if isinstance(event, ReleaseChangedV1):
-        return "releases", _guarded(event.release_id, "source_updated_at",
-                                    event.source_updated_at, release_document(event))
+        return "releases", _guarded(
+            event.release_id, "source_updated_at", event.source_updated_at, release_document(event)
+        )
     if isinstance(event, DemandChangedV1):
-        document = {"customers": event.customers, "weight": event.weight,
-                    "occurred_at": event.occurred_at}
+        document = {
+            "customers": event.customers,
+            "weight": event.weight,
+            "occurred_at": event.occurred_at,
+        }
         return "demand", _guarded(event.item_id, "occurred_at", event.occurred_at, document)
     return None
 
@@ -86,7 +94,7 @@ class MongoWorkStore:
             write = write_for(event)
             if write is not None:
                 per_collection.setdefault(write[0], []).append((index, write[1]))
-        applied = set()
+        applied: set[int] = set()
         for name, writes in per_collection.items():
             stale = await bulk_upsert_guarded(self.db[name], [op for _, op in writes])
             applied.update(index for n, (index, _) in enumerate(writes) if n not in stale)

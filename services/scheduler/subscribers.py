@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from faststream.nats import NatsBroker
-from faststream.nats.annotations import NatsMessage
 from opentelemetry.trace import Link, get_current_span
 
 from services.scheduler.config import SchedulerSettings
 from services.scheduler.handlers import project_work, risk_changed
 from services.scheduler.ports import AssessmentStore, WorkStore
 from services.scheduler.state import LivePortfolio
-from shared.consumer import BatchSettler, Envelope, Outcome, batch_subscriber
+from shared.consumer import BatchSettler, Envelope, Outcome, subscribe_batches
 from shared.publishing import EventPublisher
 from shared.subjects import SCHEDULER_DEMAND, SCHEDULER_WORK
 from shared.telemetry import Telemetry
@@ -42,20 +41,13 @@ def register(
                     [e.event for e in envelopes], store, live.portfolio, assessments, now.date()
                 )
                 return [
-                    (risk_changed(change, live.portfolio, cause.event_id, now),
-                     contexts[id(cause)])
+                    (risk_changed(change, live.portfolio, cause.event_id, now), contexts[id(cause)])
                     for cause, change in changes
                 ]
 
-    for spec in (SCHEDULER_WORK, SCHEDULER_DEMAND):
+    for spec, title in (
+        (SCHEDULER_WORK, "on_work_changed"),
+        (SCHEDULER_DEMAND, "on_demand_changed"),
+    ):
         settler = BatchSettler(spec, handle, publisher, telemetry.tracer)
-        subscribe = batch_subscriber(broker, spec, settings.batch_size)
-        subscribe(_settling(settler))
-
-
-def _settling(settler: BatchSettler) -> Callable[[list[bytes], NatsMessage], Awaitable[None]]:
-    async def on_work_changed(_: list[bytes], message: NatsMessage) -> None:
-        await settler.settle(message.raw_message)
-
-    return on_work_changed
-
+        subscribe_batches(broker, spec, settler, settings.batch_size, title)

@@ -27,9 +27,16 @@ def holder_id() -> str:
 
 
 class RecheckTimer:
-    def __init__(self, live: LivePortfolio, assessments: AssessmentStore, lease: Lease,
-                 publisher: EventPublisher, telemetry: Telemetry, interval: float,
-                 lease_ttl: float) -> None:
+    def __init__(
+        self,
+        live: LivePortfolio,
+        assessments: AssessmentStore,
+        lease: Lease,
+        publisher: EventPublisher,
+        telemetry: Telemetry,
+        interval: float,
+        lease_ttl: float,
+    ) -> None:
         self.live = live
         self.assessments = assessments
         self.lease = lease

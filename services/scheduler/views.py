@@ -36,9 +36,7 @@ class RiskViews:
 
     async def ranked(self, filters: dict[str, str], limit: int) -> list[dict[str, Any]]:
         cursor = (
-            self.assessments.find(filters)
-            .sort([("score", DESCENDING), ("_id", 1)])
-            .limit(limit)
+            self.assessments.find(filters).sort([("score", DESCENDING), ("_id", 1)]).limit(limit)
         )
         return [risk_row(document) async for document in cursor]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-
 from enum import StrEnum
 from typing import ClassVar
 
@@ -44,5 +43,3 @@ def derive_event_id(*parts: str) -> str:
     """A stable id from what makes an event unique, so a retried delivery yields the same ids."""
     digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16)
     return digest.hexdigest()
-
-

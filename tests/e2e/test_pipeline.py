@@ -44,15 +44,18 @@ def sinks() -> Iterator[tuple[Sink, Sink]]:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, sinks: tuple[Sink, Sink]) -> Iterator[Stack]:
     webhooks, traces = sinks
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("NATS_URL", "MONGODB_URL")}
-    env.update({
-        "INGEST_GITHUB_SECRET": GITHUB_SECRET,
-        "NOTIFIER_WEBHOOK_URL": f"{webhooks.url}/hooks/risk",
-        "NOTIFIER_WEBHOOK_SECRET": NOTIFY_SECRET,
-        "OTEL_EXPORTER_OTLP_ENDPOINT": traces.url,
-        "SCHEDULER_RECHECK_INTERVAL_SECONDS": "3600",
-    })
+    env = {
+        key: value for key, value in os.environ.items() if key not in ("NATS_URL", "MONGODB_URL")
+    }
+    env.update(
+        {
+            "INGEST_GITHUB_SECRET": GITHUB_SECRET,
+            "NOTIFIER_WEBHOOK_URL": f"{webhooks.url}/hooks/risk",
+            "NOTIFIER_WEBHOOK_SECRET": NOTIFY_SECRET,
+            "OTEL_EXPORTER_OTLP_ENDPOINT": traces.url,
+            "SCHEDULER_RECHECK_INTERVAL_SECONDS": "3600",
+        }
+    )
     data_dir: Path = tmp_path_factory.mktemp("stack")
     running = start_stack(data_dir, env=env, ports={name: free_port() for name in SERVICES})
     try:
@@ -65,8 +68,9 @@ def post_scenario(stack: Stack) -> None:
     with httpx.Client(timeout=10) as client:
         for delivery in scenario(date.today()):
             body, headers = delivery.signed(GITHUB_SECRET)
-            response = client.post(f"{stack.urls['ingest']}/webhooks/github",
-                                   content=body, headers=headers)
+            response = client.post(
+                f"{stack.urls['ingest']}/webhooks/github", content=body, headers=headers
+            )
             assert response.status_code == 202, response.text
 
 
@@ -106,11 +110,13 @@ def test_risk_table_shows_blocked_item_with_its_chain(stack: Stack) -> None:
     post_scenario(stack)
 
     def blocked_row() -> dict[str, object] | None:
-        rows = httpx.get(f"{stack.urls['scheduler']}/risk", params={"level": "at_risk"}).json()
+        rows = httpx.get(f"{stack.urls['scheduler']}/risk", params={"level": "off_track"}).json()
         return next((r for r in rows if r["item_id"] == "github:acme/web#7"), None)
 
     row = eventually(blocked_row)
-    assert row["chain"][:1] == ["github:acme/api#42"]  # type: ignore[index]
+    # Due in 14 days behind a blocker due in 30: 16 days of slip is past the 7-day threshold.
+    assert row["slip_days"] == 16
+    assert row["chain"][:2] == ["github:acme/web#7", "github:acme/api#42"]  # type: ignore[index]
     assert any(r["code"] == "blocker_late" for r in row["reasons"])  # type: ignore[union-attr]
 
 

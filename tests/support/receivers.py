@@ -35,7 +35,7 @@ def http_sink() -> Iterator[Sink]:
     sink = Sink(url="")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the stdlib's naming
+        def do_POST(self) -> None:
             length = int(self.headers.get("content-length", "0"))
             body = self.rfile.read(length)
             with sink.lock:
@@ -70,8 +70,11 @@ def spans_by_trace(sink: Sink) -> dict[str, set[str]]:
         export.ParseFromString(request.body)
         for resource_spans in export.resource_spans:
             service = next(
-                (a.value.string_value for a in resource_spans.resource.attributes
-                 if a.key == "service.name"),
+                (
+                    a.value.string_value
+                    for a in resource_spans.resource.attributes
+                    if a.key == "service.name"
+                ),
                 "?",
             )
             for scope_spans in resource_spans.scope_spans:

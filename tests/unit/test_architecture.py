@@ -10,8 +10,17 @@ import pytest
 pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).parents[2]
-FRAMEWORKS = ("fastapi", "faststream", "nats", "pymongo", "httpx", "uvicorn", "opentelemetry",
-              "starlette", "asyncio")
+FRAMEWORKS = (
+    "fastapi",
+    "faststream",
+    "nats",
+    "pymongo",
+    "httpx",
+    "uvicorn",
+    "opentelemetry",
+    "starlette",
+    "asyncio",
+)
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -41,8 +50,9 @@ def test_domain_code_imports_no_framework_or_outer_layer(path: Path) -> None:
         assert not module.startswith("services.") or ".domain" in module, module
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "shared").rglob("*.py")),
-                         ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "shared").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT))
+)
 def test_shared_library_never_imports_a_service(path: Path) -> None:
     assert not any(m.startswith("services") for m in imported_modules(path))
 

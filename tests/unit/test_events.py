@@ -16,8 +16,15 @@ NOW = datetime(2026, 11, 25, tzinfo=UTC)
 
 
 def item() -> ItemChangedV1:
-    return ItemChangedV1(event_id="e1", occurred_at=NOW, source="github", item_id="github:a/b#1",
-                         title="T", status=ItemStatus.TODO, source_updated_at=NOW)
+    return ItemChangedV1(
+        event_id="e1",
+        occurred_at=NOW,
+        source="github",
+        item_id="github:a/b#1",
+        title="T",
+        status=ItemStatus.TODO,
+        source_updated_at=NOW,
+    )
 
 
 def test_events_are_frozen() -> None:
@@ -32,8 +39,15 @@ def test_unknown_fields_from_a_newer_producer_are_ignored() -> None:
 
 def test_naive_times_are_rejected() -> None:
     with pytest.raises(ValidationError):
-        ItemChangedV1(event_id="e", occurred_at=datetime(2026, 1, 1), source="github",
-                      item_id="x", title="T", status="todo", source_updated_at=NOW)
+        ItemChangedV1(
+            event_id="e",
+            occurred_at=datetime(2026, 1, 1),
+            source="github",
+            item_id="x",
+            title="T",
+            status="todo",
+            source_updated_at=NOW,
+        )
 
 
 @pytest.mark.parametrize("event_type", ALL_EVENTS, ids=lambda t: t.__name__)

@@ -24,8 +24,14 @@ pytestmark = pytest.mark.unit
 SECRET = "unit-secret"
 ISSUE = {
     "action": "opened",
-    "issue": {"number": 1, "title": "T", "state": "open", "updated_at": "2026-11-01T00:00:00Z",
-              "html_url": "https://github.com/acme/api/issues/1", "labels": []},
+    "issue": {
+        "number": 1,
+        "title": "T",
+        "state": "open",
+        "updated_at": "2026-11-01T00:00:00Z",
+        "html_url": "https://github.com/acme/api/issues/1",
+        "labels": [],
+    },
     "repository": {"full_name": "acme/api"},
 }
 
@@ -58,19 +64,26 @@ def client_for(log: InMemoryDeliveryLog, max_body: int = 1_000_000) -> TestClien
 
 def signed(body: bytes, event: str = "issues", delivery: str = "d-1") -> dict[str, str]:
     digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    return {"content-type": "application/json", "x-github-event": event,
-            "x-github-delivery": delivery, "x-hub-signature-256": f"sha256={digest}"}
+    return {
+        "content-type": "application/json",
+        "x-github-event": event,
+        "x-github-delivery": delivery,
+        "x-hub-signature-256": f"sha256={digest}",
+    }
 
 
-def post(client: TestClient, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, object], str]:
+def post(
+    client: TestClient, body: bytes, headers: dict[str, str]
+) -> tuple[int, dict[str, object], str]:
     response = client.post("/webhooks/github", content=body, headers=headers)
     return response.status_code, response.json(), response.headers["content-type"]
 
 
 def test_signed_issue_is_accepted_with_its_events() -> None:
     log = InMemoryDeliveryLog()
-    status, body, _ = post(client_for(log), json.dumps(ISSUE).encode(),
-                           signed(json.dumps(ISSUE).encode()))
+    status, body, _ = post(
+        client_for(log), json.dumps(ISSUE).encode(), signed(json.dumps(ISSUE).encode())
+    )
     assert (status, body["status"]) == (202, "accepted")
     assert [e.subject for e in log.accepted["d-1"]] == ["work.item.changed.v1"]
 
@@ -127,12 +140,14 @@ def test_uninterpretable_issue_is_422_and_dead_lettered() -> None:
 def test_unacknowledged_publish_is_503_with_retry_after() -> None:
     raw = json.dumps(ISSUE).encode()
     response = client_for(InMemoryDeliveryLog(unavailable=True)).post(
-        "/webhooks/github", content=raw, headers=signed(raw))
+        "/webhooks/github", content=raw, headers=signed(raw)
+    )
     assert response.status_code == 503
     assert int(response.headers["retry-after"]) > 0
 
 
 def test_unknown_source_is_404() -> None:
-    response = client_for(InMemoryDeliveryLog()).post("/webhooks/nope", content=b"{}",
-                                                      headers={"content-type": "application/json"})
+    response = client_for(InMemoryDeliveryLog()).post(
+        "/webhooks/nope", content=b"{}", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 404

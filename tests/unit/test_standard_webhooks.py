@@ -21,22 +21,25 @@ def published_vector() -> dict[str, object]:
 
 def test_signature_reproduces_published_vector() -> None:
     v = published_vector()
-    assert signature(v["secret"], v["msg_id"], v["timestamp"], v["payload"].encode()) == (
-        v["expected_signature"]
+    assert (
+        signature(v["secret"], v["msg_id"], v["timestamp"], v["payload"].encode())
+        == (v["expected_signature"])
     )
 
 
 def test_any_listed_v1_signature_may_match() -> None:
     v = published_vector()
     header = f"v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= {v['expected_signature']}"
-    assert signature_matches(v["secret"], v["msg_id"], v["timestamp"], v["payload"].encode(),
-                             header)
+    assert signature_matches(
+        v["secret"], v["msg_id"], v["timestamp"], v["payload"].encode(), header
+    )
 
 
 def test_tampered_body_does_not_match() -> None:
     v = published_vector()
-    assert not signature_matches(v["secret"], v["msg_id"], v["timestamp"], b'{"test": 1}',
-                                 v["expected_signature"])
+    assert not signature_matches(
+        v["secret"], v["msg_id"], v["timestamp"], b'{"test": 1}', v["expected_signature"]
+    )
 
 
 def test_signed_headers_name_id_and_timestamp() -> None:

@@ -47,6 +47,7 @@ class MongoNotificationLog:
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
+        assert document is not None, "an upsert returning the new document always finds one"
         return int(document["attempts"])
 
     async def recent(self, limit: int = 100) -> list[dict[str, Any]]:

@@ -33,8 +33,11 @@ class InMemoryFeedbackStore:
         return touched
 
     async def customers_waiting_on(self, item_id: str) -> list[str]:
-        return [f.customer_id for f in self.feedback.values()
-                if item_id in f.item_ids and not f.retracted]
+        return [
+            f.customer_id
+            for f in self.feedback.values()
+            if item_id in f.item_ids and not f.retracted
+        ]
 
     async def demand(self, item_id: str) -> Demand | None:
         return self.demands.get(item_id)
@@ -44,16 +47,28 @@ class InMemoryFeedbackStore:
 
 
 def feedback(fid: str, customer: str, items: tuple[str, ...], age: int = 0) -> FeedbackReceivedV1:
-    return FeedbackReceivedV1(event_id=f"e-{fid}-{age}", occurred_at=NOW, source="canny",
-                              feedback_id=fid, customer_id=customer, item_ids=items,
-                              source_updated_at=NOW - timedelta(minutes=age))
+    return FeedbackReceivedV1(
+        event_id=f"e-{fid}-{age}",
+        occurred_at=NOW,
+        source="canny",
+        feedback_id=fid,
+        customer_id=customer,
+        item_ids=items,
+        source_updated_at=NOW - timedelta(minutes=age),
+    )
 
 
 async def test_each_customer_counts_once_per_item() -> None:
     store = InMemoryFeedbackStore()
     changes = await project_feedback(
-        [feedback("f1", "acme", ("jira:PAY-1",)), feedback("f2", "acme", ("jira:PAY-1",)),
-         feedback("f3", "globex", ("jira:PAY-1",))], store, NOW)
+        [
+            feedback("f1", "acme", ("jira:PAY-1",)),
+            feedback("f2", "acme", ("jira:PAY-1",)),
+            feedback("f3", "globex", ("jira:PAY-1",)),
+        ],
+        store,
+        NOW,
+    )
     assert [(c.item_id, c.customers) for c in changes] == [("jira:PAY-1", 2)]
 
 

@@ -26,8 +26,13 @@ class InMemoryNotificationLog:
     async def was_sent(self, notification_id: str) -> bool:
         return "sent" in self.records.get(notification_id, [])
 
-    async def record(self, notification: Notification, status: str, status_code: int | None,
-                     error: str | None = None) -> int:
+    async def record(
+        self,
+        notification: Notification,
+        status: str,
+        status_code: int | None,
+        error: str | None = None,
+    ) -> int:
         self.records.setdefault(notification.notification_id, []).append(status)
         return len(self.records[notification.notification_id])
 
@@ -46,18 +51,27 @@ class ScriptedSender:
 
 
 def change(event_id: str = "risk-1") -> RiskChangedV1:
-    return RiskChangedV1(event_id=event_id, occurred_at=NOW, source="slipstream",
-                         item_id="github:acme/web#7", level=RiskLevel.AT_RISK)
+    return RiskChangedV1(
+        event_id=event_id,
+        occurred_at=NOW,
+        source="slipstream",
+        item_id="github:acme/web#7",
+        level=RiskLevel.AT_RISK,
+    )
 
 
 async def test_delivered_notification_is_signed_per_standard_webhooks() -> None:
     sender = ScriptedSender(200)
-    result = await notify_risk_change(change(), URL, SECRET, InMemoryNotificationLog(), sender,
-                                      NOW)
+    result = await notify_risk_change(change(), URL, SECRET, InMemoryNotificationLog(), sender, NOW)
     assert isinstance(result, NotificationSentV1)
     headers, body = sender.sent[0]
-    assert signature_matches(SECRET, headers["webhook-id"], int(headers["webhook-timestamp"]),
-                             body, headers["webhook-signature"])
+    assert signature_matches(
+        SECRET,
+        headers["webhook-id"],
+        int(headers["webhook-timestamp"]),
+        body,
+        headers["webhook-signature"],
+    )
 
 
 async def test_redelivered_risk_change_is_not_sent_twice() -> None:
@@ -69,18 +83,26 @@ async def test_redelivered_risk_change_is_not_sent_twice() -> None:
 
 async def test_server_error_is_retried_later() -> None:
     with pytest.raises(DeliveryFailed):
-        await notify_risk_change(change(), URL, SECRET, InMemoryNotificationLog(),
-                                 ScriptedSender(503), NOW)
+        await notify_risk_change(
+            change(), URL, SECRET, InMemoryNotificationLog(), ScriptedSender(503), NOW
+        )
 
 
 async def test_unreachable_destination_is_retried_later() -> None:
     with pytest.raises(DeliveryFailed):
-        await notify_risk_change(change(), URL, SECRET, InMemoryNotificationLog(),
-                                 ScriptedSender(ConnectionError("refused")), NOW)
+        await notify_risk_change(
+            change(),
+            URL,
+            SECRET,
+            InMemoryNotificationLog(),
+            ScriptedSender(ConnectionError("refused")),
+            NOW,
+        )
 
 
 async def test_client_error_fails_for_good_and_says_so() -> None:
-    result = await notify_risk_change(change(), URL, SECRET, InMemoryNotificationLog(),
-                                      ScriptedSender(410), NOW)
+    result = await notify_risk_change(
+        change(), URL, SECRET, InMemoryNotificationLog(), ScriptedSender(410), NOW
+    )
     assert isinstance(result, NotificationFailedV1)
     assert result.error == "HTTP 410"
