@@ -31,17 +31,47 @@ def order_and_cycles(succ: Adjacency, pred: Adjacency) -> tuple[list[int], list[
     if len(order) == len(indegree):
         return order, []
     leftover = [n for n, d in enumerate(indegree) if d > 0]
-    components = strong_components(leftover, succ)
+    core, downstream = _trim_downstream(leftover, succ, pred)
+    components = strong_components(core, succ)
     cycles: list[list[int]] = []
     for component in reversed(components):
         order.extend(component)
         if len(component) > 1 or component[0] in succ[component[0]]:
             cycles.append(component)
+    order.extend(reversed(downstream))
     return order, cycles
 
 
+def _trim_downstream(
+    leftover: list[int], succ: Adjacency, pred: Adjacency
+) -> tuple[list[int], list[int]]:
+    """Peel off, sinks first, what merely hangs below a cycle, so Tarjan sees only the core.
+
+    A few cycles anywhere leave most of a large graph unplaced by Kahn; nearly all of it is
+    downstream of them without leading back. Reversed, the peeling order is a valid order.
+    """
+    alive = set(leftover)
+    outdegree = {n: sum(1 for d in succ[n] if d in alive) for n in leftover}
+    sinks = [n for n, d in outdegree.items() if d == 0]
+    peeled: list[int] = []
+    while sinks:
+        n = sinks.pop()
+        peeled.append(n)
+        alive.discard(n)
+        for p in pred[n]:
+            if p in alive:
+                outdegree[p] -= 1
+                if outdegree[p] == 0:
+                    sinks.append(p)
+    return [n for n in leftover if n in alive], peeled
+
+
 def strong_components(nodes: Sequence[int], succ: Adjacency) -> list[list[int]]:
-    """Tarjan's algorithm without recursion (chains are thousands deep), sinks first."""
+    """Tarjan's algorithm without recursion (chains are thousands deep), sinks first.
+
+    Only ``nodes`` and the edges among them are considered.
+    """
+    within = set(nodes)
     index: dict[int, int] = {}
     low: dict[int, int] = {}
     on_stack: set[int] = set()
@@ -57,6 +87,8 @@ def strong_components(nodes: Sequence[int], succ: Adjacency) -> list[list[int]]:
         while work:
             v, successors = work[-1]
             for w in successors:
+                if w not in within:
+                    continue
                 if w not in index:
                     index[w] = low[w] = len(index)
                     stack.append(w)

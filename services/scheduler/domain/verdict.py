@@ -18,7 +18,12 @@ from bisect import bisect_right
 
 from services.scheduler.domain.facts import day_of
 from services.scheduler.domain.model import Assessment, RiskPolicy, Signature
-from services.scheduler.domain.rules import Window, blocker_reasons, item_reasons
+from services.scheduler.domain.rules import (
+    Window,
+    blocker_reasons,
+    item_reasons,
+    suspect_blockers,
+)
 from services.scheduler.domain.state import EngineState
 from shared.events import RiskLevel, RiskReason
 
@@ -49,10 +54,7 @@ def assess_node(state: EngineState, n: int, today: int) -> tuple[Assessment, int
     reasons: list[RiskReason] = []
     crosses = False
     if facts.is_open[n]:
-        own_cycle = graph.cycle_of[n]
-        for b in graph.blockers[n]:
-            if own_cycle >= 0 and graph.cycle_of[b] == own_cycle:
-                continue
+        for b in suspect_blockers(state, n, window, policy):
             found = blocker_reasons(state, n, b, window, policy)
             if found:
                 reasons.extend(found)

@@ -151,11 +151,14 @@ def test_a_blocker_moving_later_never_moves_a_dependant_earlier(
 ) -> None:
     portfolio = build(links, dates)
     before = portfolio.assess_all(TODAY)
-    old = before[moved]
+    plans = {i: item(i, target=10) for i in IDS}
+    plans.update({i: item(i, target=t, start=st_) for i, t, st_ in dates})
+    original = plans[moved]
+    shift = timedelta(days=days)
     later = replace(
-        item(moved),
-        target=(old.target or TODAY) + timedelta(days=days),
-        start=None,
+        original,
+        target=None if original.target is None else original.target + shift,
+        start=None if original.start is None else original.start + shift,
     )
     portfolio.upsert_item(later)
     portfolio.reassess(TODAY)

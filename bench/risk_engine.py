@@ -1,0 +1,261 @@
+"""Benchmark of the scheduler's risk engine against a plain networkx recomputation.
+
+Run ``python -m bench.risk_engine [--items N] [--edges M] [--changes K] [--seed S]``.
+Not a test: it prints figures. The synthetic portfolio mimics what trackers hold: teams with
+long sequential chains, local hand-offs between neighbouring work, a few hub items with very
+wide fan-in (launch checklists), random cross-team links and a handful of accidental cycles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import resource
+import statistics
+import time
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+from bench.risk_baseline import baseline_forecasts, baseline_incremental
+from services.scheduler.domain import Item, Portfolio, Release, RiskPolicy
+from shared.events import ItemStatus
+
+TODAY = date(2026, 3, 2)
+
+
+def synthetic(
+    n_items: int, n_edges: int, seed: int
+) -> tuple[list[Item], list[tuple[str, str]], list[Release], dict[str, float]]:
+    """Edges first (between integer positions, mostly forwards), then dates planned along them:
+    most items are planned to start after their blockers end, some are not (real plans drift),
+    and each release is due around when its last item is planned to land."""
+    rng = random.Random(seed)
+    teams = [f"team-{t}" for t in range(max(1, n_items // 2000))]
+    tools = ("jira:PAY-", "github:acme/api#", "linear:ENG-")
+    ids = [f"{tools[i % 3]}{i}" for i in range(n_items)]
+    pairs: set[tuple[int, int]] = set()
+    _chains(rng, n_items, pairs, n_edges * 30 // 100)
+    _local(rng, n_items, pairs, n_edges * 70 // 100)
+    _fan_in(rng, n_items, pairs, n_edges * 90 // 100)
+    while len(pairs) < n_edges - 20:
+        a, b = sorted(rng.sample(range(n_items), 2))
+        pairs.add((a, b))
+    blockers: list[list[int]] = [[] for _ in range(n_items)]
+    for a, b in pairs:
+        blockers[b].append(a)
+    for _ in range(20):  # accidental cycles: a few back-links over short distances
+        a = rng.randrange(10, n_items)
+        pairs.add((a, a - rng.randint(1, 10)))
+    n_releases = max(1, n_items // 200)
+    items = _plan(rng, ids, blockers, teams, n_releases)
+    releases = _releases(rng, items, n_releases)
+    demand = {ids[rng.randrange(n_items)]: float(rng.randint(1, 50)) for _ in range(n_items // 20)}
+    return items, sorted((ids[a], ids[b]) for a, b in pairs), releases, demand
+
+
+def _plan(
+    rng: random.Random, ids: list[str], blockers: list[list[int]], teams: list[str], n_rel: int
+) -> list[Item]:
+    targets: list[date] = []
+    items: list[Item] = []
+    for i, item_id in enumerate(ids):
+        start: date | None = TODAY + timedelta(days=rng.randint(-60, 120))
+        if blockers[i]:
+            latest = max(targets[b] for b in blockers[i])
+            # Most teams plan to start after their blockers with some slack; some overlap.
+            slack = rng.randint(0, 4) if rng.random() < 0.9 else -rng.randint(1, 5)
+            start = max(start, latest + timedelta(days=slack))  # type: ignore[type-var]
+        assert start is not None
+        target = start + timedelta(days=rng.randint(1, 5))
+        targets.append(target)
+        if rng.random() < 0.4:
+            start = None
+        done = target < TODAY and rng.random() < 0.8
+        items.append(
+            Item(
+                id=item_id,
+                title=item_id,
+                status=ItemStatus.DONE if done else ItemStatus.IN_PROGRESS,
+                team=teams[(i // 50) % len(teams)] if rng.random() < 0.9 else rng.choice(teams),
+                target=target if rng.random() < 0.97 else None,
+                start=start,
+                done_on=target - timedelta(days=rng.randint(-3, 5)) if done else None,
+                release_id=f"rel:{(i // 200 + rng.randint(0, 2)) % n_rel}"
+                if rng.random() < 0.7
+                else None,
+                updated_at=datetime.combine(
+                    TODAY - timedelta(days=rng.randint(0, 30)), datetime.min.time(), tzinfo=UTC
+                ),
+            )
+        )
+    return items
+
+
+def _releases(rng: random.Random, items: list[Item], n_releases: int) -> list[Release]:
+    last: dict[str, date] = {}
+    for item in items:
+        if item.release_id is not None and item.target is not None:
+            last[item.release_id] = max(last.get(item.release_id, item.target), item.target)
+    return [
+        Release(
+            id=f"rel:{r}",
+            name=f"R{r}",
+            due=last.get(f"rel:{r}", TODAY) + timedelta(days=rng.randint(-3, 30)),
+        )
+        for r in range(n_releases)
+    ]
+
+
+def _chains(rng: random.Random, n: int, edges: set[tuple[int, int]], upto: int) -> None:
+    i = 0
+    while len(edges) < upto and i < n - 1:
+        length = rng.randint(20, 200)
+        for j in range(i, min(i + length, n - 1)):
+            edges.add((j, j + 1))
+        i += length + 1
+
+
+def _local(rng: random.Random, n: int, edges: set[tuple[int, int]], upto: int) -> None:
+    while len(edges) < upto:
+        a = rng.randrange(n - 1)
+        edges.add((a, min(n - 1, a + rng.randint(1, 60))))
+
+
+def _fan_in(rng: random.Random, n: int, edges: set[tuple[int, int]], upto: int) -> None:
+    hubs = rng.sample(range(n // 2, n), max(1, n // 1000))
+    while len(edges) < upto:
+        hub = rng.choice(hubs)
+        edges.add((rng.randrange(hub), hub))
+
+
+def load(
+    portfolio: Portfolio,
+    data: tuple[list[Item], list[tuple[str, str]], list[Release], dict[str, float]],
+) -> None:
+    items, edges, releases, demand = data
+    for release in releases:
+        portfolio.upsert_release(release)
+    for item in items:
+        portfolio.upsert_item(item)
+    for blocker, blocked in edges:
+        portfolio.add_dependency(blocker, blocked)
+    for item_id, weight in demand.items():
+        portfolio.set_demand(item_id, weight)
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--edges", type=int, default=None, help="default: 3 x items")
+    parser.add_argument("--changes", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    n_edges = args.edges if args.edges is not None else 3 * args.items
+    rng = random.Random(args.seed + 1)
+    t0 = time.perf_counter()
+    data = synthetic(args.items, n_edges, args.seed)
+    items, edges, releases, demand = data
+    print(
+        f"portfolio: {len(items):,} items, {len(edges):,} edges, "
+        f"{len(releases):,} releases, generated in {time.perf_counter() - t0:.2f} s"
+    )
+    rss_before = rss_mb()
+
+    portfolio = Portfolio()
+    t0 = time.perf_counter()
+    load(portfolio, data)
+    print(f"engine load (upserts and edges): {time.perf_counter() - t0:.2f} s")
+    gc.collect()
+    t0 = time.perf_counter()
+    full = portfolio.assess_all(TODAY)
+    full_s = time.perf_counter() - t0
+    print(
+        f"engine full assessment: {full_s:.3f} s  "
+        f"({sum(a.level != 'on_track' for a in full.values()):,} items not on track)"
+    )
+
+    by_id = {i.id: i for i in items}
+    samples, notable = [], 0
+    for _ in range(args.changes):
+        item = by_id[rng.choice(items).id]
+        moved = replace(item, target=(item.target or TODAY) + timedelta(days=rng.randint(-10, 10)))
+        by_id[moved.id] = moved
+        portfolio.upsert_item(moved)
+        t0 = time.perf_counter()
+        notable += len(portfolio.reassess(TODAY))
+        samples.append(time.perf_counter() - t0)
+    ms = [s * 1000 for s in samples]
+    print(
+        f"engine incremental, {args.changes} single date changes: median "
+        f"{statistics.median(ms):.3f} ms, p99 {percentile(ms, 0.99):.3f} ms, "
+        f"max {max(ms):.3f} ms, {notable} notable changes reported"
+    )
+    t0 = time.perf_counter()
+    portfolio.add_dependency(items[0].id, items[-1].id)
+    portfolio.reassess(TODAY)
+    print(f"engine incremental, one edge added: {(time.perf_counter() - t0) * 1000:.3f} ms")
+    print(f"peak RSS after engine: {rss_mb():.0f} MB (data alone {rss_before:.0f} MB)")
+
+    current = dict(by_id)
+    rel = {r.id: r for r in releases}
+    live_edges = sorted(set(edges) | {(items[0].id, items[-1].id)})
+    t0 = time.perf_counter()
+    result = baseline_forecasts(current, live_edges, rel, demand, TODAY, portfolio_policy())
+    base_s = time.perf_counter() - t0
+    print(
+        f"networkx baseline full recomputation: {base_s:.3f} s  "
+        f"-> engine is {base_s / full_s:.1f}x faster"
+    )
+    check(portfolio, result)
+    graph, _ = active_graph_for(current, live_edges)
+    finish = {k: v[0] for k, v in result.items()}
+    base_samples = []
+    for _ in range(min(args.changes, 100)):
+        changed = rng.choice(items).id
+        t0 = time.perf_counter()
+        baseline_incremental(graph, current, finish, changed)
+        base_samples.append((time.perf_counter() - t0) * 1000)
+    print(
+        f"networkx baseline incremental (descendants + topological order), "
+        f"{len(base_samples)} changes: median {statistics.median(base_samples):.3f} ms, "
+        f"p99 {percentile(base_samples, 0.99):.3f} ms"
+    )
+    print(f"peak RSS overall: {rss_mb():.0f} MB")
+
+
+def portfolio_policy() -> RiskPolicy:
+    return RiskPolicy()
+
+
+def active_graph_for(items: dict[str, Item], edges: list[tuple[str, str]]) -> tuple[object, object]:
+    from bench.risk_baseline import active_graph
+
+    return active_graph(items, edges)
+
+
+def check(
+    portfolio: Portfolio, result: dict[str, tuple[date | None, list[tuple[str, str]], str]]
+) -> None:
+    """The yardstick must compute the same thing, or the ratio means nothing."""
+    mismatches = 0
+    for item_id, (finish, found, level) in result.items():
+        a = portfolio.assessment(item_id)
+        assert a is not None
+        mine = sorted((r.code, r.blocker_id or "") for r in a.reasons)
+        if (a.forecast, mine, a.level.value) != (finish, found, level):
+            mismatches += 1
+    print(f"baseline agrees with the engine on {len(result) - mismatches:,}/{len(result):,} items")
+
+
+if __name__ == "__main__":
+    main()
