@@ -8,6 +8,7 @@ whoever boots first.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from faststream.nats import NatsBroker
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
@@ -22,7 +23,23 @@ from shared.telemetry import Telemetry
 logger = logging.getLogger(__name__)
 
 
+def tolerate_builtin_fetch_timeouts() -> None:
+    """Work around a FastStream 0.7 / nats-py 2.16 mismatch that stalls batch consumers.
+
+    FastStream's batch pull loop fetches again after a partial batch and stops on
+    ``nats.errors.TimeoutError``; nats-py 2.16 raises the builtin ``TimeoutError`` when the
+    remaining deadline is used up. The loop then dies holding the messages it fetched, and
+    they wait a full ack_wait for redelivery. The builtin class is the base of the nats one,
+    so catching it covers both. ``tests/integration/test_consumer_settlement.py`` shows the
+    symptom if this is removed while the upstream bug remains.
+    """
+    from faststream.nats.subscriber.usecases import stream_pull_subscriber
+
+    stream_pull_subscriber.TimeoutError = TimeoutError  # type: ignore[assignment,attr-defined]
+
+
 def create_broker(settings: ServiceSettings, telemetry: Telemetry) -> NatsBroker:
+    tolerate_builtin_fetch_timeouts()
     middleware = NatsTelemetryMiddleware(
         tracer_provider=telemetry.tracer_provider, meter_provider=telemetry.meter_provider
     )
@@ -58,15 +75,29 @@ def consumer_config(spec: ConsumerSpec) -> ConsumerConfig:
     )
 
 
-async def ensure_streams(js: JetStreamContext, replicas: int) -> None:
-    """Create or update every stream; safe to run from every replica at every start."""
-    for spec in STREAMS:
+async def ensure_streams(
+    js: JetStreamContext,
+    replicas: int,
+    overrides: Sequence[StreamSpec] = (),
+    service: str | None = None,
+) -> None:
+    """Create or update every stream; safe to run from every replica at every start.
+
+    ``overrides`` replace the declared spec of the same name (a service's configured retention
+    or dedupe window). An existing stream with an owner is updated only by that service, so a
+    restart of another service does not put back the defaults.
+    """
+    replaced = {spec.name: spec for spec in overrides}
+    for declared in STREAMS:
+        spec = replaced.get(declared.name, declared)
         config = stream_config(spec, replicas)
         try:
             await js.stream_info(spec.name)
         except NotFoundError:
             await js.add_stream(config)
             logger.info("stream created", extra={"fields": {"stream": spec.name}})
+            continue
+        if spec.owner is not None and spec.owner != service:
             continue
         try:
             await js.update_stream(config)

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 
+from services.cli import scheduler_commands
 from services.cli.demo import risk_table, scenario
 from services.cli.stack import DEFAULT_PORTS, PortInUse, Stack, dev_secret, start_stack
 
@@ -99,6 +100,9 @@ def demo(
     """Send the bundled scenario of signed GitHub deliveries and print the risk table."""
     secret = os.environ.get("INGEST_GITHUB_SECRET") or dev_secret(data_dir, "github")
     _run_demo(ingest_url, scheduler_url, secret.split(",")[0])
+
+
+scheduler_commands.register(app)
 
 
 def run() -> None:

@@ -11,39 +11,11 @@ from services.feedback.domain import Demand
 from services.feedback.handlers import project_feedback
 from shared.events import FeedbackReceivedV1
 
+from tests.support.fakes import InMemoryFeedbackStore
+
 pytestmark = pytest.mark.unit
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
-
-
-class InMemoryFeedbackStore:
-    def __init__(self) -> None:
-        self.feedback: dict[str, FeedbackReceivedV1] = {}
-        self.demands: dict[str, Demand] = {}
-
-    async def apply(self, events: Sequence[FeedbackReceivedV1]) -> set[str]:
-        touched: set[str] = set()
-        for event in events:
-            known = self.feedback.get(event.feedback_id)
-            if known and known.source_updated_at > event.source_updated_at:
-                continue
-            touched.update(known.item_ids if known else ())
-            touched.update(event.item_ids)
-            self.feedback[event.feedback_id] = event
-        return touched
-
-    async def customers_waiting_on(self, item_id: str) -> list[str]:
-        return [
-            f.customer_id
-            for f in self.feedback.values()
-            if item_id in f.item_ids and not f.retracted
-        ]
-
-    async def demand(self, item_id: str) -> Demand | None:
-        return self.demands.get(item_id)
-
-    async def save_demand(self, item_id: str, demand: Demand) -> None:
-        self.demands[item_id] = demand
 
 
 def feedback(fid: str, customer: str, items: tuple[str, ...], age: int = 0) -> FeedbackReceivedV1:

@@ -12,42 +12,13 @@ from services.notifier.handlers import DeliveryFailed, notify_risk_change
 from shared.events import NotificationFailedV1, NotificationSentV1, RiskChangedV1, RiskLevel
 from shared.standard_webhooks import signature_matches
 
+from tests.support.fakes import InMemoryNotificationLog, ScriptedSender
+
 pytestmark = pytest.mark.unit
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 SECRET = "whsec_dGVzdC1zZWNyZXQ="
 URL = "https://hooks.example/risk"
-
-
-class InMemoryNotificationLog:
-    def __init__(self) -> None:
-        self.records: dict[str, list[str]] = {}
-
-    async def was_sent(self, notification_id: str) -> bool:
-        return "sent" in self.records.get(notification_id, [])
-
-    async def record(
-        self,
-        notification: Notification,
-        status: str,
-        status_code: int | None,
-        error: str | None = None,
-    ) -> int:
-        self.records.setdefault(notification.notification_id, []).append(status)
-        return len(self.records[notification.notification_id])
-
-
-class ScriptedSender:
-    def __init__(self, *answers: int | Exception) -> None:
-        self.answers = list(answers)
-        self.sent: list[tuple[Mapping[str, str], bytes]] = []
-
-    async def send(self, url: str, headers: Mapping[str, str], body: bytes) -> int:
-        self.sent.append((headers, body))
-        answer = self.answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
 
 
 def change(event_id: str = "risk-1") -> RiskChangedV1:

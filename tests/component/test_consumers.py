@@ -1,0 +1,88 @@
+"""Subscribers wired to FastStream's TestNatsBroker: decode, handle, publish what comes out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from faststream.nats import JStream, NatsBroker, TestNatsBroker
+from opentelemetry.metrics import NoOpMeterProvider
+from opentelemetry.sdk.trace import TracerProvider
+
+from services.feedback import subscribers as feedback_subscribers
+from services.feedback.config import FeedbackSettings
+from services.notifier import subscribers as notifier_subscribers
+from services.notifier.config import NotifierSettings
+from shared.events import (
+    DemandChangedV1,
+    FeedbackReceivedV1,
+    NotificationSentV1,
+    RiskChangedV1,
+    RiskLevel,
+)
+from shared.publishing import JetStreamPublisher
+from shared.subjects import FEEDBACK, NOTIFY
+from shared.telemetry import Telemetry
+from tests.support.fakes import InMemoryFeedbackStore, InMemoryNotificationLog, ScriptedSender
+
+pytestmark = pytest.mark.component
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+def telemetry() -> Telemetry:
+    return Telemetry("test", TracerProvider(), NoOpMeterProvider())
+
+
+async def test_risk_change_becomes_a_signed_notification_and_a_sent_event() -> None:
+    broker = NatsBroker()
+    settings = NotifierSettings(
+        webhook_url="https://hooks.example/r", webhook_secret="whsec_dGVzdA=="
+    )
+    sender = ScriptedSender(204)
+    notifier_subscribers.register(
+        broker, settings, InMemoryNotificationLog(), sender, JetStreamPublisher(broker), telemetry()
+    )
+
+    @broker.subscriber(NotificationSentV1.subject, stream=JStream(NOTIFY.name, declare=False))
+    async def sent(event: NotificationSentV1) -> None:
+        pass
+
+    change = RiskChangedV1(
+        event_id="r1",
+        occurred_at=NOW,
+        source="slipstream",
+        item_id="jira:PAY-12",
+        level=RiskLevel.OFF_TRACK,
+    )
+    async with TestNatsBroker(broker) as test_broker:
+        await test_broker.publish(change.model_dump_json(), RiskChangedV1.subject)
+        assert len(sender.sent) == 1
+        published = NotificationSentV1.model_validate(sent.mock.call_args.args[0])
+    assert (published.cause_event_id, published.status_code) == ("r1", 204)
+
+
+async def test_feedback_on_an_item_publishes_its_new_demand() -> None:
+    broker = NatsBroker()
+    store = InMemoryFeedbackStore()
+    feedback_subscribers.register(
+        broker, FeedbackSettings(), store, JetStreamPublisher(broker), telemetry()
+    )
+
+    @broker.subscriber(DemandChangedV1.subject, stream=JStream(FEEDBACK.name, declare=False))
+    async def demand(event: DemandChangedV1) -> None:
+        pass
+
+    feedback = FeedbackReceivedV1(
+        event_id="f1",
+        occurred_at=NOW,
+        source="canny",
+        feedback_id="canny:post/1",
+        customer_id="email:a@acme.test",
+        item_ids=("jira:PAY-12",),
+        source_updated_at=NOW,
+    )
+    async with TestNatsBroker(broker) as test_broker:
+        await test_broker.publish(feedback.model_dump_json(), FeedbackReceivedV1.subject)
+        published = DemandChangedV1.model_validate(demand.mock.call_args.args[0])
+    assert (published.item_id, published.customers) == ("jira:PAY-12", 1)

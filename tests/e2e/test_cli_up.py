@@ -1,0 +1,121 @@
+"""`slipstream up` as a person runs it: start, serve, Ctrl-C, start again on the same data."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.cli.demo import scenario
+from services.cli.embedded import free_port
+from services.cli.stack import SERVICES
+
+pytestmark = pytest.mark.e2e
+
+SECRET = "cli-up-secret"
+
+
+def up_env(ports: dict[str, int]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "MONGODB_URL")}
+    env.update({f"{name.upper()}_PORT": str(port) for name, port in ports.items()})
+    env["INGEST_GITHUB_SECRET"] = SECRET
+    return env
+
+
+def start_up(data_dir: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "services.cli.main", "up", "--data-dir", str(data_dir)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def wait_for_banner(process: subprocess.Popen[str]) -> list[str]:
+    lines: list[str] = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line.rstrip())
+        if "Ctrl-C stops everything" in line:
+            return lines
+    raise AssertionError("slipstream up ended before it was ready:\n" + "\n".join(lines))
+
+
+def processes_using(path: Path) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+            except OSError:
+                continue
+            if str(path).encode() in cmdline:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture
+def ports() -> Iterator[dict[str, int]]:
+    yield {name: free_port() for name in SERVICES}
+
+
+def test_ctrl_c_stops_every_child_and_the_data_survives_a_restart(
+    tmp_path: Path, ports: dict[str, int]
+) -> None:
+    env = up_env(ports)
+    first = start_up(tmp_path, env)
+    banner = wait_for_banner(first)
+    assert any(line.startswith("ingest") and str(ports["ingest"]) in line for line in banner)
+    ingest = f"http://127.0.0.1:{ports['ingest']}"
+    for delivery in scenario(date.today())[:1]:
+        body, headers = delivery.signed(SECRET)
+        assert (
+            httpx.post(f"{ingest}/webhooks/github", content=body, headers=headers).status_code
+            == 202
+        )
+    scheduler = f"http://127.0.0.1:{ports['scheduler']}"
+    deadline = time.monotonic() + 30
+    while not httpx.get(f"{scheduler}/risk").json() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+    first.send_signal(signal.SIGINT)
+    assert first.wait(timeout=60) == 0
+    assert processes_using(tmp_path) == []
+
+    second = start_up(tmp_path, env)
+    try:
+        wait_for_banner(second)
+        rows = httpx.get(f"{scheduler}/risk").json()
+        assert [row["item_id"] for row in rows] == ["github:acme/web#7"]
+    finally:
+        second.send_signal(signal.SIGINT)
+        second.wait(timeout=60)
+
+
+def test_port_in_use_is_one_line_naming_the_port_and_the_setting(
+    tmp_path: Path, ports: dict[str, int]
+) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", ports["scheduler"]))
+        squatter.listen()
+        result = subprocess.run(
+            [sys.executable, "-m", "services.cli.main", "up", "--data-dir", str(tmp_path)],
+            env=up_env(ports),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    message = result.stderr.strip()
+    assert "\n" not in message
+    assert str(ports["scheduler"]) in message and "SCHEDULER_PORT" in message

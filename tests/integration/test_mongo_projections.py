@@ -1,0 +1,75 @@
+"""Guarded upserts on a real MongoDB-wire server: late and repeated events change nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from pymongo import AsyncMongoClient, UpdateOne
+
+from services.feedback.adapters.mongo import MongoFeedbackStore
+from shared.events import FeedbackReceivedV1
+from shared.mongo import bulk_upsert_guarded
+
+pytestmark = pytest.mark.integration
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(mongodb_url: str, unique: str) -> AsyncIterator[Any]:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url, tz_aware=True)
+    yield client[f"test_{unique}"]
+    await client.drop_database(f"test_{unique}")
+    await client.close()
+
+
+def versioned(key: str, at: datetime, value: str) -> UpdateOne:
+    return UpdateOne(
+        {"_id": key, "at": {"$lte": at}}, {"$set": {"at": at, "value": value}}, upsert=True
+    )
+
+
+async def test_older_version_after_newer_is_reported_stale_and_changes_nothing(db: Any) -> None:
+    await bulk_upsert_guarded(db.things, [versioned("k", T0 + timedelta(hours=1), "new")])
+    stale = await bulk_upsert_guarded(db.things, [versioned("k", T0, "old")])
+    assert stale == {0}
+    assert (await db.things.find_one({"_id": "k"}))["value"] == "new"
+
+
+async def test_redelivered_version_is_harmless(db: Any) -> None:
+    for _ in range(2):
+        assert await bulk_upsert_guarded(db.things, [versioned("k", T0, "v")]) == set()
+    assert await db.things.count_documents({}) == 1
+
+
+async def test_one_stale_write_does_not_block_the_rest_of_the_batch(db: Any) -> None:
+    await bulk_upsert_guarded(db.things, [versioned("a", T0 + timedelta(days=1), "new")])
+    stale = await bulk_upsert_guarded(
+        db.things, [versioned("a", T0, "old"), versioned("b", T0, "fresh")]
+    )
+    assert stale == {0}
+    assert (await db.things.find_one({"_id": "b"}))["value"] == "fresh"
+
+
+async def test_feedback_store_counts_customers_and_sees_unlinks(db: Any) -> None:
+    store = MongoFeedbackStore(db)
+    await store.ensure_indexes()
+
+    def feedback(item_ids: tuple[str, ...], at: datetime) -> FeedbackReceivedV1:
+        return FeedbackReceivedV1(
+            event_id=f"e{at.timestamp()}",
+            occurred_at=at,
+            source="canny",
+            feedback_id="canny:post/9",
+            customer_id="email:a@x.test",
+            item_ids=item_ids,
+            source_updated_at=at,
+        )
+
+    assert await store.apply([feedback(("jira:PAY-1",), T0)]) == {"jira:PAY-1"}
+    assert await store.customers_waiting_on("jira:PAY-1") == ["email:a@x.test"]
+    assert await store.apply([feedback((), T0 + timedelta(minutes=1))]) == {"jira:PAY-1"}
+    assert await store.customers_waiting_on("jira:PAY-1") == []

@@ -1,0 +1,70 @@
+"""In-memory fakes of the services' ports, shared by unit and component tests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from services.feedback.domain import Demand
+from services.notifier.domain import Notification
+from shared.events import FeedbackReceivedV1
+
+
+class InMemoryNotificationLog:
+    def __init__(self) -> None:
+        self.records: dict[str, list[str]] = {}
+
+    async def was_sent(self, notification_id: str) -> bool:
+        return "sent" in self.records.get(notification_id, [])
+
+    async def record(
+        self,
+        notification: Notification,
+        status: str,
+        status_code: int | None,
+        error: str | None = None,
+    ) -> int:
+        self.records.setdefault(notification.notification_id, []).append(status)
+        return len(self.records[notification.notification_id])
+
+
+class ScriptedSender:
+    def __init__(self, *answers: int | Exception) -> None:
+        self.answers = list(answers)
+        self.sent: list[tuple[Mapping[str, str], bytes]] = []
+
+    async def send(self, url: str, headers: Mapping[str, str], body: bytes) -> int:
+        self.sent.append((headers, body))
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+class InMemoryFeedbackStore:
+    def __init__(self) -> None:
+        self.feedback: dict[str, FeedbackReceivedV1] = {}
+        self.demands: dict[str, Demand] = {}
+
+    async def apply(self, events: Sequence[FeedbackReceivedV1]) -> set[str]:
+        touched: set[str] = set()
+        for event in events:
+            known = self.feedback.get(event.feedback_id)
+            if known and known.source_updated_at > event.source_updated_at:
+                continue
+            touched.update(known.item_ids if known else ())
+            touched.update(event.item_ids)
+            self.feedback[event.feedback_id] = event
+        return touched
+
+    async def customers_waiting_on(self, item_id: str) -> list[str]:
+        return [
+            f.customer_id
+            for f in self.feedback.values()
+            if item_id in f.item_ids and not f.retracted
+        ]
+
+    async def demand(self, item_id: str) -> Demand | None:
+        return self.demands.get(item_id)
+
+    async def save_demand(self, item_id: str, demand: Demand) -> None:
+        self.demands[item_id] = demand
