@@ -28,6 +28,8 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 def _supervise(stack: Stack) -> None:
     """Block until Ctrl-C or SIGTERM, or until a child dies (then say which and stop)."""
+    # Explicit for SIGINT too: a job started in the background inherits SIGINT ignored.
+    signal.signal(signal.SIGINT, _raise_interrupt)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     while True:
         for child in stack.children:

@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -65,8 +64,8 @@ def processes_using(path: Path) -> list[int]:
 
 
 @pytest.fixture
-def ports() -> Iterator[dict[str, int]]:
-    yield {name: free_port() for name in SERVICES}
+def ports() -> dict[str, int]:
+    return {name: free_port() for name in SERVICES}
 
 
 def test_ctrl_c_stops_every_child_and_the_data_survives_a_restart(
@@ -118,4 +117,5 @@ def test_port_in_use_is_one_line_naming_the_port_and_the_setting(
     assert result.returncode == 2
     message = result.stderr.strip()
     assert "\n" not in message
-    assert str(ports["scheduler"]) in message and "SCHEDULER_PORT" in message
+    assert str(ports["scheduler"]) in message
+    assert "SCHEDULER_PORT" in message

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.feedback.domain import Demand
 from services.feedback.handlers import project_feedback
 from shared.events import FeedbackReceivedV1
-
 from tests.support.fakes import InMemoryFeedbackStore
 
 pytestmark = pytest.mark.unit

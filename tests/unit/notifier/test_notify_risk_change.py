@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import pytest
 
-from services.notifier.domain import Notification
 from services.notifier.handlers import DeliveryFailed, notify_risk_change
 from shared.events import NotificationFailedV1, NotificationSentV1, RiskChangedV1, RiskLevel
 from shared.standard_webhooks import signature_matches
-
 from tests.support.fakes import InMemoryNotificationLog, ScriptedSender
 
 pytestmark = pytest.mark.unit
