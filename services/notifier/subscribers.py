@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -17,6 +18,8 @@ from shared.publishing import EventPublisher
 from shared.subjects import NOTIFIER_RISK
 from shared.telemetry import Telemetry
 
+logger = logging.getLogger(__name__)
+
 
 def register(
     broker: NatsBroker,
@@ -29,11 +32,18 @@ def register(
     destination = settings.webhook_url
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
 
+    delivered = telemetry.meter.create_counter(
+        "notifier.notifications", description="Risk changes by delivery outcome"
+    )
+    if destination is None:
+        logger.warning("NOTIFIER_WEBHOOK_URL is not set: risk changes are consumed, not sent")
+
     async def handle(envelopes: Sequence[Envelope]) -> Outcome:
         outcome = []
         for envelope in envelopes:
             assert isinstance(envelope.event, RiskChangedV1)
             if destination is None:
+                delivered.add(1, {"outcome": "no_destination"})
                 continue
             token = otel_context.attach(envelope.context)
             try:
@@ -41,6 +51,8 @@ def register(
                     result = await notify_risk_change(
                         envelope.event, destination, secret, log, sender, datetime.now(UTC)
                     )
+                    kind = "duplicate" if result is None else type(result).__name__
+                    delivered.add(1, {"outcome": kind})
                     if result is not None:
                         outcome.append((result, otel_context.get_current()))
             finally:
