@@ -8,8 +8,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from services.scheduler.domain import Assessment, Item, Release
-from shared.events import ItemChangedV1, ItemStatus, ReleaseChangedV1, ReleaseState, RiskReason
+from services.scheduler.domain import Assessment, Item, Release, Signature
+from shared.events import (
+    ItemChangedV1,
+    ItemStatus,
+    ReleaseChangedV1,
+    ReleaseState,
+    RiskLevel,
+    RiskReason,
+)
 
 
 def to_bson_date(day: date | None) -> datetime | None:
@@ -95,6 +102,48 @@ def assessment_document(assessment: Assessment, item: Item | None) -> dict[str, 
 
 def reasons_from_document(document: dict[str, Any]) -> tuple[RiskReason, ...]:
     return tuple(RiskReason.model_validate(reason) for reason in document.get("reasons", []))
+
+
+def signature_of_document(document: dict[str, Any] | None) -> Signature:
+    """The engine's change signature, rebuilt from a stored assessment (reasons keep order)."""
+    if document is None:
+        return (RiskLevel.ON_TRACK, 0, ())
+    reasons = tuple(
+        (str(r["code"]), str(r.get("blocker_id") or "")) for r in document.get("reasons", [])
+    )
+    return (RiskLevel(document["level"]), int(document["band"]), reasons)
+
+
+def assessment_from_document(document: dict[str, Any]) -> Assessment:
+    """What was last stored, as the engine's value (for "before" in a change event)."""
+    return Assessment(
+        item_id=document["_id"],
+        level=RiskLevel(document["level"]),
+        score=float(document.get("score", 0.0)),
+        band=int(document["band"]),
+        slip_days=int(document.get("slip_days", 0)),
+        forecast=from_bson_date(document.get("forecast")),
+        target=from_bson_date(document.get("target")),
+        reasons=reasons_from_document(document),
+        chain=tuple(document.get("chain", ())),
+        signature=signature_of_document(document),
+    )
+
+
+def edge_is_live(edge: dict[str, Any], removed_at: dict[str, datetime]) -> bool:
+    """An edge counts when present and newer than any removal of either end.
+
+    Deleting an item drops its edges (trackers delete the links without telling us); a
+    dependency event dated after the deletion re-creates the edge. Deciding this from the
+    stored clocks, not from arrival order, keeps live and rebuilt projections identical.
+    """
+    if not edge.get("present"):
+        return False
+    at = edge["source_updated_at"]
+    return all(
+        (gone := removed_at.get(end)) is None or at > gone
+        for end in (edge["blocker_id"], edge["blocked_id"])
+    )
 
 
 def item_from_changed(event: ItemChangedV1) -> Item:

@@ -1,22 +1,24 @@
 """Use cases: project work events, re-assess risk, and say what changed.
 
 The in-memory ``Portfolio`` mirrors the projections; it is loaded once at start and then
-changed only by events that the guarded Mongo writes accepted, so both stay in step.
+changed only by events that the guarded Mongo writes accepted (edges re-read, see
+``sync_edges``), so both stay in step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from services.scheduler.documents import (
+    edge_is_live,
     item_from_changed,
     item_from_document,
     release_from_changed,
     release_from_document,
 )
 from services.scheduler.domain import AssessmentChange, Portfolio, RiskPolicy
-from services.scheduler.ports import AssessmentStore, WorkStore
+from services.scheduler.ports import WorkStore
 from shared.events import (
     DemandChangedV1,
     DependencyAddedV1,
@@ -48,16 +50,43 @@ def apply_to_portfolio(portfolio: Portfolio, event: Event) -> None:
 
 
 async def load_portfolio(store: WorkStore, policy: RiskPolicy) -> Portfolio:
+    """The engine's input, exactly as the projections hold it (start-up and rebuild)."""
     portfolio = Portfolio(policy)
-    for document in await store.documents("items", {"removed": {"$ne": True}}):
-        portfolio.upsert_item(item_from_document(document))
+    removed_at: dict[str, datetime] = {}
+    for document in await store.documents("items", {}):
+        if document.get("removed_at") is not None:
+            removed_at[document["_id"]] = document["removed_at"]
+        if not document.get("removed"):
+            portfolio.upsert_item(item_from_document(document))
     for document in await store.documents("releases", {}):
         portfolio.upsert_release(release_from_document(document))
     for document in await store.documents("dependencies", {"present": True}):
-        portfolio.add_dependency(document["blocker_id"], document["blocked_id"])
+        if edge_is_live(document, removed_at):
+            portfolio.add_dependency(document["blocker_id"], document["blocked_id"])
     for document in await store.documents("demand", {}):
         portfolio.set_demand(document["_id"], float(document.get("weight", 0.0)))
     return portfolio
+
+
+async def sync_edges(store: WorkStore, portfolio: Portfolio, applied: Sequence[Event]) -> None:
+    """Make the engine's edges around these events match what the projections decide.
+
+    Whether an edge counts depends on clocks (its own and its ends' deletions), not on the
+    order events arrived in, so the engine re-reads the edges whose answer may have moved.
+    """
+    ends: set[str] = set()
+    for event in applied:
+        if isinstance(event, DependencyAddedV1 | DependencyRemovedV1 | ItemRemovedV1):
+            ends.update(referenced_items(event))
+    if not ends:
+        return
+    edges = await store.edges_touching(ends)
+    removed_at = await store.removed_at({e[k] for e in edges for k in ("blocker_id", "blocked_id")})
+    for edge in edges:
+        if edge_is_live(edge, removed_at):
+            portfolio.add_dependency(edge["blocker_id"], edge["blocked_id"])
+        else:
+            portfolio.remove_dependency(edge["blocker_id"], edge["blocked_id"])
 
 
 def risk_changed(
@@ -89,34 +118,19 @@ def risk_changed(
     )
 
 
-async def persist(
-    changes: Sequence[AssessmentChange],
-    portfolio: Portfolio,
-    assessments: AssessmentStore,
-    extra: Iterable[str] = (),
-) -> None:
-    """Store the assessments that changed, plus any other item whose forecast may have moved."""
-    ids = {change.item_id for change in changes} | set(extra)
-    present = [(a, portfolio.item(i)) for i in sorted(ids) if (a := portfolio.assessment(i))]
-    await assessments.save(present)
-    await assessments.remove([i for i in sorted(ids) if portfolio.assessment(i) is None])
-
-
 async def project_work(
-    events: Sequence[Event],
-    store: WorkStore,
-    portfolio: Portfolio,
-    assessments: AssessmentStore,
-    today: date,
-) -> list[tuple[Event, AssessmentChange]]:
-    """Returns each notable change with the applied event that caused it (for tracing)."""
+    events: Sequence[Event], store: WorkStore, portfolio: Portfolio, today: date
+) -> list[Event]:
+    """Project a batch, feed what applied to the engine and re-evaluate; returns what applied.
+
+    What to announce is decided afterwards against the stored assessments (see ``mirror``).
+    """
     applied = await store.apply(events)
     for event in applied:
         apply_to_portfolio(portfolio, event)
-    changes = portfolio.reassess(today)
-    touched = {i for event in applied for i in referenced_items(event)}
-    await persist(changes, portfolio, assessments, touched)
-    return [(cause_of(change, applied), change) for change in changes if applied]
+    await sync_edges(store, portfolio, applied)
+    portfolio.reassess(today)
+    return applied
 
 
 def referenced_items(event: Event) -> tuple[str, ...]:
@@ -127,9 +141,14 @@ def referenced_items(event: Event) -> tuple[str, ...]:
     return ()
 
 
-def cause_of(change: AssessmentChange, applied: Sequence[Event]) -> Event:
-    """The latest applied event that names the item, else the batch's last one."""
+def cause_of(item_id: str, applied: Sequence[Event], batch: Sequence[Event]) -> Event:
+    """The latest applied event that names the item, else the batch's last one.
+
+    A retried batch whose writes all landed the first time applies nothing new, yet may still
+    owe announcements; they are blamed on the same last event, so their ids repeat and
+    JetStream's duplicate window drops any copy that did get through.
+    """
     for event in reversed(applied):
-        if change.item_id in referenced_items(event):
+        if item_id in referenced_items(event):
             return event
-    return applied[-1]
+    return applied[-1] if applied else batch[-1]

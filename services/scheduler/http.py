@@ -1,4 +1,4 @@
-"""The scheduler's read API."""
+"""The scheduler's read API: problem+json 404 for unknown ids, 422 for bad filters."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from services.scheduler.graph_view import GraphView
 from services.scheduler.views import RiskViews
 from shared.events import RiskLevel
 from shared.http import problem
 
 
-def risk_router(views: RiskViews) -> APIRouter:
+def risk_router(views: RiskViews, graph: GraphView) -> APIRouter:
     router = APIRouter()
 
     @router.get("/risk")
@@ -38,9 +39,30 @@ def risk_router(views: RiskViews) -> APIRouter:
 
     @router.get("/items/{item_id:path}", response_model=None)
     async def item(item_id: str) -> dict[str, Any] | JSONResponse:
+        """The item's assessment and its critical chain, each member with its dates."""
         found = await views.one(item_id)
         if found is None:
             return problem(404, "Unknown item", item_id)
         return found
+
+    @router.get("/releases/{release_id:path}", response_model=None)
+    async def release(release_id: str) -> dict[str, Any] | JSONResponse:
+        """Due date, forecast (latest among its items) and the items that threaten it."""
+        found = await views.release(release_id)
+        if found is None:
+            return problem(404, "Unknown release", release_id)
+        return found
+
+    @router.get("/graph", response_model=None)
+    async def dependency_graph(
+        team: str | None = None,
+        release: str | None = None,
+        limit: int = Query(1000, ge=1, le=5000),
+    ) -> dict[str, Any] | JSONResponse:
+        """Nodes (level, forecast) and edges (with the tool they came from) for drawing."""
+        if (team is None) == (release is None):
+            return problem(422, "Invalid request", "give exactly one of team or release")
+        selection = {"team": team} if team is not None else {"release_id": str(release)}
+        return await graph.graph(selection, limit)
 
     return router

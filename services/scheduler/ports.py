@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from services.scheduler.domain import Assessment, Item
 from shared.events import Event
 
 
@@ -17,9 +16,19 @@ class WorkStore(Protocol):
 
     async def documents(self, name: str, query: dict[str, Any]) -> list[dict[str, Any]]: ...
 
+    async def edges_touching(self, item_ids: Collection[str]) -> list[dict[str, Any]]:
+        """Every dependency document (present or not) with one of these items at an end."""
+        ...
+
+    async def removed_at(self, item_ids: Collection[str]) -> dict[str, datetime]:
+        """The latest deletion time of each of these items that was ever deleted."""
+        ...
+
 
 class AssessmentStore(Protocol):
-    async def save(self, assessments: Sequence[tuple[Assessment, Item | None]]) -> None: ...
+    async def save(self, documents: Sequence[dict[str, Any]]) -> None:
+        """Replace each document (keyed by ``_id``) whole."""
+        ...
 
     async def remove(self, item_ids: Sequence[str]) -> None: ...
 

@@ -7,8 +7,9 @@ an edge that was removed after it).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
@@ -25,24 +26,36 @@ from shared.events import (
 )
 from shared.mongo import bulk_upsert_guarded
 
+_SOURCE = "source_updated_at"
+
 
 def edge_id(blocker_id: str, blocked_id: str) -> str:
     return f"{blocker_id} -> {blocked_id}"
 
 
-def write_for(event: Event) -> tuple[str, UpdateOne] | None:
-    """The collection and guarded upsert that project one event, or None if it is not ours."""
+class Write(NamedTuple):
+    """One guarded upsert: set ``document`` on ``key`` unless ``clock`` is older than stored."""
+
+    collection: str
+    key: str
+    clock_field: str
+    clock: datetime
+    document: dict[str, Any]
+
+    def operation(self) -> UpdateOne:
+        guard = {"_id": self.key, self.clock_field: {"$lte": self.clock}}
+        return UpdateOne(guard, {"$set": self.document}, upsert=True)
+
+
+def write_for(event: Event) -> Write | None:
+    """The guarded upsert that projects one event, or None if it is not ours."""
     if isinstance(event, ItemChangedV1):
-        return "items", _guarded(
-            event.item_id, "source_updated_at", event.source_updated_at, item_document(event)
-        )
+        return Write("items", event.item_id, _SOURCE, event.source_updated_at, item_document(event))
     if isinstance(event, ItemRemovedV1):
-        return "items", _guarded(
-            event.item_id,
-            "source_updated_at",
-            event.source_updated_at,
-            {"removed": True, "source_updated_at": event.source_updated_at},
-        )
+        at = event.source_updated_at
+        # ``removed_at`` outlives a later revival: edges older than it stay dropped.
+        document = {"removed": True, "removed_at": at, "source_updated_at": at}
+        return Write("items", event.item_id, _SOURCE, at, document)
     if isinstance(event, DependencyAddedV1 | DependencyRemovedV1):
         document = {
             "blocker_id": event.blocker_id,
@@ -52,23 +65,42 @@ def write_for(event: Event) -> tuple[str, UpdateOne] | None:
             "source_updated_at": event.source_updated_at,
         }
         key = edge_id(event.blocker_id, event.blocked_id)
-        return "dependencies", _guarded(key, "source_updated_at", event.source_updated_at, document)
+        return Write("dependencies", key, _SOURCE, event.source_updated_at, document)
     if isinstance(event, ReleaseChangedV1):
-        return "releases", _guarded(
-            event.release_id, "source_updated_at", event.source_updated_at, release_document(event)
-        )
+        document = release_document(event)
+        return Write("releases", event.release_id, _SOURCE, event.source_updated_at, document)
     if isinstance(event, DemandChangedV1):
         document = {
             "customers": event.customers,
             "weight": event.weight,
             "occurred_at": event.occurred_at,
         }
-        return "demand", _guarded(event.item_id, "occurred_at", event.occurred_at, document)
+        return Write("demand", event.item_id, "occurred_at", event.occurred_at, document)
     return None
 
 
-def _guarded(key: str, clock: str, value: Any, document: dict[str, Any]) -> UpdateOne:
-    return UpdateOne({"_id": key, clock: {"$lte": value}}, {"$set": document}, upsert=True)
+def latest_writes(events: Sequence[Event]) -> dict[int, Write]:
+    """One write per document: the newest by the source's clock, the later one on a tie.
+
+    An unordered bulk write may run its operations in any order, so two writes to one
+    document in one batch would make the outcome (and which events count as applied) depend
+    on the server; keeping only the winner makes the batch mean what the clocks say.
+    """
+    winners: dict[tuple[str, str], int] = {}
+    writes: dict[int, Write] = {}
+    for index, event in enumerate(events):
+        write = write_for(event)
+        if write is None:
+            continue
+        key = (write.collection, write.key)
+        previous = winners.get(key)
+        if previous is not None:
+            if writes[previous].clock > write.clock:
+                continue
+            del writes[previous]
+        winners[key] = index
+        writes[index] = write
+    return writes
 
 
 class MongoWorkStore:
@@ -83,6 +115,8 @@ class MongoWorkStore:
         await self.db["dependencies"].create_index([("blocked_id", ASCENDING)])
         await self.db["dependencies"].create_index([("blocker_id", ASCENDING)])
         assessments = self.db["assessments"]
+        # /risk ranks by score then id; each filter gets its own prefix of that order.
+        await assessments.create_index([("score", DESCENDING), ("_id", ASCENDING)])
         await assessments.create_index([("level", ASCENDING), ("score", DESCENDING)])
         for field in ("team", "release_id", "owner"):
             await assessments.create_index([(field, ASCENDING), ("score", DESCENDING)])
@@ -90,10 +124,8 @@ class MongoWorkStore:
     async def apply(self, events: Sequence[Event]) -> list[Event]:
         """Project a batch with one bulk write per collection; return the events that applied."""
         per_collection: dict[str, list[tuple[int, UpdateOne]]] = {}
-        for index, event in enumerate(events):
-            write = write_for(event)
-            if write is not None:
-                per_collection.setdefault(write[0], []).append((index, write[1]))
+        for index, write in latest_writes(events).items():
+            per_collection.setdefault(write.collection, []).append((index, write.operation()))
         applied: set[int] = set()
         for name, writes in per_collection.items():
             stale = await bulk_upsert_guarded(self.db[name], [op for _, op in writes])
@@ -102,3 +134,13 @@ class MongoWorkStore:
 
     async def documents(self, name: str, query: dict[str, Any]) -> list[dict[str, Any]]:
         return [document async for document in self.db[name].find(query)]
+
+    async def edges_touching(self, item_ids: Collection[str]) -> list[dict[str, Any]]:
+        ids = list(item_ids)
+        query = {"$or": [{"blocker_id": {"$in": ids}}, {"blocked_id": {"$in": ids}}]}
+        return await self.documents("dependencies", query)
+
+    async def removed_at(self, item_ids: Collection[str]) -> dict[str, datetime]:
+        """When each of these items was last deleted, for those that ever were."""
+        query = {"_id": {"$in": list(item_ids)}, "removed_at": {"$ne": None}}
+        return {d["_id"]: d["removed_at"] async for d in self.db["items"].find(query)}

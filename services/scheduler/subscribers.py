@@ -1,50 +1,79 @@
-"""Thin: decode work and demand events, run the projection use case, publish risk changes."""
+"""Thin: decode work and demand events, run the projection use case, announce risk changes.
+
+Risk changes are published here, before the batch's assessments are stored and acked, rather
+than handed back to the settler: that order is what makes a failed publish repeat on the retry
+instead of vanishing (see ``mirror``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from faststream.nats import NatsBroker
+from opentelemetry import context as otel_context
 from opentelemetry.trace import Link, get_current_span
 
+from services.scheduler.announcer import RiskAnnouncer
 from services.scheduler.config import SchedulerSettings
-from services.scheduler.handlers import project_work, risk_changed
-from services.scheduler.ports import AssessmentStore, WorkStore
-from services.scheduler.state import LivePortfolio
-from shared.consumer import BatchSettler, Envelope, Outcome, subscribe_batches
+from services.scheduler.domain import AssessmentChange
+from services.scheduler.handlers import cause_of, project_work
+from services.scheduler.ports import WorkStore
+from shared.consumer import BatchHandler, BatchSettler, Envelope, Outcome, subscribe_batches
+from shared.events import Event
 from shared.publishing import EventPublisher
 from shared.subjects import SCHEDULER_DEMAND, SCHEDULER_WORK
 from shared.telemetry import Telemetry
 
+Clock = Callable[[], datetime]
 
-def register(
-    broker: NatsBroker,
-    settings: SchedulerSettings,
-    store: WorkStore,
-    live: LivePortfolio,
-    assessments: AssessmentStore,
-    publisher: EventPublisher,
-    telemetry: Telemetry,
-) -> None:
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def batch_handler(
+    store: WorkStore, announcer: RiskAnnouncer, telemetry: Telemetry, clock: Clock = utc_now
+) -> BatchHandler:
+    live = announcer.live
+
     async def handle(envelopes: Sequence[Envelope]) -> Outcome:
+        batch = [e.event for e in envelopes]
         contexts = {id(e.event): e.context for e in envelopes}
+        applied: list[Event] = []
         # The batch continues the trace of its last message and links the others.
         links = [Link(get_current_span(e.context).get_span_context()) for e in envelopes[:-1]]
         with telemetry.tracer.start_as_current_span(
             "project work", context=envelopes[-1].context, links=links
         ) as span:
             span.set_attribute("messaging.batch.message_count", len(envelopes))
-            now = datetime.now(UTC)
-            async with live.lock:
-                changes = await project_work(
-                    [e.event for e in envelopes], store, live.portfolio, assessments, now.date()
-                )
-                return [
-                    (risk_changed(change, live.portfolio, cause.event_id, now), contexts[id(cause)])
-                    for cause, change in changes
-                ]
+            now = clock()
 
+            async def recompute() -> None:
+                applied.extend(await project_work(batch, store, live.portfolio, now.date()))
+
+            def cause(change: AssessmentChange) -> tuple[str, otel_context.Context]:
+                event = cause_of(change.item_id, applied, batch)
+                return event.event_id, contexts[id(event)]
+
+            async with live.lock:
+                await announcer.reassess("events", recompute, cause, now)
+            span.set_attribute("slipstream.events.applied", len(applied))
+        return []
+
+    return handle
+
+
+def register(
+    broker: NatsBroker,
+    settings: SchedulerSettings,
+    store: WorkStore,
+    announcer: RiskAnnouncer,
+    publisher: EventPublisher,
+    telemetry: Telemetry,
+    clock: Clock = utc_now,
+) -> None:
+    handle = batch_handler(store, announcer, telemetry, clock)
     for spec, title in (
         (SCHEDULER_WORK, "on_work_changed"),
         (SCHEDULER_DEMAND, "on_demand_changed"),

@@ -12,11 +12,8 @@ import socket
 import uuid
 from datetime import UTC, datetime
 
-from services.scheduler.handlers import persist, risk_changed
-from services.scheduler.ports import AssessmentStore, Lease
-from services.scheduler.state import LivePortfolio
-from shared.publishing import EventPublisher
-from shared.telemetry import Telemetry, log_fields
+from services.scheduler.announcer import RiskAnnouncer
+from services.scheduler.ports import Lease
 
 logger = logging.getLogger(__name__)
 LEASE_NAME = "scheduler-recheck"
@@ -29,40 +26,36 @@ def holder_id() -> str:
 class RecheckTimer:
     def __init__(
         self,
-        live: LivePortfolio,
-        assessments: AssessmentStore,
+        announcer: RiskAnnouncer,
         lease: Lease,
-        publisher: EventPublisher,
-        telemetry: Telemetry,
         interval: float,
         lease_ttl: float,
+        holder: str | None = None,
     ) -> None:
-        self.live = live
-        self.assessments = assessments
+        self.announcer = announcer
         self.lease = lease
-        self.publisher = publisher
-        self.telemetry = telemetry
         self.interval = interval
         self.lease_ttl = max(lease_ttl, interval * 2)
-        self.holder = holder_id()
+        self.holder = holder or holder_id()
         self._task: asyncio.Task[None] | None = None
 
-    async def tick(self, now: datetime) -> int:
-        """Run one re-check if this replica holds the lease; return how many items changed."""
+    async def tick(self, now: datetime) -> int | None:
+        """Run one re-check if this replica holds the lease; None when another one does.
+
+        Returns how many items changed. Holding the lease for ``ttl`` (at least two intervals)
+        and renewing it every tick keeps one replica on the schedule; if it dies, another
+        takes over once the lease has expired.
+        """
         if not await self.lease.acquire(LEASE_NAME, self.holder, self.lease_ttl, now):
-            return 0
-        with self.telemetry.tracer.start_as_current_span("recheck risk") as span:
-            async with self.live.lock:
-                changes = self.live.portfolio.recheck(now.date())
-                await persist(changes, self.live.portfolio, self.assessments)
-                cause = f"recheck:{now.date().isoformat()}"
-                events = [risk_changed(c, self.live.portfolio, cause, now) for c in changes]
-            for event in events:
-                await self.publisher.publish(event)
-            span.set_attribute("slipstream.risk.changes", len(events))
-        if events:
-            logger.info("re-check changed risk", extra=log_fields(changes=len(events)))
-        return len(events)
+            return None
+        live = self.announcer.live
+        cause = f"recheck:{now.date().isoformat()}"
+
+        async def recompute() -> None:
+            live.portfolio.recheck(now.date())
+
+        async with live.lock:
+            return await self.announcer.reassess("recheck", recompute, lambda _: (cause, None), now)
 
     async def _run(self) -> None:
         while True:

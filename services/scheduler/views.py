@@ -1,4 +1,7 @@
-"""Read side: the risk table and single assessments, straight from the projections."""
+"""Read side: the risk table, one item with its chain, a release, straight from the projections.
+
+Views read MongoDB, never the in-memory portfolio, so every replica answers the same.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,10 @@ from typing import Any
 from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+NOT_REMOVED = {"removed": {"$ne": True}}
 
-def _day(moment: datetime | None) -> str | None:
+
+def day(moment: datetime | None) -> str | None:
     return None if moment is None else moment.date().isoformat()
 
 
@@ -20,8 +25,8 @@ def risk_row(document: dict[str, Any]) -> dict[str, Any]:
         "level": document.get("level"),
         "score": document.get("score"),
         "slip_days": document.get("slip_days"),
-        "target": _day(document.get("target")),
-        "forecast": _day(document.get("forecast")),
+        "target": day(document.get("target")),
+        "forecast": day(document.get("forecast")),
         "team": document.get("team"),
         "owner": document.get("owner"),
         "release_id": document.get("release_id"),
@@ -30,9 +35,25 @@ def risk_row(document: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def chain_member(item_id: str, assessment: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "item_id": item_id,
+        "title": item.get("title"),
+        "team": item.get("team"),
+        "status": item.get("status"),
+        "level": assessment.get("level"),
+        "target": day(assessment.get("target")),
+        "forecast": day(assessment.get("forecast")),
+        "slip_days": assessment.get("slip_days"),
+        "url": item.get("url"),
+    }
+
+
 class RiskViews:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.assessments = db["assessments"]
+        self.items = db["items"]
+        self.releases = db["releases"]
 
     async def ranked(self, filters: dict[str, str], limit: int) -> list[dict[str, Any]]:
         cursor = (
@@ -40,6 +61,69 @@ class RiskViews:
         )
         return [risk_row(document) async for document in cursor]
 
+    async def by_id(self, name: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+        collection = self.assessments if name == "assessments" else self.items
+        return {d["_id"]: d async for d in collection.find({"_id": {"$in": ids}})}
+
+    async def full_chain(self, assessment: dict[str, Any]) -> list[str]:
+        """Stored chains stop at the policy's limit; each member's own chain continues it."""
+        chain = list(assessment.get("chain") or [assessment["_id"]])
+        while len(chain) > 1:
+            last = await self.assessments.find_one({"_id": chain[-1]}, {"chain": 1})
+            more = [] if last is None else list(last.get("chain", []))[1:]
+            if not more or set(more) & set(chain):
+                break
+            chain.extend(more)
+        return chain
+
     async def one(self, item_id: str) -> dict[str, Any] | None:
-        document = await self.assessments.find_one({"_id": item_id})
-        return None if document is None else risk_row(document)
+        """The item, its assessment, and the explanation: its critical chain, member by member."""
+        item = await self.items.find_one({"_id": item_id, **NOT_REMOVED})
+        if item is None:
+            return None
+        assessment = await self.assessments.find_one({"_id": item_id}) or {"_id": item_id}
+        chain = await self.full_chain(assessment)
+        assessments = await self.by_id("assessments", chain)
+        items = await self.by_id("items", chain)
+        explanation = [
+            chain_member(i, assessments.get(i, {}), items.get(i, {})) for i in chain if i in items
+        ]
+        return {
+            **risk_row({**item, **assessment}),
+            "status": item.get("status"),
+            "start": day(item.get("start")),
+            "url": item.get("url"),
+            "chain": chain,
+            "explanation": explanation,
+        }
+
+    async def release(self, release_id: str) -> dict[str, Any] | None:
+        """Its due date, its forecast (latest among its items) and the items past the due date."""
+        release = await self.releases.find_one({"_id": release_id})
+        members = [
+            d
+            async for d in self.assessments.find({"release_id": release_id}).sort(
+                [("score", DESCENDING), ("_id", 1)]
+            )
+        ]
+        if release is None and not members:
+            return None
+        release = release or {}
+        due = release.get("due") if release.get("state", "open") == "open" else None
+        forecasts = [d["forecast"] for d in members if d.get("forecast") is not None]
+        forecast = max(forecasts, default=None)
+        threatening = [
+            risk_row(d) for d in members if due is not None and (d.get("forecast") or due) > due
+        ]
+        return {
+            "release_id": release_id,
+            "name": release.get("name"),
+            "state": release.get("state"),
+            "team": release.get("team"),
+            "url": release.get("url"),
+            "due": day(release.get("due")),
+            "forecast": day(forecast),
+            "slip_days": (forecast - due).days if forecast and due else 0,
+            "items": len(members),
+            "threatening": threatening,
+        }

@@ -10,21 +10,15 @@ from pymongo import ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.scheduler.documents import assessment_document
-from services.scheduler.domain import Assessment, Item
-
 
 class MongoAssessmentStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.collection = db["assessments"]
 
-    async def save(self, assessments: Sequence[tuple[Assessment, Item | None]]) -> None:
-        if assessments:
+    async def save(self, documents: Sequence[dict[str, Any]]) -> None:
+        if documents:
             await self.collection.bulk_write(
-                [
-                    ReplaceOne({"_id": a.item_id}, assessment_document(a, item), upsert=True)
-                    for a, item in assessments
-                ],
+                [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in documents],
                 ordered=False,
             )
 

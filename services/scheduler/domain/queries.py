@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from services.scheduler.domain.facts import day_of
@@ -65,3 +66,12 @@ class PortfolioQueries:
             default=FOREVER,
         )
         return None if until >= FOREVER else day_of(until)
+
+    def assessment_slots(self) -> tuple[Sequence[Assessment | None], Sequence[str]]:
+        """Per-node assessments and ids, read-only, for callers that diff successive states.
+
+        The engine replaces a node's assessment object whenever it re-evaluates the node, so a
+        caller that keeps the previous slots finds what changed by identity, in C, instead of
+        building every assessment's document. Fetch them again after each recomputation.
+        """
+        return self._state.assessments, self._state.graph.ids

@@ -1,0 +1,82 @@
+"""Re-evaluate, announce what a person would notice, then store: one path for every trigger.
+
+Batches of events, the timer's re-check and start-up reconciliation all end here, so each gets
+the same span, metrics and ordering (publish before store; see ``mirror``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from opentelemetry import context as otel_context
+
+from services.scheduler.domain import AssessmentChange
+from services.scheduler.handlers import risk_changed
+from services.scheduler.mirror import AssessmentMirror
+from services.scheduler.state import LivePortfolio
+from shared.publishing import EventPublisher
+from shared.telemetry import Telemetry, log_fields
+
+logger = logging.getLogger(__name__)
+
+Cause = Callable[[AssessmentChange], tuple[str, otel_context.Context | None]]
+
+
+class RiskAnnouncer:
+    def __init__(
+        self,
+        live: LivePortfolio,
+        mirror: AssessmentMirror,
+        publisher: EventPublisher,
+        telemetry: Telemetry,
+    ) -> None:
+        self.live = live
+        self.mirror = mirror
+        self.publisher = publisher
+        self.tracer = telemetry.tracer
+        meter = telemetry.meter
+        self.published = meter.create_counter(
+            "slipstream.risk.changes_published", unit="{event}", description="by new level"
+        )
+        self.duration = meter.create_histogram(
+            "slipstream.risk.reassessment.duration", unit="s", description="by trigger"
+        )
+
+    async def reassess(
+        self, trigger: str, recompute: Callable[[], Awaitable[object]], cause: Cause, now: datetime
+    ) -> int:
+        """Run ``recompute`` on the live portfolio, announce and store; returns changes.
+
+        The caller holds ``live.lock``: the portfolio, mirror and store must move together.
+        """
+        started = time.perf_counter()
+        with self.tracer.start_as_current_span(f"reassess risk ({trigger})") as span:
+            await recompute()
+            result = self.mirror.diff(self.live.portfolio)
+            for change in result.changes:
+                cause_id, context = cause(change)
+                event = risk_changed(change, self.live.portfolio, cause_id, now)
+                await self.publisher.publish(event, context)
+                self.published.add(1, {"level": event.level.value, "trigger": trigger})
+            await self.mirror.commit(result)
+            span.set_attribute("slipstream.risk.items_reevaluated", result.reevaluated)
+            span.set_attribute("slipstream.risk.changes", len(result.changes))
+            span.set_attribute("slipstream.risk.documents_written", len(result.upserts))
+        elapsed = time.perf_counter() - started
+        self.duration.record(elapsed, {"trigger": trigger})
+        if result.changes or result.removals:
+            logger.info(
+                "risk reassessed",
+                extra=log_fields(
+                    trigger=trigger,
+                    reevaluated=result.reevaluated,
+                    changes=len(result.changes),
+                    written=len(result.upserts),
+                    removed=len(result.removals),
+                    seconds=round(elapsed, 4),
+                ),
+            )
+        return len(result.changes)

@@ -1,0 +1,94 @@
+"""The stored assessments, and what it takes to bring them level with the engine.
+
+The stored assessment doubles as the record of what was announced: a risk change is published
+*before* the new assessment is stored, so a failure in between repeats the announcement on the
+retry (at least once) instead of losing it, and start-up compares the engine with what is
+stored. Comparing against the store rather than the engine's own previous verdicts is what
+makes a retried batch, a restart and a rebuild all say the same thing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.scheduler.documents import (
+    assessment_document,
+    assessment_from_document,
+    signature_of_document,
+)
+from services.scheduler.domain import Assessment, AssessmentChange, Portfolio
+from services.scheduler.ports import AssessmentStore
+
+QUIET = signature_of_document(None)
+
+
+@dataclass
+class Reassessment:
+    """Documents to write or delete, and the changes a person would notice (to announce)."""
+
+    upserts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    removals: list[str] = field(default_factory=list)
+    changes: list[AssessmentChange] = field(default_factory=list)
+    snapshot: list[Assessment | None] = field(default_factory=list)
+    reevaluated: int = 0
+
+
+class AssessmentMirror:
+    """What the assessments collection holds, as this process last read or wrote it."""
+
+    def __init__(self, store: AssessmentStore) -> None:
+        self.store = store
+        self.stored: dict[str, dict[str, Any]] = {}
+        # The engine's per-node assessments as of the last commit. The engine replaces an
+        # assessment object whenever it re-evaluates the item, so an identity comparison finds
+        # the few items a batch touched without building every document (O(n) but in C).
+        self._slots: list[Assessment | None] = []
+        self._everything = True
+
+    async def load(self) -> None:
+        self.stored = {document["_id"]: document for document in await self.store.all()}
+        self._slots, self._everything = [], True
+
+    def diff(self, portfolio: Portfolio) -> Reassessment:
+        slots, ids = portfolio.assessment_slots()
+        result = Reassessment(snapshot=list(slots))
+        previous = itertools.chain(self._slots, itertools.repeat(None))
+        moved = itertools.compress(range(len(slots)), map(operator.is_not, slots, previous))
+        for n in moved:
+            result.reevaluated += 1
+            self._compare(ids[n], slots[n], portfolio, result)
+        if self._everything:
+            # Right after loading, the store may hold items the engine never heard of.
+            known = set(itertools.compress(ids, slots))
+            for item_id in sorted(self.stored.keys() - known):
+                self._compare(item_id, None, portfolio, result)
+        result.changes.sort(key=lambda change: change.item_id)
+        return result
+
+    def _compare(
+        self, item_id: str, now: Assessment | None, portfolio: Portfolio, result: Reassessment
+    ) -> None:
+        old = self.stored.get(item_id)
+        if now is None:
+            if old is None:
+                return
+            result.removals.append(item_id)
+        else:
+            document = {"_id": item_id, **assessment_document(now, portfolio.item(item_id))}
+            if old != document:
+                result.upserts[item_id] = document
+        if signature_of_document(old) != (QUIET if now is None else now.signature):
+            before = None if old is None else assessment_from_document(old)
+            result.changes.append(AssessmentChange(before=before, after=now))
+
+    async def commit(self, result: Reassessment) -> None:
+        """Store the new documents; only then does the mirror believe them."""
+        await self.store.save(list(result.upserts.values()))
+        await self.store.remove(result.removals)
+        self.stored.update(result.upserts)
+        for item_id in result.removals:
+            self.stored.pop(item_id, None)
+        self._slots, self._everything = result.snapshot, False

@@ -1,0 +1,40 @@
+"""Start-up reconciliation: the engine recomputed from the projections versus what is stored.
+
+A crash after projecting a batch but before publishing its risk changes leaves the stored
+assessments behind the projections. Recomputing everything at start and announcing each item
+whose signature differs from the stored one closes that gap (at least once).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.scheduler.announcer import RiskAnnouncer
+from services.scheduler.documents import signature_of_document
+from services.scheduler.domain import AssessmentChange, RiskPolicy
+from services.scheduler.handlers import load_portfolio
+from services.scheduler.ports import WorkStore
+
+
+def reconcile_cause(change: AssessmentChange, stored: dict[str, dict[str, object]]) -> str:
+    """Named after the stored signature, so replicas starting together publish the same event
+    id and JetStream keeps one."""
+    return f"reconcile:{signature_of_document(stored.get(change.item_id))!r}"
+
+
+async def reconcile(
+    store: WorkStore, announcer: RiskAnnouncer, policy: RiskPolicy, now: datetime
+) -> int:
+    """Load the portfolio, compare with the stored assessments, announce and store the gaps."""
+    live, mirror = announcer.live, announcer.mirror
+    async with live.lock:
+        live.portfolio = await load_portfolio(store, policy)
+        await mirror.load()
+        stored = dict(mirror.stored)
+
+        async def recompute() -> None:
+            live.portfolio.assess_all(now.date())
+
+        return await announcer.reassess(
+            "reconcile", recompute, lambda change: (reconcile_cause(change, stored), None), now
+        )

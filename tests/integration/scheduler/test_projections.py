@@ -1,0 +1,111 @@
+"""Scheduler projections on a real MongoDB-compatible server: idempotent and order-tolerant."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.scheduler.projections import edge_id
+from tests.integration.scheduler.conftest import Scheduler
+from tests.unit.scheduler_app.support import edge, item, removed
+
+pytestmark = pytest.mark.integration
+
+
+async def test_redelivered_event_changes_nothing(scheduler: Scheduler, unique: str) -> None:
+    a, b = f"jira:A-{unique}", f"jira:B-{unique}"
+    batch = [item(a, 1, target=10), item(b, 1, target=30), edge(b, a, 2)]
+    await scheduler.feed(batch)
+    before = [await scheduler.document(n, k) for n, k in (("items", a), ("assessments", a))]
+
+    assert await scheduler.feed(batch) == 0
+    after = [await scheduler.document(n, k) for n, k in (("items", a), ("assessments", a))]
+    assert after == before
+    assert len(scheduler.publisher.risk(a)) == 1
+
+
+async def test_older_event_after_newer_changes_nothing(scheduler: Scheduler, unique: str) -> None:
+    a = f"jira:A-{unique}"
+    await scheduler.feed([item(a, 5, target=10, title="new title")])
+    await scheduler.feed([item(a, 1, target=3, title="old title")])
+
+    stored = await scheduler.document("items", a)
+    assert stored is not None
+    assert stored["title"] == "new title"
+    assert scheduler.live.portfolio.item(a).title == "new title"  # type: ignore[union-attr]
+
+
+async def test_edge_removed_then_late_added_stays_removed(
+    scheduler: Scheduler, unique: str
+) -> None:
+    a, b = f"jira:A-{unique}", f"jira:B-{unique}"
+    await scheduler.feed([item(a, 1, target=10), item(b, 1, target=30)])
+    await scheduler.feed([edge(b, a, 5, present=False)])
+    await scheduler.feed([edge(b, a, 3)])
+
+    stored = await scheduler.document("dependencies", edge_id(b, a))
+    assert stored is not None
+    assert stored["present"] is False
+    assessment = await scheduler.document("assessments", a)
+    assert assessment is not None
+    assert assessment["level"] == "on_track"
+    assert scheduler.publisher.risk(a) == []
+
+
+async def test_same_batch_out_of_order_keeps_the_newest(scheduler: Scheduler, unique: str) -> None:
+    a, b = f"jira:A-{unique}", f"jira:B-{unique}"
+    await scheduler.feed(
+        [item(a, 1, target=10), item(b, 1, target=30), edge(b, a, 5, False), edge(b, a, 3)]
+    )
+    stored = await scheduler.document("dependencies", edge_id(b, a))
+    assert stored is not None
+    assert stored["present"] is False
+    assert scheduler.live.portfolio.assessment(a).level == "on_track"  # type: ignore[union-attr]
+
+
+async def test_dependency_whose_blocker_arrives_later_is_picked_up(
+    scheduler: Scheduler, unique: str
+) -> None:
+    a, b = f"jira:A-{unique}", f"jira:B-{unique}"
+    await scheduler.feed([item(a, 1, target=10), edge(b, a, 2)])
+    undated = await scheduler.document("assessments", a)
+    assert undated is not None
+    assert [r["code"] for r in undated["reasons"]] == ["blocker_undated"]
+
+    await scheduler.feed([item(b, 3, target=30)])
+
+    late = await scheduler.document("assessments", a)
+    assert late is not None
+    assert late["level"] == "off_track"
+    assert [r["code"] for r in late["reasons"]] == ["blocker_late"]
+    assert late["chain"] == [a, b]
+
+
+async def test_deleted_blocker_stops_blocking_and_an_older_link_does_not_revive_it(
+    scheduler: Scheduler, unique: str
+) -> None:
+    a, b = f"jira:A-{unique}", f"jira:B-{unique}"
+    await scheduler.feed([item(a, 1, target=10), item(b, 1, target=30), edge(b, a, 2)])
+    await scheduler.feed([removed(b, 6)])
+    await scheduler.feed([edge(b, a, 4)])
+
+    assessment = await scheduler.document("assessments", a)
+    assert assessment is not None
+    assert assessment["level"] == "on_track"
+    assert await scheduler.document("assessments", b) is None
+    levels = [e.level for e in scheduler.publisher.risk(a)]
+    assert levels == ["off_track", "on_track"]
+
+
+async def test_busy_item_that_keeps_its_verdict_is_announced_once(
+    scheduler: Scheduler, unique: str
+) -> None:
+    a, b = f"jira:A-{unique}", f"jira:B-{unique}"
+    await scheduler.feed([item(a, 1, target=10), item(b, 1, target=30), edge(b, a, 2)])
+    for minute in range(3, 23):
+        await scheduler.feed([item(b, minute, target=30, title=f"Ledger, edit {minute}")])
+        await scheduler.feed([item(a, minute, target=10, owner=f"owner-{minute % 3}")])
+
+    assert len(scheduler.publisher.risk(a)) == 1
+    stored = await scheduler.document("assessments", a)
+    assert stored is not None
+    assert stored["owner"] == "owner-1"

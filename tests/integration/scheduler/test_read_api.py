@@ -1,0 +1,111 @@
+"""The read API over real projections: ranked risk, an item's chain, a release, the graph."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from urllib.parse import quote
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from services.scheduler.graph_view import GraphView
+from services.scheduler.http import risk_router
+from services.scheduler.views import RiskViews
+from shared.http import install_problem_handlers
+from tests.integration.scheduler.conftest import Scheduler
+from tests.unit.scheduler_app.support import edge, item, release
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def api(scheduler: Scheduler, unique: str) -> AsyncIterator[httpx.AsyncClient]:
+    u = unique
+    await scheduler.feed(
+        [
+            release(f"rel-{u}", 12),
+            item(f"github:acme/web#1{u}", 1, target=10, team=f"web{u}", release_id=f"rel-{u}"),
+            item(f"jira:API-{u}", 1, target=20, team=f"api{u}", owner="dev"),
+            item(f"jira:DB-{u}", 1, target=25, team=f"api{u}"),
+            item(f"jira:CALM-{u}", 1, target=5, team=f"web{u}", release_id=f"rel-{u}"),
+            edge(f"jira:API-{u}", f"github:acme/web#1{u}", 2),
+            edge(f"jira:DB-{u}", f"jira:API-{u}", 2),
+        ]
+    )
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.include_router(risk_router(RiskViews(scheduler.db), GraphView(scheduler.db)))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://scheduler") as client:
+        yield client
+
+
+async def test_risk_is_ranked_and_filtered(api: httpx.AsyncClient, unique: str) -> None:
+    rows = (await api.get("/risk", params={"team": f"web{unique}"})).json()
+    assert [r["item_id"] for r in rows] == [f"github:acme/web#1{unique}", f"jira:CALM-{unique}"]
+    assert rows[0]["level"] == "off_track"
+    assert rows[0]["score"] > rows[1]["score"]
+    bad = await api.get("/risk", params={"level": "doomed"})
+    assert bad.status_code == 422
+    assert bad.headers["content-type"] == "application/problem+json"
+
+
+async def test_item_explains_its_whole_chain_with_dates(
+    api: httpx.AsyncClient, unique: str
+) -> None:
+    found = (await api.get(f"/items/{quote(f'github:acme/web#1{unique}', safe=':/')}")).json()
+
+    assert [m["item_id"] for m in found["explanation"]] == found["chain"]
+    assert found["chain"] == [
+        f"github:acme/web#1{unique}",
+        f"jira:API-{unique}",
+        f"jira:DB-{unique}",
+    ]
+    assert [(m["target"], m["forecast"]) for m in found["explanation"]] == [
+        ("2026-03-12", "2026-03-27"),
+        ("2026-03-22", "2026-03-27"),
+        ("2026-03-27", "2026-03-27"),
+    ]
+    assert found["reasons"][0]["code"] == "blocker_late"
+
+
+async def test_release_forecast_and_threatening_items(api: httpx.AsyncClient, unique: str) -> None:
+    found = (await api.get(f"/releases/rel-{unique}")).json()
+    assert (found["due"], found["forecast"], found["slip_days"]) == ("2026-03-14", "2026-03-27", 13)
+    assert [r["item_id"] for r in found["threatening"]] == [f"github:acme/web#1{unique}"]
+
+
+async def test_graph_of_a_team_shows_cross_team_blockers_and_their_tool(
+    api: httpx.AsyncClient, unique: str
+) -> None:
+    found = (await api.get("/graph", params={"team": f"web{unique}"})).json()
+    assert {(n["id"], n["external"]) for n in found["nodes"]} == {
+        (f"github:acme/web#1{unique}", False),
+        (f"jira:CALM-{unique}", False),
+        (f"jira:API-{unique}", True),
+    }
+    [link] = found["edges"]
+    assert (link["blocker_id"], link["source"], link["critical"]) == (
+        f"jira:API-{unique}",
+        "github",
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/items/jira:NOPE-0", 404),
+        ("/releases/nope", 404),
+        ("/graph", 422),
+        ("/graph?team=a&release=b", 422),
+        ("/risk?limit=0", 422),
+    ],
+)
+async def test_unknowns_are_404_and_bad_filters_422_as_problems(
+    api: httpx.AsyncClient, path: str, status: int
+) -> None:
+    response = await api.get(path)
+    assert response.status_code == status
+    assert response.json()["status"] == status

@@ -1,0 +1,107 @@
+"""Announcing risk changes against in-memory stores: signatures, retries, batch ordering."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from services.cli.scheduler_commands import explain_text
+from services.scheduler.announcer import RiskAnnouncer
+from services.scheduler.documents import assessment_document, signature_of_document
+from services.scheduler.domain import RiskPolicy
+from services.scheduler.handlers import cause_of, project_work
+from services.scheduler.mirror import AssessmentMirror
+from services.scheduler.projections import latest_writes
+from services.scheduler.state import LivePortfolio
+from shared.events import Event
+from tests.unit.scheduler_app.fakes import InMemoryAssessmentStore, InMemoryWorkStore
+from tests.unit.scheduler_app.support import TODAY, RecordingPublisher, edge, item, telemetry
+
+pytestmark = pytest.mark.unit
+NOW = datetime.combine(TODAY, datetime.min.time(), UTC)
+
+
+class Harness:
+    def __init__(self) -> None:
+        self.store = InMemoryWorkStore()
+        self.assessments = InMemoryAssessmentStore()
+        self.publisher = RecordingPublisher()
+        self.live = LivePortfolio.empty(RiskPolicy())
+        mirror = AssessmentMirror(self.assessments)
+        self.announcer = RiskAnnouncer(self.live, mirror, self.publisher, telemetry()[0])
+
+    async def feed(self, batch: list[Event]) -> int:
+        applied: list[Event] = []
+
+        async def recompute() -> None:
+            applied.extend(await project_work(batch, self.store, self.live.portfolio, TODAY))
+
+        return await self.announcer.reassess(
+            "events", recompute, lambda c: (cause_of(c.item_id, applied, batch).event_id, None), NOW
+        )
+
+
+BLOCKED = [item("jira:A", 1, target=10), item("jira:B", 1, target=30), edge("jira:B", "jira:A", 2)]
+
+
+async def test_stored_document_rebuilds_the_engines_signature() -> None:
+    harness = Harness()
+    await harness.feed(BLOCKED)
+    assessment = harness.live.portfolio.assessment("jira:A")
+    assert assessment is not None
+    assert assessment.reasons
+
+    document = assessment_document(assessment, harness.live.portfolio.item("jira:A"))
+    assert signature_of_document(document) == assessment.signature
+
+
+async def test_failed_publish_is_announced_again_on_the_retry() -> None:
+    harness = Harness()
+    harness.publisher.failures = 1
+    with pytest.raises(ConnectionError):
+        await harness.feed(BLOCKED)
+    assert harness.assessments.documents == {}
+
+    assert await harness.feed(BLOCKED) == 1
+    assert [e.item_id for e in harness.publisher.risk()] == ["jira:A"]
+
+
+async def test_failed_store_write_repeats_the_same_event_id() -> None:
+    harness = Harness()
+    harness.assessments.failures = 1
+    with pytest.raises(ConnectionError):
+        await harness.feed(BLOCKED)
+    await harness.feed(BLOCKED)
+
+    first, again = harness.publisher.risk("jira:A")
+    assert first.event_id == again.event_id  # JetStream drops the copy
+
+
+def test_one_write_per_document_per_batch_and_the_newest_wins() -> None:
+    batch = [edge("jira:B", "jira:A", 5, False), edge("jira:B", "jira:A", 3), item("jira:A", 1)]
+    writes = latest_writes(batch)
+    assert sorted(writes) == [0, 2]
+    assert writes[0].document["present"] is False
+
+
+def test_explain_prints_reasons_and_the_chain_with_dates() -> None:
+    text = explain_text(
+        {
+            "item_id": "jira:A",
+            "title": "Checkout",
+            "level": "off_track",
+            "score": 55.0,
+            "target": "2026-03-12",
+            "forecast": "2026-04-01",
+            "slip_days": 20,
+            "reasons": [{"code": "blocker_late", "message": "jira:B finishes 2026-04-01"}],
+            "explanation": [
+                {"item_id": "jira:A", "status": "todo", "target": "2026-03-12"},
+                {"item_id": "jira:B", "status": "in_progress", "forecast": "2026-04-01"},
+            ],
+        }
+    )
+    assert "because jira:B finishes 2026-04-01" in text
+    assert "\n    jira:B" in text
+    assert "forecast 2026-04-01" in text
