@@ -25,22 +25,19 @@ def forecast_node(
         return NO_DATE, -1
     if not facts.is_open[n]:
         return facts.done[n], -1
-    cycle_of = graph.cycle_of
-    own_cycle = cycle_of[n]
-    best, critical = NO_DATE, -1
-    for b in graph.blockers[n]:
-        if own_cycle >= 0 and cycle_of[b] == own_cycle:
-            continue
-        f = finish[b]
-        if f > best or (f == best and f >= 0 and graph.ids[b] < graph.ids[critical]):
-            best, critical = f, b
+    own_cycle = graph.cycle_of[n]
+    blockers = graph.blockers[n]
+    if own_cycle >= 0:
+        blockers = [b for b in blockers if graph.cycle_of[b] != own_cycle]
+    # max() over map() runs in C; the critical blocker is only looked for when it matters.
+    best = max(map(finish.__getitem__, blockers), default=NO_DATE)
     own = facts.target[n]
-    if best < 0:
-        return own, -1
     driven = best + facts.duration[n]
-    if driven > own:
-        return driven, critical
-    return own, -1
+    if best < 0 or driven <= own:
+        return own, -1
+    ids = graph.ids
+    critical = min((b for b in blockers if finish[b] == best), key=ids.__getitem__)
+    return driven, critical
 
 
 def chain_of(
@@ -60,13 +57,9 @@ def waiting_on(n: int, graph: DependencyGraph, demand: list[float], waiting: lis
     "the most demand that one path of work unlocks" still ranks a deep blocker by what it holds
     up and is monotone in every demand weight.
     """
-    cycle_of = graph.cycle_of
-    own_cycle = cycle_of[n]
-    heaviest = 0.0
-    for d in graph.dependants[n]:
-        if own_cycle >= 0 and cycle_of[d] == own_cycle:
-            continue
-        w = waiting[d]
-        if w > heaviest:
-            heaviest = w
-    return demand[n] + heaviest
+    own_cycle = graph.cycle_of[n]
+    dependants = graph.dependants[n]
+    if own_cycle >= 0:
+        dependants = [d for d in dependants if graph.cycle_of[d] != own_cycle]
+    heaviest = max(map(waiting.__getitem__, dependants), default=0.0)
+    return demand[n] + (heaviest if heaviest > 0.0 else 0.0)

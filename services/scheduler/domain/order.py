@@ -51,7 +51,7 @@ def _trim_downstream(
     downstream of them without leading back. Reversed, the peeling order is a valid order.
     """
     alive = set(leftover)
-    outdegree = {n: sum(1 for d in succ[n] if d in alive) for n in leftover}
+    outdegree = {n: len(alive.intersection(succ[n])) for n in leftover}
     sinks = [n for n, d in outdegree.items() if d == 0]
     peeled: list[int] = []
     while sinks:
@@ -69,33 +69,38 @@ def _trim_downstream(
 def strong_components(nodes: Sequence[int], succ: Adjacency) -> list[list[int]]:
     """Tarjan's algorithm without recursion (chains are thousands deep), sinks first.
 
-    Only ``nodes`` and the edges among them are considered.
+    Only ``nodes`` and the edges among them are considered. Flat lists indexed by node
+    rather than dicts: this runs over tens of thousands of nodes when cycles sit upstream.
     """
-    within = set(nodes)
-    index: dict[int, int] = {}
-    low: dict[int, int] = {}
-    on_stack: set[int] = set()
+    size = max(nodes, default=-1) + 1
+    within = [False] * size
+    for n in nodes:
+        within[n] = True
+    index, low, on_stack = [-1] * size, [0] * size, [False] * size
     stack: list[int] = []
     components: list[list[int]] = []
+    counter = 0
     for root in nodes:
-        if root in index:
+        if index[root] >= 0:
             continue
-        index[root] = low[root] = len(index)
+        index[root] = low[root] = counter
+        counter += 1
         stack.append(root)
-        on_stack.add(root)
+        on_stack[root] = True
         work = [(root, iter(succ[root]))]
         while work:
             v, successors = work[-1]
             for w in successors:
-                if w not in within:
+                if w >= size or not within[w]:
                     continue
-                if w not in index:
-                    index[w] = low[w] = len(index)
+                if index[w] < 0:
+                    index[w] = low[w] = counter
+                    counter += 1
                     stack.append(w)
-                    on_stack.add(w)
+                    on_stack[w] = True
                     work.append((w, iter(succ[w])))
                     break
-                if w in on_stack and index[w] < low[v]:
+                if on_stack[w] and index[w] < low[v]:
                     low[v] = index[w]
             else:
                 work.pop()
@@ -106,11 +111,11 @@ def strong_components(nodes: Sequence[int], succ: Adjacency) -> list[list[int]]:
     return components
 
 
-def _pop_component(root: int, stack: list[int], on_stack: set[int]) -> list[int]:
+def _pop_component(root: int, stack: list[int], on_stack: list[bool]) -> list[int]:
     component: list[int] = []
     while True:
         w = stack.pop()
-        on_stack.discard(w)
+        on_stack[w] = False
         component.append(w)
         if w == root:
             return component

@@ -39,8 +39,9 @@ def forecast_pass(
 ) -> None:
     """Re-forecast from ``seeds`` towards their dependants (blockers first).
 
-    A node whose forecast and chain come out unchanged stops the walk there; its dependants
-    are still re-assessed when it changed, because their reasons quote its forecast.
+    The walk stops wherever a forecast and chain come out unchanged, and it crosses an edge
+    only when the change can matter on the other side: a launch item blocked by hundreds of
+    others is not re-examined because one of them moved inside its slack.
     """
     graph, rank, cycle_of = state.graph, state.graph.rank, state.graph.cycle_of
     heap = [(rank[n], n) for n in seeds]
@@ -48,6 +49,7 @@ def forecast_pass(
     queued = set(seeds)
     while heap:
         n = heapq.heappop(heap)[1]
+        before = state.finish[n]
         if not _refresh(state, n, releases):
             continue
         touched.add(n)
@@ -55,10 +57,35 @@ def forecast_pass(
         for d in graph.dependants[n]:
             if own_cycle >= 0 and cycle_of[d] == own_cycle:
                 continue
-            touched.add(d)
-            if d not in queued:
+            if _quotes(state, n, d, before):
+                touched.add(d)
+            if d not in queued and _may_move(state, n, d, before):
                 queued.add(d)
                 heapq.heappush(heap, (rank[d], d))
+
+
+def _may_move(state: EngineState, n: int, d: int, before: int) -> bool:
+    """Can ``n`` moving from ``before`` change ``d``'s forecast or chain? (Conservative.)"""
+    if state.critical[d] == n:
+        return True
+    after = state.finish[n]
+    return after > before and after + state.facts.duration[d] >= state.finish[d]
+
+
+def _quotes(state: EngineState, n: int, d: int, before: int) -> bool:
+    """Does ``d``'s assessment quote ``n``'s forecast, before or after it moved?
+
+    Only ``blocker_late`` (its evidence carries the forecast) and ``blocker_undated`` (no
+    forecast at all) read a blocker's forecast; the other blocker rules read its own facts.
+    """
+    facts, after = state.facts, state.finish[n]
+    if not facts.is_open[d]:
+        return False
+    target = facts.target[d]
+    late_after = target - facts.duration[d] if target >= 0 else facts.start[d]
+    if late_after >= 0 and (before > late_after or after > late_after):
+        return True
+    return facts.is_open[n] and facts.target[n] < 0 and (before < 0) != (after < 0)
 
 
 def _refresh(state: EngineState, n: int, releases: set[str]) -> bool:

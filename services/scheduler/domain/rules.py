@@ -26,9 +26,11 @@ class Window:
 
     def passed(self, threshold: int) -> bool:
         if self.today >= threshold:
-            self.start = max(self.start, threshold)
+            if threshold > self.start:
+                self.start = threshold
             return True
-        self.until = min(self.until, threshold)
+        if threshold < self.until:
+            self.until = threshold
         return False
 
 
@@ -50,7 +52,7 @@ def suspect_blockers(state: EngineState, n: int, window: Window, policy: RiskPol
     cycle_of, own_cycle, today = graph.cycle_of, graph.cycle_of[n], window.today
     target, start, duration = targets[n], facts.start[n], facts.duration[n]
     late_after = target - duration if target >= 0 else start
-    near = target - policy.near_target_days
+    near, stale_after, until = target - policy.near_target_days, policy.stale_after_days, FOREVER
     suspects: list[int] = []
     for b in graph.blockers[n]:
         if own_cycle >= 0 and cycle_of[b] == own_cycle:
@@ -58,21 +60,113 @@ def suspect_blockers(state: EngineState, n: int, window: Window, policy: RiskPol
         f = finish[b]
         if items[b] is None or (late_after >= 0 and f > late_after):
             suspects.append(b)
-        elif is_open[b]:
-            due = targets[b] + 1
-            stale = max(updated[b] + policy.stale_after_days, near)
-            if (
-                (due > 0 and today >= due)
-                or (due <= 0 and f < 0)
-                or (updated[b] >= 0 and target >= 0 and today >= stale)
-            ):
+            continue
+        if not is_open[b]:
+            continue
+        due = targets[b] + 1
+        if due > 0:
+            if today >= due:
                 suspects.append(b)
-            else:
-                if due > 0 and due < window.until:
-                    window.until = due
-                if updated[b] >= 0 and target >= 0 and stale < window.until:
-                    window.until = stale
+                continue
+            until = due if due < until else until
+        elif f < 0:
+            suspects.append(b)
+            continue
+        if target >= 0 and updated[b] >= 0:
+            stale = updated[b] + stale_after
+            stale = near if near > stale else stale
+            if today >= stale:
+                suspects.append(b)
+                continue
+            until = stale if stale < until else until
+    if until < window.until:
+        window.until = until
     return suspects
+
+
+class BlockerDigest:
+    """Per-node thresholds as a blocker, so a full pass screens all of an item's blockers with
+    a few C-level ``min``/``max``/``any`` over ``map`` instead of a Python loop per edge.
+
+    ``due``: first day the node is overdue as an open blocker; ``stale_from``: its last update
+    plus the staleness period; ``undated``: unknown, or open with neither target nor forecast.
+    """
+
+    __slots__ = ("due", "stale_from", "undated")
+
+    def __init__(self, state: EngineState) -> None:
+        facts, finish = state.facts, state.finish
+        after = state.policy.stale_after_days
+        live = [i is not None and o for i, o in zip(facts.items, facts.is_open, strict=True)]
+        self.due = [
+            t + 1 if o and t >= 0 else FOREVER for o, t in zip(live, facts.target, strict=True)
+        ]
+        self.stale_from = [
+            u + after if o and u >= 0 else FOREVER for o, u in zip(live, facts.updated, strict=True)
+        ]
+        self.undated = [
+            i is None or (o and t < 0 and f < 0)
+            for i, o, t, f in zip(facts.items, live, facts.target, finish, strict=True)
+        ]
+
+
+def screen_blockers(
+    state: EngineState, digest: BlockerDigest, n: int, window: Window, policy: RiskPolicy
+) -> list[int]:
+    """``suspect_blockers`` with the common no-suspect case decided in C."""
+    blockers = state.graph.blockers[n]
+    if not blockers:
+        return []
+    if state.graph.cycle_of[n] >= 0:
+        return suspect_blockers(state, n, window, policy)
+    facts, today = state.facts, window.today
+    target = facts.target[n]
+    late_after = target - facts.duration[n] if target >= 0 else facts.start[n]
+    if late_after >= 0 and max(map(state.finish.__getitem__, blockers)) > late_after:
+        return suspect_blockers(state, n, window, policy)
+    if any(map(digest.undated.__getitem__, blockers)):
+        return suspect_blockers(state, n, window, policy)
+    until = min(map(digest.due.__getitem__, blockers))
+    if until <= today:
+        return suspect_blockers(state, n, window, policy)
+    if target >= 0:
+        stale = min(map(digest.stale_from.__getitem__, blockers))
+        if stale < FOREVER:
+            stale = max(stale, target - policy.near_target_days)
+            if stale <= today:
+                return suspect_blockers(state, n, window, policy)
+            until = min(until, stale)
+    if until < window.until:
+        window.until = until
+    return []
+
+
+def edge_screen(
+    state: EngineState, d: int, blocker: tuple[bool, bool, int, int], finish: int, today: int
+) -> tuple[bool, int]:
+    """``suspect_blockers`` for one edge, given the blocker's (known, open, target, updated):
+    whether it may give ``d`` a reason, and the first day it might start to."""
+    known, is_open, target_b, updated_b = blocker
+    facts, policy = state.facts, state.policy
+    target = facts.target[d]
+    late_after = target - facts.duration[d] if target >= 0 else facts.start[d]
+    if not known or (late_after >= 0 and finish > late_after):
+        return True, FOREVER
+    if not is_open:
+        return False, FOREVER
+    until = FOREVER
+    if target_b >= 0:
+        if today > target_b:
+            return True, FOREVER
+        until = target_b + 1
+    elif finish < 0:
+        return True, FOREVER
+    if target >= 0 and updated_b >= 0:
+        stale = max(updated_b + policy.stale_after_days, target - policy.near_target_days)
+        if today >= stale:
+            return True, FOREVER
+        until = min(until, stale)
+    return False, until
 
 
 @lru_cache(maxsize=4096)
@@ -173,6 +267,16 @@ def _undated(bid: str, *, known: bool) -> RiskReason:
         blocker_id=bid,
         evidence={"blocker_known": "true" if known else "false"},
     )
+
+
+def item_is_quiet(state: EngineState, n: int, release_id: str | None, window: Window) -> bool:
+    """True when ``item_reasons`` would find nothing, decided without building anything."""
+    if state.graph.cycle_of[n] >= 0 or (
+        release_id is not None and release_id in state.releases.flagged
+    ):
+        return False
+    target = state.facts.target[n]
+    return target < 0 or not window.passed(target + 1)
 
 
 def item_reasons(state: EngineState, n: int, window: Window) -> list[RiskReason]:

@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from datetime import date
 
 from services.scheduler.domain.facts import day_of
-from services.scheduler.domain.model import Assessment, RiskPolicy, Signature
+from services.scheduler.domain.model import QUIET, Assessment, RiskPolicy, Signature
 from services.scheduler.domain.rules import (
+    BlockerDigest,
     Window,
     blocker_reasons,
+    item_is_quiet,
     item_reasons,
+    screen_blockers,
     suspect_blockers,
 )
 from services.scheduler.domain.state import EngineState
@@ -43,8 +47,13 @@ _ORDER = {
 }
 
 
-def assess_node(state: EngineState, n: int, today: int) -> tuple[Assessment, int, int]:
-    """The assessment of known item ``n`` and the window ``[from, until)`` it holds for."""
+def assess_node(
+    state: EngineState, n: int, today: int, digest: BlockerDigest | None = None
+) -> tuple[Assessment, int, int]:
+    """The assessment of known item ``n`` and the window ``[from, until)`` it holds for.
+
+    A full pass passes a ``digest`` of every blocker's thresholds to screen edges faster.
+    """
     policy, facts, graph = state.policy, state.facts, state.graph
     item = facts.items[n]
     assert item is not None, "only known items are assessed"
@@ -53,15 +62,24 @@ def assess_node(state: EngineState, n: int, today: int) -> tuple[Assessment, int
     window = Window(today)
     reasons: list[RiskReason] = []
     crosses = False
-    if facts.is_open[n]:
-        for b in suspect_blockers(state, n, window, policy):
-            found = blocker_reasons(state, n, b, window, policy)
-            if found:
-                reasons.extend(found)
-                other = facts.items[b]
-                team = None if other is None else other.team
-                crosses = crosses or (team is not None and item.team not in (None, team))
-        reasons.extend(item_reasons(state, n, window))
+    if not facts.is_open[n]:
+        return _quiet(state, n, item.target, slip), window.start, window.until
+    suspects = (
+        suspect_blockers(state, n, window, policy)
+        if digest is None
+        else screen_blockers(state, digest, n, window, policy)
+    )
+    if not suspects and item_is_quiet(state, n, item.release_id, window):
+        return _quiet(state, n, item.target, slip), window.start, window.until
+    found_item = item_reasons(state, n, window)
+    for b in suspects:
+        found = blocker_reasons(state, n, b, window, policy)
+        if found:
+            reasons.extend(found)
+            other = facts.items[b]
+            team = None if other is None else other.team
+            crosses = crosses or (team is not None and item.team not in (None, team))
+    reasons.extend(found_item)
     reasons.sort(key=lambda r: (_ORDER.get(r.code, 99), r.blocker_id or ""))
     level = _level(reasons, slip, policy)
     score = _score(level, slip, state.waiting[n], crosses, policy)
@@ -80,6 +98,22 @@ def assess_node(state: EngineState, n: int, today: int) -> tuple[Assessment, int
         signature=signature,
     )
     return assessment, window.start, window.until
+
+
+def _quiet(state: EngineState, n: int, target: date | None, slip: int) -> Assessment:
+    """The common case, built without the sorting and scoring an item at risk needs."""
+    return Assessment(
+        item_id=state.graph.ids[n],
+        level=RiskLevel.ON_TRACK,
+        score=0.0,
+        band=0,
+        slip_days=slip,
+        forecast=day_of(state.finish[n]),
+        target=target,
+        reasons=(),
+        chain=state.chains[n],
+        signature=QUIET,
+    )
 
 
 def _level(reasons: list[RiskReason], slip: int, policy: RiskPolicy) -> RiskLevel:
