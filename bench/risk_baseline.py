@@ -18,33 +18,49 @@ from shared.events import ItemStatus, ReleaseState
 Result = dict[str, tuple[date | None, list[tuple[str, str]], str]]
 
 
-def active_graph(
-    items: dict[str, Item], edges: Iterable[tuple[str, str]]
-) -> tuple[nx.DiGraph, dict[str, frozenset[str]]]:
-    """The graph without edges inside cycles, and each cycle member's cycle."""
+def build_graph(items: dict[str, Item], edges: Iterable[tuple[str, str]]) -> nx.DiGraph:
+    """What a networkx-based service would keep between events (timed apart, like the
+    engine's own graph, which is maintained as events arrive)."""
     graph = nx.DiGraph()
     graph.add_nodes_from(items)
     graph.add_edges_from(edges)
-    cycle: dict[str, frozenset[str]] = {}
-    for component in nx.strongly_connected_components(graph):
-        if len(component) > 1 or graph.has_edge(next(iter(component)), next(iter(component))):
-            members = frozenset(component)
-            for n in members:
-                cycle[n] = members
-    graph.remove_edges_from([(a, b) for a, b in graph.edges if cycle.get(a, 1) is cycle.get(b)])
-    return graph, cycle
+    return graph
+
+
+def order_and_cycles(graph: nx.DiGraph) -> tuple[list[str], dict[str, int]]:
+    """Topological order of the condensation, expanded, and the cycle number of members."""
+    condensed = nx.condensation(graph)
+    order: list[str] = []
+    cycle: dict[str, int] = {}
+    for c in nx.topological_sort(condensed):
+        members = condensed.nodes[c]["members"]
+        order.extend(members)
+        first = next(iter(members))
+        if len(members) > 1 or graph.has_edge(first, first):
+            cycle.update((n, c) for n in members)
+    return order, cycle
 
 
 def forecast(
-    graph: nx.DiGraph, items: dict[str, Item], finish: dict[str, date | None], n: str
+    graph: nx.DiGraph,
+    items: dict[str, Item],
+    finish: dict[str, date | None],
+    n: str,
+    cycle: dict[str, int],
 ) -> date | None:
     item = items.get(n)
     if item is None:
         return None
     if item.status is ItemStatus.DONE:
         return item.done_on
+    c = cycle.get(n, -1)
     latest = max(
-        (f for b in graph.predecessors(n) if (f := finish.get(b)) is not None), default=None
+        (
+            f
+            for b in graph.predecessors(n)
+            if (f := finish.get(b)) is not None and (c < 0 or cycle.get(b) != c)
+        ),
+        default=None,
     )
     if latest is None:
         return item.target
@@ -65,12 +81,16 @@ def reasons(
     n: str,
     today: date,
     policy: RiskPolicy,
+    cycle: dict[str, int],
 ) -> list[tuple[str, str]]:
     item = items[n]
     found: list[tuple[str, str]] = []
     if item.status is ItemStatus.DONE:
         return found
+    c = cycle.get(n, -1)
     for b in graph.predecessors(n):
+        if c >= 0 and cycle.get(b) == c:
+            continue
         blocker = items.get(b)
         if blocker is None:
             found.append(("blocker_undated", b))
@@ -100,22 +120,24 @@ def reasons(
 
 
 def baseline_forecasts(
+    graph: nx.DiGraph,
     items: dict[str, Item],
-    edges: list[tuple[str, str]],
     releases: dict[str, Release],
     demand: dict[str, float],
     today: date,
     policy: RiskPolicy,
 ) -> Result:
     """Full recomputation: cycles, topological order, forecasts, releases, reasons, level."""
-    graph, cycle = active_graph(items, edges)
+    order, cycle = order_and_cycles(graph)
     finish: dict[str, date | None] = {}
-    order = list(nx.topological_sort(graph))
     for n in order:
-        finish[n] = forecast(graph, items, finish, n)
+        finish[n] = forecast(graph, items, finish, n, cycle)
     waiting: dict[str, float] = {}
     for n in reversed(order):
-        heaviest = max((waiting[d] for d in graph.successors(n)), default=0.0)
+        c = cycle.get(n, -1)
+        heaviest = max(
+            (waiting[d] for d in graph.successors(n) if c < 0 or cycle.get(d) != c), default=0.0
+        )
         waiting[n] = demand.get(n, 0.0) + heaviest
     late_releases = set()
     for n, item in items.items():
@@ -131,7 +153,7 @@ def baseline_forecasts(
             late_releases.add(release.id)
     result: Result = {}
     for n, item in items.items():
-        found = reasons(graph, items, finish, n, today, policy)
+        found = reasons(graph, items, finish, n, today, policy, cycle)
         if n in cycle and item.status is not ItemStatus.DONE:
             found.append(("cycle", ""))
         if item.release_id in late_releases and item.status is not ItemStatus.DONE:
@@ -149,6 +171,7 @@ def baseline_incremental(
 ) -> int:
     """Re-forecast one changed item's descendants in topological order; returns how many."""
     affected = nx.descendants(graph, changed) | {changed}
-    for n in nx.topological_sort(graph.subgraph(affected)):
-        finish[n] = forecast(graph, items, finish, n)
+    order, cycle = order_and_cycles(graph.subgraph(affected))
+    for n in order:
+        finish[n] = forecast(graph, items, finish, n, cycle)
     return len(affected)
