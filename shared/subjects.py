@@ -15,7 +15,15 @@ from shared.events import (
     RiskChangedV1,
 )
 
-DAY = 24 * 3600.0
+HOUR = 3600.0
+DAY = 24 * HOUR
+# The longest vendor retry horizon we know of, so a retry or redelivery inside it is recognised
+# as a duplicate by its delivery id: GitHub.com lets an admin redeliver deliveries of the past
+# 3 days (it never retries on its own; Enterprise Server allows 7); Standard Webhooks senders on
+# Svix retry for about 27.5 hours; Jira Cloud for up to 30 minutes; Zendesk, Linear and Intercom
+# a few times within hours. JetStream keeps every msg id of the window in memory, which is
+# cheap at webhook rates. Override with INGEST_DEDUPE_WINDOW_HOURS.
+RAW_DEDUPE_WINDOW = 72 * HOUR
 
 RAW_DELIVERY_PREFIX = "ingest.raw"
 DEAD_LETTER_PREFIX = "deadletter"
@@ -40,6 +48,9 @@ class StreamSpec:
     # JetStream rejects a second publish with the same Nats-Msg-Id inside this window; it is
     # the first line of deduplication for vendor retries.
     duplicate_window_seconds: float = 2 * DAY
+    # The one service whose settings may change this stream once it exists; None means the
+    # defaults here, which every service applies.
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,7 +64,11 @@ class ConsumerSpec:
 
 
 RAW_DELIVERIES = StreamSpec(
-    "INGEST_RAW", (f"{RAW_DELIVERY_PREFIX}.>",), "Verified vendor deliveries, byte for byte"
+    "INGEST_RAW",
+    (f"{RAW_DELIVERY_PREFIX}.>",),
+    "Verified vendor deliveries, byte for byte",
+    duplicate_window_seconds=RAW_DEDUPE_WINDOW,
+    owner="ingest",
 )
 WORK = StreamSpec("WORK", ("work.>",), "Items, dependencies and releases")
 FEEDBACK = StreamSpec("FEEDBACK", ("feedback.>",), "Customer feedback and demand")
@@ -68,7 +83,11 @@ SCHEDULER_WORK = ConsumerSpec("scheduler-work", WORK.name, "work.>")
 SCHEDULER_DEMAND = ConsumerSpec("scheduler-demand", FEEDBACK.name, DemandChangedV1.subject)
 FEEDBACK_RECEIVED = ConsumerSpec("feedback-received", FEEDBACK.name, FeedbackReceivedV1.subject)
 NOTIFIER_RISK = ConsumerSpec("notifier-risk", RISK.name, RiskChangedV1.subject)
+INGEST_NORMALISER = ConsumerSpec(
+    "ingest-normaliser", RAW_DELIVERIES.name, f"{RAW_DELIVERY_PREFIX}.>"
+)
 CONSUMERS: tuple[ConsumerSpec, ...] = (
+    INGEST_NORMALISER,
     SCHEDULER_WORK,
     SCHEDULER_DEMAND,
     FEEDBACK_RECEIVED,

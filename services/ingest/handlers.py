@@ -1,16 +1,32 @@
-"""The one ingest use case: verify, parse, normalise and durably accept a vendor delivery."""
+"""The ingest use cases: accept a vendor delivery durably, and say what a kept one means.
+
+A delivery is verified, parsed and normalised while the vendor waits, so bad input is answered
+at once (401, 400, 422); then only its raw bytes are stored before the 202. The canonical events
+are published afterwards, from the stored delivery, by the normaliser (and again by a replay),
+which run ``interpret_kept`` on the same bytes and headers and so derive the same event ids.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from services.ingest.domain import Delivery, SourceAdapter, SourceRules, Uninterpretable
+from services.ingest.domain import (
+    Delivery,
+    Normalised,
+    SourceAdapter,
+    SourceRules,
+    Uninterpretable,
+)
 from services.ingest.ports import DeliveryLog
+from shared.telemetry import log_fields
+
+logger = logging.getLogger(__name__)
 
 
 class NotJsonObject(Exception):
@@ -34,11 +50,29 @@ class Receipt:
 def parse_object(body: bytes) -> Mapping[str, Any]:
     try:
         payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise NotJsonObject(f"body is not JSON: {exc}") from exc
     if not isinstance(payload, dict):
         raise NotJsonObject(f"body is JSON but a {type(payload).__name__}, not an object")
     return payload
+
+
+def interpret(
+    adapter: SourceAdapter,
+    delivery: Delivery,
+    payload: Mapping[str, Any],
+    delivery_id: str,
+    rules: SourceRules,
+) -> Normalised:
+    try:
+        return adapter.normalise(delivery, payload, delivery_id, rules)
+    except Uninterpretable:
+        raise
+    except Exception as exc:
+        # A normaliser bug on one odd payload must not make the vendor retry forever: keep the
+        # delivery, dead-letter it with the error, and replay it once the normaliser is fixed.
+        logger.exception("normaliser failed", extra=log_fields(source=delivery.source))
+        raise Uninterpretable(f"normaliser failed: {exc!r}") from exc
 
 
 async def receive_delivery(
@@ -52,19 +86,32 @@ async def receive_delivery(
     """Raises VerificationFailed, NotJsonObject, Uninterpretable or PublishUnavailable.
 
     Verification runs on the raw bytes before anything parses them. A delivery we cannot
-    interpret is still kept (dead-lettered with the reason) so a fixed normaliser can replay it.
+    interpret is kept all the same: the normaliser dead-letters it with the reason, and a
+    replay with a fixed normaliser can still read it.
     """
     adapter.verify(delivery, secrets, now)
     payload = parse_object(delivery.body)
     delivery_id = adapter.delivery_id(delivery, payload)
     try:
-        normalised = adapter.normalise(delivery, payload, delivery_id, rules)
-    except Uninterpretable as exc:
-        await log.dead_letter(delivery, delivery_id, exc.reason)
+        normalised = interpret(adapter, delivery, payload, delivery_id, rules)
+    except Uninterpretable:
+        await log.keep(delivery, delivery_id)
         raise
-    seen_before = await log.accept(delivery, delivery_id, normalised.events)
-    if seen_before:
+    if await log.keep(delivery, delivery_id):
         return Receipt(Verdict.DUPLICATE, delivery_id, 0, "delivery already accepted")
     if not normalised.events:
         return Receipt(Verdict.IGNORED, delivery_id, 0, normalised.ignored)
     return Receipt(Verdict.ACCEPTED, delivery_id, len(normalised.events))
+
+
+def interpret_kept(delivery: Delivery, adapter: SourceAdapter, rules: SourceRules) -> Normalised:
+    """What a stored delivery means under the current code; raises Uninterpretable.
+
+    No verification: it was verified when received, and its timestamp has aged since.
+    """
+    try:
+        payload = parse_object(delivery.body)
+    except NotJsonObject as exc:
+        raise Uninterpretable(str(exc)) from exc
+    delivery_id = adapter.delivery_id(delivery, payload)
+    return interpret(adapter, delivery, payload, delivery_id, rules)

@@ -1,13 +1,15 @@
-"""Ingest's composition root: the only place that wires adapters into the use case."""
+"""Ingest's composition root: the only place that wires adapters into the use cases."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.ingest import subscribers
 from services.ingest.adapters.jetstream import JetStreamDeliveryLog
 from services.ingest.config import IngestSettings
-from services.ingest.domain import SOURCES, SourceRules
+from services.ingest.domain import SOURCES
 from services.ingest.http import webhook_router
+from shared.publishing import JetStreamPublisher
 from shared.runtime import ServiceRuntime
 from shared.server import serve
 
@@ -15,12 +17,15 @@ from shared.server import serve
 def create_app(settings: IngestSettings | None = None) -> FastAPI:
     settings = settings or IngestSettings()
     runtime = ServiceRuntime(settings)
-    delivery_log = JetStreamDeliveryLog(runtime.broker, settings.publish_timeout_seconds)
+    runtime.stream_overrides.append(settings.raw_stream())
+    meter = runtime.telemetry.meter
+    delivery_log = JetStreamDeliveryLog(runtime.broker, settings.publish_timeout_seconds, meter)
+    publisher = JetStreamPublisher(runtime.broker, settings.publish_timeout_seconds)
+    if settings.normaliser:
+        subscribers.register(runtime.broker, settings, SOURCES, publisher, runtime.telemetry)
     app = runtime.create_app("Slipstream ingest")
     app.include_router(
-        webhook_router(
-            settings, SOURCES, SourceRules(), lambda: delivery_log, runtime.telemetry.meter
-        )
+        webhook_router(settings, SOURCES, settings.rules, lambda: delivery_log, meter)
     )
     return app
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Protocol
 
 from services.ingest.domain import Delivery
-from shared.events import Event
 
 
 class PublishUnavailable(Exception):
@@ -14,12 +12,8 @@ class PublishUnavailable(Exception):
 
 
 class DeliveryLog(Protocol):
-    """Durable home for accepted deliveries and the events they yield."""
+    """Durable home for accepted deliveries, byte for byte."""
 
-    async def accept(self, delivery: Delivery, delivery_id: str, events: Sequence[Event]) -> bool:
-        """Store the raw delivery and publish its events; True when it was seen before."""
-        ...
-
-    async def dead_letter(self, delivery: Delivery, delivery_id: str, reason: str) -> None:
-        """Keep a delivery we could not interpret, with the reason, for a later replay."""
+    async def keep(self, delivery: Delivery, delivery_id: str) -> bool:
+        """Store the raw delivery; True when it was already kept (a vendor retry)."""
         ...

@@ -108,7 +108,8 @@ class InMemoryDeliveryLog:
         if self.unavailable:
             raise PublishUnavailable("nats down")
         for name, value in delivery_headers(delivery, delivery_id).items():
-            assert value.isascii() and value.isprintable(), (name, value)
+            assert value.isascii(), (name, value)
+            assert value.isprintable(), (name, value)
         msg_id = raw_msg_id(delivery, delivery_id)
         seen = msg_id in self.kept
         self.kept.setdefault(msg_id, delivery)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
 
 import pytest
 from fastapi import FastAPI
@@ -13,11 +12,10 @@ from fastapi.testclient import TestClient
 from opentelemetry.metrics import NoOpMeterProvider
 
 from services.ingest.config import IngestSettings
-from services.ingest.domain import SOURCES, Delivery, SourceRules
+from services.ingest.domain import SOURCES, SourceRules
 from services.ingest.http import webhook_router
-from services.ingest.ports import PublishUnavailable
-from shared.events import Event
 from shared.http import install_problem_handlers
+from tests.support.ingest import InMemoryDeliveryLog
 
 pytestmark = pytest.mark.unit
 
@@ -34,23 +32,6 @@ ISSUE = {
     },
     "repository": {"full_name": "acme/api"},
 }
-
-
-class InMemoryDeliveryLog:
-    def __init__(self, unavailable: bool = False) -> None:
-        self.unavailable = unavailable
-        self.accepted: dict[str, list[Event]] = {}
-        self.dead: list[tuple[str, str]] = []
-
-    async def accept(self, delivery: Delivery, delivery_id: str, events: Sequence[Event]) -> bool:
-        if self.unavailable:
-            raise PublishUnavailable("nats down")
-        seen = delivery_id in self.accepted
-        self.accepted[delivery_id] = list(events)
-        return seen
-
-    async def dead_letter(self, delivery: Delivery, delivery_id: str, reason: str) -> None:
-        self.dead.append((delivery_id, reason))
 
 
 def client_for(log: InMemoryDeliveryLog, max_body: int = 1_000_000) -> TestClient:
@@ -84,8 +65,17 @@ def test_signed_issue_is_accepted_with_its_events() -> None:
     status, body, _ = post(
         client_for(log), json.dumps(ISSUE).encode(), signed(json.dumps(ISSUE).encode())
     )
-    assert (status, body["status"]) == (202, "accepted")
-    assert [e.subject for e in log.accepted["d-1"]] == ["work.item.changed.v1"]
+    assert (status, body["status"], body["events"]) == (202, "accepted", 1)
+    assert list(log.kept) == ["github:d-1"]
+
+
+def test_repeated_delivery_is_202_duplicate_and_kept_once() -> None:
+    log = InMemoryDeliveryLog()
+    client, raw = client_for(log), json.dumps(ISSUE).encode()
+    post(client, raw, signed(raw))
+    status, body, _ = post(client, raw, signed(raw))
+    assert (status, body["status"], body["events"]) == (202, "duplicate", 0)
+    assert list(log.kept) == ["github:d-1"]
 
 
 def test_wrong_signature_is_401_and_nothing_is_kept() -> None:
@@ -93,7 +83,7 @@ def test_wrong_signature_is_401_and_nothing_is_kept() -> None:
     raw = json.dumps(ISSUE).encode()
     status, _, content_type = post(client_for(log), raw, signed(raw + b" "))
     assert (status, content_type) == (401, "application/problem+json")
-    assert log.accepted == {}
+    assert log.kept == {}
 
 
 def test_missing_signature_is_401() -> None:
@@ -126,15 +116,21 @@ def test_unhandled_event_type_is_202_ignored_and_kept() -> None:
     raw = b'{"action": "created", "starred_at": null}'
     status, body, _ = post(client_for(log), raw, signed(raw, event="star"))
     assert (status, body["status"]) == (202, "ignored")
-    assert log.accepted["d-1"] == []
+    assert list(log.kept) == ["github:d-1"]
 
 
-def test_uninterpretable_issue_is_422_and_dead_lettered() -> None:
+def test_uninterpretable_issue_is_422_and_kept_for_the_normaliser_to_dead_letter() -> None:
     log = InMemoryDeliveryLog()
     raw = b'{"action": "opened", "issue": {"title": "no number"}, "repository": {}}'
-    status, _, _ = post(client_for(log), raw, signed(raw))
-    assert status == 422
-    assert [delivery for delivery, _ in log.dead] == ["d-1"]
+    status, body, content_type = post(client_for(log), raw, signed(raw))
+    assert (status, content_type) == (422, "application/problem+json")
+    assert "kept" in str(body["detail"])
+    assert list(log.kept) == ["github:d-1"]
+
+
+def test_deeply_nested_json_is_400_not_a_crash() -> None:
+    raw = b"[" * 100_000 + b"]" * 100_000
+    assert post(client_for(InMemoryDeliveryLog()), raw, signed(raw))[0] == 400
 
 
 def test_unacknowledged_publish_is_503_with_retry_after() -> None:

@@ -1,49 +1,96 @@
-"""Accepted deliveries go to JetStream: the raw bytes first, then the canonical events.
+"""Accepted deliveries go to JetStream as raw bytes; the normaliser reads them back from there.
 
 The raw delivery's msg id is ``<source>:<delivery id>``, so a vendor retry inside the stream's
-duplicate window is acknowledged as a duplicate instead of stored twice; the events' msg ids are
-their deterministic event ids, so a retry after a half-finished attempt completes it without
-doubling anything.
+duplicate window is acknowledged as a duplicate instead of stored twice. Only this one write
+happens while the vendor waits: with ``sync_interval: always`` every JetStream write costs a
+disk sync, and the events follow from the stored delivery anyway.
 """
 
 from __future__ import annotations
 
-import asyncio
+import hashlib
 import json
-from collections.abc import Mapping, Sequence
+import time
+from datetime import datetime
 
+from faststream.exceptions import FastStreamException
 from faststream.nats import NatsBroker
+from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
+from opentelemetry.metrics import Meter
 
 from services.ingest.domain import Delivery
 from services.ingest.ports import PublishUnavailable
-from shared.events import Event
-from shared.publishing import JetStreamPublisher
-from shared.subjects import DEAD_LETTERS, RAW_DELIVERIES, dead_letter_subject, raw_delivery_subject
+from shared.subjects import RAW_DELIVERIES, RAW_DELIVERY_PREFIX, raw_delivery_subject
 
 # Headers a proxy adds or that carry credentials have no place in the stored delivery.
 _NOT_KEPT = frozenset({"authorization", "cookie", "proxy-authorization", "connection", "host"})
+# Whatever goes wrong between us and the server, the answer is the same: not stored, retry.
+PUBLISH_ERRORS = (TimeoutError, OSError, NatsError, FastStreamException)
+
+
+def header_safe(value: str) -> str:
+    """Delivery ids may come from bodies; a NATS header must be short printable ASCII."""
+    if len(value) <= 200 and value.isascii() and value.isprintable():
+        return value
+    return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def delivery_headers(delivery: Delivery, delivery_id: str) -> dict[str, str]:
     kept = {k: v for k, v in delivery.headers.items() if k not in _NOT_KEPT}
     return {
         "Slipstream-Source": delivery.source,
-        "Slipstream-Delivery-Id": delivery_id,
+        "Slipstream-Delivery-Id": header_safe(delivery_id),
         "Slipstream-Received-At": delivery.received_at.isoformat(),
-        "Slipstream-Headers": json.dumps(kept, separators=(",", ":")),
+        # ensure_ascii: vendor header values may hold any byte, NATS headers may not.
+        "Slipstream-Headers": json.dumps(kept, separators=(",", ":"), ensure_ascii=True),
     }
 
 
+def raw_msg_id(delivery: Delivery, delivery_id: str) -> str:
+    return f"{delivery.source}:{header_safe(delivery_id)}"
+
+
+def delivery_from_message(message: Msg) -> Delivery:
+    """The delivery as it was received; raises ValueError when the message is not one."""
+    headers = message.headers or {}
+    source = headers.get("Slipstream-Source") or message.subject.removeprefix(
+        RAW_DELIVERY_PREFIX + "."
+    )
+    try:
+        vendor_headers = json.loads(headers["Slipstream-Headers"])
+        received_at = datetime.fromisoformat(headers["Slipstream-Received-At"])
+    except (KeyError, json.JSONDecodeError) as exc:
+        raise ValueError(f"raw delivery without its Slipstream headers: {exc!r}") from exc
+    if not isinstance(vendor_headers, dict) or received_at.tzinfo is None:
+        raise ValueError("raw delivery headers are malformed")
+    return Delivery(
+        source, {str(k): str(v) for k, v in vendor_headers.items()}, message.data, received_at
+    )
+
+
 class JetStreamDeliveryLog:
-    def __init__(self, broker: NatsBroker, timeout: float) -> None:
+    def __init__(self, broker: NatsBroker, timeout: float, meter: Meter) -> None:
         self.broker = broker
         self.timeout = timeout
-        self.events = JetStreamPublisher(broker, timeout)
+        self.ack_latency = meter.create_histogram(
+            "ingest.raw_ack.duration", unit="s", description="Raw delivery publish until its ack"
+        )
 
-    async def accept(self, delivery: Delivery, delivery_id: str, events: Sequence[Event]) -> bool:
+    def _connected(self) -> bool:
+        try:
+            return bool(self.broker.connection.is_connected)
+        except FastStreamException:
+            return False
+
+    async def keep(self, delivery: Delivery, delivery_id: str) -> bool:
+        # While reconnecting, nats-py would buffer the publish and we would wait out the whole
+        # timeout; answering 503 at once lets the vendor's own retry do the waiting.
+        if not self._connected():
+            raise PublishUnavailable("not connected to NATS")
         headers = delivery_headers(delivery, delivery_id)
-        headers["Nats-Msg-Id"] = f"{delivery.source}:{delivery_id}"
+        headers["Nats-Msg-Id"] = raw_msg_id(delivery, delivery_id)
+        started = time.perf_counter()
         try:
             ack = await self.broker.publish(
                 delivery.body,
@@ -52,25 +99,7 @@ class JetStreamDeliveryLog:
                 stream=RAW_DELIVERIES.name,
                 timeout=self.timeout,
             )
-            # Pipelined: every publish is in flight at once, and we wait for all the acks.
-            await asyncio.gather(*(self.events.publish(event) for event in events))
-        except (TimeoutError, NatsError) as exc:
+        except PUBLISH_ERRORS as exc:
             raise PublishUnavailable(f"JetStream did not acknowledge: {exc!r}") from exc
+        self.ack_latency.record(time.perf_counter() - started, {"source": delivery.source})
         return bool(getattr(ack, "duplicate", False))
-
-    async def dead_letter(self, delivery: Delivery, delivery_id: str, reason: str) -> None:
-        headers: Mapping[str, str] = {
-            **delivery_headers(delivery, delivery_id),
-            "Slipstream-Reason": reason[:1000],
-            "Nats-Msg-Id": f"{delivery.source}:{delivery_id}:dead",
-        }
-        try:
-            await self.broker.publish(
-                delivery.body,
-                subject=dead_letter_subject(f"ingest.{delivery.source}"),
-                headers=dict(headers),
-                stream=DEAD_LETTERS.name,
-                timeout=self.timeout,
-            )
-        except (TimeoutError, NatsError) as exc:
-            raise PublishUnavailable(f"JetStream did not acknowledge: {exc!r}") from exc

@@ -1,0 +1,125 @@
+"""Ingest throughput against the bare baseline, both on durable NATS (sync_interval: always).
+
+Each run gets a fresh embedded nats-server with the product's config, one uvicorn worker
+(uvloop, httptools) in a subprocess, and the load generator in another process sending signed
+~2 KB GitHub ``issues`` deliveries over 64 keep-alive connections. Rounds interleave the two
+apps (alternating which goes first) because a 2-core machine is noisy; medians are quoted.
+Ingest runs as it ships, normaliser included, so the canonical events it publishes after the
+202 compete for the same CPU and disk; the backlog it has left when the load stops is printed.
+
+Run: ``python -m bench.ingest_throughput [--rounds 5] [--duration 8] [--connections 64]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nats
+
+from services.cli.embedded import free_port, start_nats, wait_for_port
+from services.cli.processes import ChildProcess
+from shared.subjects import INGEST_NORMALISER, RAW_DELIVERIES
+
+SECRET = "bench-secret"
+APPS = {
+    "ingest": [sys.executable, "-m", "services.ingest"],
+    "baseline": [sys.executable, "-m", "bench.ingest_baseline"],
+}
+
+
+def start_app(name: str, nats_url: str, port: int, data_dir: Path) -> ChildProcess:
+    env = {
+        **os.environ,
+        "NATS_URL": nats_url,
+        "INGEST_PORT": str(port),
+        "PORT": str(port),
+        "INGEST_GITHUB_SECRET": SECRET,
+        "SECRET": SECRET,
+    }
+    env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
+    child = ChildProcess.start(name, APPS[name], data_dir / f"{name}.log", env=env)
+    wait_for_port("127.0.0.1", port, 30, child)
+    return child
+
+
+async def normaliser_backlog(nats_url: str) -> int:
+    client = await nats.connect(nats_url)
+    try:
+        info = await client.jetstream().consumer_info(
+            RAW_DELIVERIES.name, INGEST_NORMALISER.durable
+        )
+        return int(info.num_pending or 0) + int(info.num_ack_pending or 0)
+    finally:
+        await client.close()
+
+
+def run_once(name: str, args: argparse.Namespace) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
+        data_dir = Path(tmp)
+        nats_server = start_nats(data_dir)
+        port = free_port()
+        app = start_app(name, nats_server.url, port, data_dir)
+        try:
+            load = [sys.executable, "-m", "bench.ingest_load", str(port), SECRET]
+            load += [str(args.connections), str(args.warmup), str(args.duration)]
+            output = subprocess.run(load, capture_output=True, text=True, check=True).stdout
+            result: dict[str, float] = json.loads(output)
+            if name == "ingest":
+                result["backlog"] = asyncio.run(normaliser_backlog(nats_server.url))
+            return result
+        finally:
+            app.stop()
+            nats_server.process.stop()
+
+
+def report(runs: dict[str, list[dict[str, float]]]) -> None:
+    medians = {}
+    for name, results in runs.items():
+        medians[name] = {k: statistics.median(r[k] for r in results) for k in results[0]}
+        figures = "  ".join(f"{r['accepted_per_s']:7.0f}/s p99 {r['p99_ms']:5.1f}" for r in results)
+        print(f"{name:<9} rounds: {figures}")
+    print()
+    for name, median in medians.items():
+        extra = f"  non-202 {median['other']:.0f}"
+        if "backlog" in median:
+            extra += f"  normaliser backlog at end {median['backlog']:.0f}"
+        print(
+            f"{name:<9} median accepted/s {median['accepted_per_s']:7.0f}  "
+            f"p50 {median['p50_ms']:5.1f} ms  p99 {median['p99_ms']:5.1f} ms{extra}"
+        )
+    ratios = [
+        i["accepted_per_s"] / b["accepted_per_s"]
+        for i, b in zip(runs["ingest"], runs["baseline"], strict=True)
+    ]
+    print(
+        f"ingest / baseline throughput: median of per-round ratios {statistics.median(ratios):.2f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--duration", type=float, default=8.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--connections", type=int, default=64)
+    args = parser.parse_args()
+    runs: dict[str, list[dict[str, float]]] = {"ingest": [], "baseline": []}
+    for round_ in range(args.rounds):
+        order = ["ingest", "baseline"] if round_ % 2 == 0 else ["baseline", "ingest"]
+        for name in order:
+            runs[name].append(run_once(name, args))
+            print(f"round {round_ + 1} {name}: {json.dumps(runs[name][-1])}", flush=True)
+    print()
+    report(runs)
+
+
+if __name__ == "__main__":
+    main()

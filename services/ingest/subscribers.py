@@ -1,0 +1,100 @@
+"""The normaliser: stored raw deliveries in, canonical events out.
+
+A durable consumer of INGEST_RAW re-runs the same pure normaliser the HTTP request ran and
+publishes the events with their event ids as msg ids, so a redelivered raw message never doubles
+an event. What it cannot interpret goes to the dead-letter stream with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from faststream.nats import NatsBroker
+from nats.aio.msg import Msg
+from opentelemetry import context as otel_context
+from opentelemetry import propagate
+from opentelemetry.metrics import Counter
+
+from services.ingest.adapters.jetstream import delivery_from_message
+from services.ingest.config import IngestSettings
+from services.ingest.domain import SourceAdapter, Uninterpretable
+from services.ingest.handlers import interpret_kept
+from shared.consumer import (
+    BatchSettler,
+    Decoder,
+    Envelope,
+    Outcome,
+    Rejected,
+    subscribe_batches,
+)
+from shared.events import Event
+from shared.publishing import EventPublisher
+from shared.subjects import INGEST_NORMALISER
+from shared.telemetry import Telemetry
+
+
+class CountingPublisher:
+    """Counts events only once JetStream acknowledged them, so retries do not inflate it."""
+
+    def __init__(self, inner: EventPublisher, counter: Counter) -> None:
+        self.inner = inner
+        self.counter = counter
+
+    async def publish(self, event: Event, context: otel_context.Context | None = None) -> None:
+        await self.inner.publish(event, context)
+        self.counter.add(1, {"source": event.source.value, "subject": event.subject})
+
+    async def publish_raw(self, subject: str, body: bytes, headers: Mapping[str, str]) -> None:
+        await self.inner.publish_raw(subject, body, headers)
+
+
+def raw_decoder(
+    adapters: Mapping[str, SourceAdapter], settings: IngestSettings, telemetry: Telemetry
+) -> Decoder:
+    def decode(message: Msg) -> Sequence[Envelope]:
+        # The raw message carries the HTTP request's trace context: continue that trace.
+        parent = propagate.extract(dict(message.headers or {}))
+        with telemetry.tracer.start_as_current_span("normalise delivery", context=parent) as span:
+            try:
+                delivery = delivery_from_message(message)
+            except ValueError as exc:
+                raise Rejected(f"undecodable raw delivery: {exc}") from exc
+            span.set_attribute("slipstream.source", delivery.source)
+            adapter = adapters.get(delivery.source)
+            if adapter is None:
+                raise Rejected(f"no normaliser for source {delivery.source!r}")
+            try:
+                normalised = interpret_kept(delivery, adapter, settings.rules)
+            except Uninterpretable as exc:
+                raise Rejected(f"uninterpretable: {exc.reason}") from exc
+            span.set_attribute("slipstream.events", len(normalised.events))
+            context = otel_context.get_current()
+        return [Envelope(event, context) for event in normalised.events]
+
+    return decode
+
+
+def register(
+    broker: NatsBroker,
+    settings: IngestSettings,
+    adapters: Mapping[str, SourceAdapter],
+    publisher: EventPublisher,
+    telemetry: Telemetry,
+) -> None:
+    published = telemetry.meter.create_counter(
+        "ingest.normaliser.events", description="Canonical events the normaliser published"
+    )
+
+    async def handle(envelopes: Sequence[Envelope]) -> Outcome:
+        return [(envelope.event, envelope.context) for envelope in envelopes]
+
+    settler = BatchSettler(
+        INGEST_NORMALISER,
+        handle,
+        CountingPublisher(publisher, published),
+        telemetry.tracer,
+        decoder=raw_decoder(adapters, settings, telemetry),
+    )
+    subscribe_batches(
+        broker, INGEST_NORMALISER, settler, settings.normaliser_batch_size, "on_raw_delivery"
+    )
