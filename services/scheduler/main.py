@@ -13,12 +13,14 @@ from services.scheduler.config import SchedulerSettings
 from services.scheduler.domain import RiskPolicy
 from services.scheduler.graph_view import GraphView
 from services.scheduler.http import risk_router
+from services.scheduler.leadership import Leadership
 from services.scheduler.mirror import AssessmentMirror
 from services.scheduler.projections import MongoWorkStore
 from services.scheduler.reconcile import reconcile
 from services.scheduler.state import LivePortfolio
 from services.scheduler.timer import RecheckTimer
 from services.scheduler.views import RiskViews
+from shared.consumer import Subscription
 from shared.publishing import JetStreamPublisher
 from shared.runtime import ServiceRuntime
 from shared.server import serve
@@ -48,13 +50,31 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
         settings.lease_ttl_seconds,
     )
 
-    async def load() -> None:
-        await store.ensure_indexes()
-        await reconcile(store, announcer, policy, datetime.now(UTC))
+    subscriptions: list[Subscription] = []
 
-    runtime.on_start.extend([load, timer.start])
-    runtime.on_stop.append(timer.stop)
-    subscribers.register(runtime.broker, settings, store, announcer, publisher, runtime.telemetry)
+    async def lead() -> None:
+        await reconcile(store, announcer, policy, datetime.now(UTC))
+        if not subscriptions:
+            subscriptions.extend(
+                subscribers.register(
+                    runtime.broker, settings, store, announcer, publisher, runtime.telemetry
+                )
+            )
+        for subscription in subscriptions:
+            await subscription.start()
+        await timer.start()
+
+    async def stand_by() -> None:
+        await timer.stop()
+        for subscription in subscriptions:
+            await subscription.stop()
+
+    leadership = Leadership(
+        MongoLease(runtime.db), timer.holder, settings.leader_lease_seconds, lead, stand_by
+    )
+    runtime.on_start.append(store.ensure_indexes)
+    runtime.after_start.append(leadership.start)
+    runtime.on_stop.append(leadership.stop)
     app = runtime.create_app("Slipstream scheduler")
     app.include_router(risk_router(RiskViews(runtime.db), GraphView(runtime.db)))
     return app

@@ -39,3 +39,7 @@ class Lease(Protocol):
     async def acquire(self, name: str, holder: str, ttl_seconds: float, now: datetime) -> bool:
         """Hold ``name`` until ``now + ttl`` unless another live holder has it."""
         ...
+
+    async def release(self, name: str, holder: str) -> None:
+        """Give ``name`` up if ``holder`` has it, so another may take it at once."""
+        ...

@@ -19,7 +19,14 @@ from services.scheduler.config import SchedulerSettings
 from services.scheduler.domain import AssessmentChange
 from services.scheduler.handlers import cause_of, project_work
 from services.scheduler.ports import WorkStore
-from shared.consumer import BatchHandler, BatchSettler, Envelope, Outcome, subscribe_batches
+from shared.consumer import (
+    BatchHandler,
+    BatchSettler,
+    Envelope,
+    Outcome,
+    Subscription,
+    subscribe_batches,
+)
 from shared.events import Event
 from shared.publishing import EventPublisher
 from shared.subjects import SCHEDULER_DEMAND, SCHEDULER_WORK
@@ -72,11 +79,19 @@ def register(
     publisher: EventPublisher,
     telemetry: Telemetry,
     clock: Clock = utc_now,
-) -> None:
+) -> list[Subscription]:
+    """Register (not start) the work and demand subscribers; the leader starts them."""
     handle = batch_handler(store, announcer, telemetry, clock)
-    for spec, title in (
-        (SCHEDULER_WORK, "on_work_changed"),
-        (SCHEDULER_DEMAND, "on_demand_changed"),
-    ):
-        settler = BatchSettler(spec, handle, publisher, telemetry.tracer)
-        subscribe_batches(broker, spec, settler, settings.batch_size, title)
+    return [
+        subscribe_batches(
+            broker,
+            spec,
+            BatchSettler(spec, handle, publisher, telemetry.tracer),
+            settings.batch_size,
+            title,
+        )
+        for spec, title in (
+            (SCHEDULER_WORK, "on_work_changed"),
+            (SCHEDULER_DEMAND, "on_demand_changed"),
+        )
+    ]

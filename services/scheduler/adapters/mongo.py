@@ -50,3 +50,6 @@ class MongoLease:
         except DuplicateKeyError:
             return False
         return True
+
+    async def release(self, name: str, holder: str) -> None:
+        await self.collection.delete_one({"_id": name, "holder": holder})
