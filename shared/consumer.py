@@ -3,10 +3,14 @@
 A batch is first handled whole (one ``bulk_write``); when that fails each message is retried on
 its own, so one poison message costs only itself. A message that cannot be decoded, or still
 fails after ``max_deliver`` attempts, goes to the dead-letter stream with the reason.
+
+A message decodes into zero or more envelopes: a canonical event is one, while a raw vendor
+delivery (ingest's normaliser) is however many events it means, possibly none.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -41,6 +45,11 @@ class Envelope:
 
 Outcome = Sequence[tuple[Event, otel_context.Context]]
 BatchHandler = Callable[[Sequence[Envelope]], Awaitable[Outcome]]
+Decoder = Callable[[Msg], Sequence[Envelope]]
+
+
+class Rejected(Exception):
+    """The message can never be handled, whoever retries it: dead-letter it with this reason."""
 
 
 def decode(message: Msg) -> Envelope:
@@ -49,6 +58,10 @@ def decode(message: Msg) -> Envelope:
         raise ValueError(f"no event contract for subject {message.subject!r}")
     event = event_type.model_validate_json(message.data)
     return Envelope(event, propagate.extract(dict(message.headers or {})))
+
+
+def decode_event(message: Msg) -> Sequence[Envelope]:
+    return [decode(message)]
 
 
 class Subscription(Protocol):
@@ -61,39 +74,49 @@ class Subscription(Protocol):
 
 class BatchSettler:
     def __init__(
-        self, spec: ConsumerSpec, handle: BatchHandler, publisher: EventPublisher, tracer: Tracer
+        self,
+        spec: ConsumerSpec,
+        handle: BatchHandler,
+        publisher: EventPublisher,
+        tracer: Tracer,
+        decoder: Decoder = decode_event,
     ) -> None:
         self.spec = spec
         self.handle = handle
         self.publisher = publisher
         self.tracer = tracer
+        self.decoder = decoder
 
     async def settle(self, messages: Sequence[Msg]) -> None:
-        decoded: list[tuple[Msg, Envelope]] = []
+        decoded: list[tuple[Msg, Sequence[Envelope]]] = []
         for message in messages:
             try:
-                decoded.append((message, decode(message)))
+                decoded.append((message, self.decoder(message)))
+            except Rejected as exc:
+                await self._dead_letter(message, str(exc))
             except (ValidationError, ValueError) as exc:
                 await self._dead_letter(message, f"undecodable: {exc}")
         if not decoded:
             return
         try:
-            await self._run([envelope for _, envelope in decoded])
+            await self._run([envelope for _, envelopes in decoded for envelope in envelopes])
         except Exception:
             logger.warning("batch failed; retrying messages one by one", exc_info=True)
-            for message, envelope in decoded:
-                await self._settle_one(message, envelope)
+            for message, envelopes in decoded:
+                await self._settle_one(message, envelopes)
             return
         for message, _ in decoded:
             await message.ack()
 
     async def _run(self, envelopes: Sequence[Envelope]) -> None:
-        for event, context in await self.handle(envelopes):
-            await self.publisher.publish(event, context)
+        outcome = await self.handle(envelopes) if envelopes else []
+        # Pipelined: with an fsync per JetStream write, waiting for each ack in turn would
+        # make a batch cost one disk sync per event. Projections are order-tolerant.
+        await asyncio.gather(*(self.publisher.publish(event, ctx) for event, ctx in outcome))
 
-    async def _settle_one(self, message: Msg, envelope: Envelope) -> None:
+    async def _settle_one(self, message: Msg, envelopes: Sequence[Envelope]) -> None:
         try:
-            await self._run([envelope])
+            await self._run(envelopes)
         except Exception as exc:
             attempts = message.metadata.num_delivered
             if attempts >= self.spec.max_deliver:
@@ -119,10 +142,14 @@ class BatchSettler:
                 }
             },
         )
+        # Our own headers (a raw delivery's source, id and vendor headers) travel along, so the
+        # dead letter can be understood without the original; Nats-Msg-Id must not.
+        kept = {k: v for k, v in (message.headers or {}).items() if k.startswith("Slipstream-")}
         await self.publisher.publish_raw(
             dead_letter_subject(self.spec.durable),
             message.data,
             {
+                **kept,
                 "Slipstream-Reason": reason[:1000],
                 "Slipstream-Original-Subject": message.subject,
                 "Slipstream-Consumer": self.spec.durable,

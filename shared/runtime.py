@@ -21,6 +21,7 @@ from shared.broker import create_broker, ensure_streams
 from shared.http import TracingMiddleware, health_router, install_problem_handlers
 from shared.mongo import create_mongo_client
 from shared.settings import ServiceSettings
+from shared.subjects import StreamSpec
 from shared.telemetry import Telemetry
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ class ServiceRuntime:
         self.telemetry = telemetry or Telemetry.start(settings)
         self.broker: NatsBroker = create_broker(settings, self.telemetry)
         self.mongo: AsyncMongoClient[dict[str, Any]] = create_mongo_client(settings, self.telemetry)
+        # Streams whose settings this service owns and configures (see ensure_streams).
+        self.stream_overrides: list[StreamSpec] = []
         self.on_start: list[Hook] = []
         # After the broker runs: for subscribers started later, e.g. by a leader only.
         self.after_start: list[Hook] = []
@@ -52,7 +55,12 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         client = await self.broker.connect()
-        await ensure_streams(client.jetstream(), self.settings.stream_replicas)
+        await ensure_streams(
+            client.jetstream(),
+            self.settings.stream_replicas,
+            self.stream_overrides,
+            self.settings.service_name,
+        )
         for hook in self.on_start:
             await hook()
         await self.broker.start()
