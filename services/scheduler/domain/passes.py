@@ -11,6 +11,7 @@ import heapq
 
 from services.scheduler.domain.forecast import chain_of, forecast_node, waiting_on
 from services.scheduler.domain.state import EngineState
+from services.scheduler.domain.verdict import current
 
 
 def demand_pass(state: EngineState, seeds: set[int], touched: set[int]) -> None:
@@ -99,6 +100,7 @@ def _refresh(state: EngineState, n: int, releases: set[str]) -> bool:
     )
     if finish == state.finish[n] and chain == state.chains[n]:
         return False
+    current(state, n)  # a quiet assessment left unbuilt must show the values it was made from
     state.finish[n], state.critical[n], state.chains[n] = finish, critical, chain
     if item is not None and item.release_id is not None:
         state.releases.place(n, item.release_id, finish)

@@ -30,7 +30,7 @@ from services.scheduler.domain.passes import demand_pass, forecast_pass, full_pa
 from services.scheduler.domain.queries import PortfolioQueries
 from services.scheduler.domain.rules import BlockerDigest, edge_screen
 from services.scheduler.domain.state import FOREVER, EngineState
-from services.scheduler.domain.verdict import assess_node
+from services.scheduler.domain.verdict import assess_node, current
 from shared.events import ItemStatus
 
 
@@ -56,6 +56,7 @@ class Portfolio(PortfolioQueries):
         if old == item:
             return
         old_release = None if old is None else old.release_id
+        current(state, n)  # build a quiet assessment from the facts it was made from
         state.facts.set_item(n, item)
         if old_release != item.release_id:
             if old_release is not None:
@@ -79,6 +80,7 @@ class Portfolio(PortfolioQueries):
         if item.release_id is not None:
             state.releases.leave(n, item.release_id)
             self._releases_touched.add(item.release_id)
+        current(state, n)
         state.facts.set_item(n, None)
         blockers, dependants = state.graph.drop_edges(n)
         self._forecast_dirty.add(n)
@@ -189,7 +191,7 @@ class Portfolio(PortfolioQueries):
     def _assess(self, nodes: Iterable[int], today: int) -> list[AssessmentChange]:
         state, changes = self._state, []
         for n in nodes:
-            before = state.assessments[n]
+            before = current(state, n)
             after = None
             if state.facts.items[n] is not None:
                 after, start, until = assess_node(state, n, today)
@@ -199,19 +201,28 @@ class Portfolio(PortfolioQueries):
                     if until < FOREVER:
                         heapq.heappush(self._expiries, (until, n))
             state.assessments[n] = after
+            state.unbuilt.discard(n)
             if signature_of(before) != signature_of(after):
                 changes.append(AssessmentChange(before=before, after=after))
         changes.sort(key=lambda change: change.item_id)
         return changes
 
     def assess_all(self, today: date) -> dict[str, Assessment]:
-        """Recompute everything from scratch (start-up, audits); pending mutations included."""
+        """Recompute everything from scratch (start-up, audits) and return every assessment."""
+        self.recompute_all(today)
+        return self.assessments()
+
+    def recompute_all(self, today: date) -> None:
+        """Recompute everything from scratch, pending mutations included, reporting nothing.
+
+        Assessments of on-track items are built on first access rather than here.
+        """
         with _collector_paused():
             self._assess_everything(today.toordinal())
-        return self.assessments()
 
     def _assess_everything(self, today: int) -> None:
         state = self._state
+        state.unbuilt = set()
         _, order = state.graph.restructure()
         full_pass(state, order)
         state.valid_until = [FOREVER] * len(state.valid_until)
@@ -219,7 +230,7 @@ class Portfolio(PortfolioQueries):
         state.assessments = [None] * len(state.assessments)
         state.valid_from = [0] * len(state.valid_from)
         items = state.facts.items
-        digest, expiries = BlockerDigest(state), []
+        digest, expiries, unbuilt = BlockerDigest(state), [], set()
         for n in order:
             if items[n] is not None:
                 assessment, start, until = assess_node(state, n, today, digest)
@@ -230,6 +241,9 @@ class Portfolio(PortfolioQueries):
                 )
                 if until < FOREVER:
                     expiries.append((until, n))
+                if assessment is None:
+                    unbuilt.add(n)
+        state.unbuilt = unbuilt
         heapq.heapify(expiries)
         self._expiries = expiries
         self._forecast_dirty, self._demand_dirty, self._assess_dirty = set(), set(), set()

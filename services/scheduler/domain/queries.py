@@ -8,6 +8,7 @@ from datetime import date
 from services.scheduler.domain.facts import day_of
 from services.scheduler.domain.model import Assessment, Item
 from services.scheduler.domain.state import FOREVER, EngineState
+from services.scheduler.domain.verdict import current
 
 
 class PortfolioQueries:
@@ -17,14 +18,19 @@ class PortfolioQueries:
 
     def assessment(self, item_id: str) -> Assessment | None:
         n = self._state.find(item_id)
-        return None if n is None else self._state.assessments[n]
+        return None if n is None else current(self._state, n)
 
     def item(self, item_id: str) -> Item | None:
         n = self._state.find(item_id)
         return None if n is None else self._state.facts.items[n]
 
     def assessments(self) -> dict[str, Assessment]:
-        return {a.item_id: a for a in self._state.assessments if a is not None}
+        state = self._state
+        return {
+            state.graph.ids[n]: assessment
+            for n in range(len(state.assessments))
+            if (assessment := current(state, n)) is not None
+        }
 
     def explain(self, item_id: str) -> tuple[str, ...]:
         """The whole critical chain, unlike ``Assessment.chain`` which stops at the policy's
@@ -52,17 +58,18 @@ class PortfolioQueries:
     def time_sensitive(self) -> frozenset[str]:
         """Items whose assessment will change with the date alone (overdue, stale, near)."""
         state = self._state
+        items, ids = state.facts.items, state.graph.ids
         return frozenset(
-            a.item_id
-            for n, a in enumerate(state.assessments)
-            if a is not None and (state.valid_until[n] < FOREVER or state.valid_from[n] > 0)
+            ids[n]
+            for n, item in enumerate(items)
+            if item is not None and (state.valid_until[n] < FOREVER or state.valid_from[n] > 0)
         )
 
     def next_recheck(self) -> date | None:
         """The first day on which some assessment's time window runs out."""
         state = self._state
         until = min(
-            (u for n, u in enumerate(state.valid_until) if state.assessments[n] is not None),
+            (u for n, u in enumerate(state.valid_until) if state.facts.items[n] is not None),
             default=FOREVER,
         )
         return None if until >= FOREVER else day_of(until)

@@ -25,6 +25,8 @@ class EngineState:
     chains: list[tuple[str, ...]] = field(default_factory=list)
     waiting: list[float] = field(default_factory=list)
     assessments: list[Assessment | None] = field(default_factory=list)
+    # Quiet items whose assessment a full pass left for ``verdict.current`` to build.
+    unbuilt: set[int] = field(default_factory=set)
     # The assessment holds for ``valid_from <= today < valid_until`` (ordinals).
     valid_from: list[int] = field(default_factory=list)
     valid_until: list[int] = field(default_factory=list)
