@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 from bench.risk_baseline import Result, baseline_forecasts, baseline_incremental, build_graph
-from services.scheduler.domain import Assessment, Item, Portfolio, Release, RiskPolicy
+from services.scheduler.domain import Item, Portfolio, Release, RiskPolicy
 from shared.events import ItemStatus
 
 TODAY = date(2026, 3, 2)
@@ -163,18 +163,21 @@ def timed(action: Callable[[], T]) -> tuple[T, float, float]:
     return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def bench_full(portfolio: Portfolio, runs: int) -> tuple[dict[str, Assessment], float]:
-    timings = []
-    for _ in range(runs):
-        full, wall, cpu = timed(lambda: portfolio.assess_all(TODAY))
-        timings.append((cpu, wall))
-    cpu, wall = min(timings)
+def bench_full(portfolio: Portfolio, runs: int) -> tuple[float, float]:
+    """Best-of-``runs`` CPU seconds of ``recompute_all`` and of ``assess_all``."""
+    recompute = min(timed(lambda: portfolio.recompute_all(TODAY))[2] for _ in range(runs))
+    print(
+        f"engine full recomputation (recompute_all; quiet assessments built on demand): "
+        f"{recompute:.3f} s CPU, best of {runs}"
+    )
+    timings = [timed(lambda: portfolio.assess_all(TODAY)) for _ in range(runs)]
+    full, _, cpu = min(timings, key=lambda t: t[2])
     late = sum(a.level != "on_track" for a in full.values())
     print(
-        f"engine full assessment: {cpu:.3f} s CPU ({wall:.3f} s wall), best of {runs}; "
-        f"{late:,} items not on track"
+        f"engine full assessment (assess_all; all {len(full):,} Assessment objects built): "
+        f"{cpu:.3f} s CPU, best of {runs}; {late:,} items not on track"
     )
-    return full, cpu
+    return recompute, cpu
 
 
 def bench_changes(
@@ -260,14 +263,17 @@ def main() -> None:
     # collector's way. The benchmark says so rather than hiding it.
     gc.collect()
     gc.freeze()
-    _, full_cpu = bench_full(portfolio, runs=3)
+    recompute_cpu, full_cpu = bench_full(portfolio, runs=3)
     by_id = bench_changes(portfolio, items, args.changes, rng)
     print(f"peak RSS with the engine: {rss_mb():.0f} MB (synthetic data alone {rss_data:.0f} MB)")
     full = portfolio.assess_all(TODAY)
     result, base_cpu = bench_baseline(
         by_id, edges, releases, demand, rng, max(5, args.changes // 50)
     )
-    print(f"full recomputation: engine {base_cpu / full_cpu:.1f}x faster than networkx (CPU)")
+    print(
+        f"engine vs networkx, CPU: recompute_all {base_cpu / recompute_cpu:.1f}x faster, "
+        f"assess_all {base_cpu / full_cpu:.1f}x faster"
+    )
     agree = sum(
         (a.forecast, sorted((r.code, r.blocker_id or "") for r in a.reasons), a.level.value)
         == result[i]

@@ -81,34 +81,47 @@ def strong_components(nodes: Sequence[int], succ: Adjacency) -> list[list[int]]:
     components: list[list[int]] = []
     counter = 0
     for root in nodes:
-        if index[root] >= 0:
-            continue
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack[root] = True
-        work = [(root, iter(succ[root]))]
-        while work:
-            v, successors = work[-1]
-            for w in successors:
-                if w >= size or not within[w]:
-                    continue
-                if index[w] < 0:
-                    index[w] = low[w] = counter
-                    counter += 1
-                    stack.append(w)
-                    on_stack[w] = True
-                    work.append((w, iter(succ[w])))
-                    break
-                if on_stack[w] and index[w] < low[v]:
-                    low[v] = index[w]
-            else:
-                work.pop()
-                if work and low[v] < low[work[-1][0]]:
-                    low[work[-1][0]] = low[v]
-                if low[v] == index[v]:
-                    components.append(_pop_component(v, stack, on_stack))
+        if index[root] < 0:
+            counter = _visit(root, counter, succ, within, (index, low, on_stack), stack, components)
     return components
+
+
+def _visit(
+    root: int,
+    counter: int,
+    succ: Adjacency,
+    within: list[bool],
+    marks: tuple[list[int], list[int], list[bool]],
+    stack: list[int],
+    components: list[list[int]],
+) -> int:
+    """One depth-first search from ``root``; returns the next free visiting number."""
+    index, low, on_stack = marks
+    index[root] = low[root] = counter
+    stack.append(root)
+    on_stack[root] = True
+    work = [(root, iter(succ[root]))]
+    while work:
+        v, successors = work[-1]
+        for w in successors:
+            if w >= len(within) or not within[w]:
+                continue
+            if index[w] < 0:
+                counter += 1
+                index[w] = low[w] = counter
+                stack.append(w)
+                on_stack[w] = True
+                work.append((w, iter(succ[w])))
+                break
+            if on_stack[w] and index[w] < low[v]:
+                low[v] = index[w]
+        else:
+            work.pop()
+            if work and low[v] < low[work[-1][0]]:
+                low[work[-1][0]] = low[v]
+            if low[v] == index[v]:
+                components.append(_pop_component(v, stack, on_stack))
+    return counter + 1
 
 
 def _pop_component(root: int, stack: list[int], on_stack: list[bool]) -> list[int]:

@@ -28,7 +28,7 @@ from services.scheduler.domain.model import (
 )
 from services.scheduler.domain.passes import demand_pass, forecast_pass, full_pass
 from services.scheduler.domain.queries import PortfolioQueries
-from services.scheduler.domain.rules import BlockerDigest, edge_screen
+from services.scheduler.domain.screening import BlockerDigest, edge_screen
 from services.scheduler.domain.state import FOREVER, EngineState
 from services.scheduler.domain.verdict import assess_node, current
 from shared.events import ItemStatus

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from datetime import date
 
 from services.scheduler.domain.facts import day_of
-from services.scheduler.domain.model import QUIET, Assessment, RiskPolicy, Signature
-from services.scheduler.domain.rules import (
+from services.scheduler.domain.model import QUIET, Assessment, RiskPolicy
+from services.scheduler.domain.rules import blocker_reasons, item_is_quiet, item_reasons
+from services.scheduler.domain.screening import (
     BlockerDigest,
     Window,
-    blocker_reasons,
-    item_is_quiet,
-    item_reasons,
     screen_blockers,
     suspect_blockers,
 )
@@ -54,14 +53,10 @@ def assess_node(
     A full pass passes a ``digest`` of every blocker's thresholds to screen edges faster, and
     gets None for a quiet item: ``current`` builds that one when someone asks for it.
     """
-    policy, facts, graph = state.policy, state.facts, state.graph
+    policy, facts = state.policy, state.facts
     item = facts.items[n]
     assert item is not None, "only known items are assessed"
-    finish, target = state.finish[n], facts.target[n]
-    slip = finish - target if finish >= 0 and target >= 0 else 0
     window = Window(today)
-    reasons: list[RiskReason] = []
-    crosses = False
     lazy = digest is not None
     if not facts.is_open[n]:
         return (None if lazy else quiet(state, n)), window.start, window.until
@@ -72,33 +67,46 @@ def assess_node(
     )
     if not suspects and item_is_quiet(state, n, item.release_id, window):
         return (None if lazy else quiet(state, n)), window.start, window.until
-    found_item = item_reasons(state, n, window)
-    for b in suspects:
-        found = blocker_reasons(state, n, b, window, policy)
-        if found:
-            reasons.extend(found)
-            other = facts.items[b]
-            team = None if other is None else other.team
-            crosses = crosses or (team is not None and item.team not in (None, team))
-    reasons.extend(found_item)
+    reasons, crosses = _reasons(state, n, item.team, suspects, window)
+    return _verdict(state, n, item.target, reasons, crosses), window.start, window.until
+
+
+def _verdict(
+    state: EngineState, n: int, target: date | None, reasons: list[RiskReason], crosses: bool
+) -> Assessment:
+    policy, finish, own = state.policy, state.finish[n], state.facts.target[n]
+    slip = finish - own if finish >= 0 and own >= 0 else 0
     reasons.sort(key=lambda r: (_ORDER.get(r.code, 99), r.blocker_id or ""))
     level = _level(reasons, slip, policy)
     score = _score(level, slip, state.waiting[n], crosses, policy)
     band = 0 if level is RiskLevel.ON_TRACK else 1 + bisect_right(policy.band_edges, score)
-    signature: Signature = (level, band, tuple((r.code, r.blocker_id or "") for r in reasons))
-    assessment = Assessment(
-        item_id=graph.ids[n],
+    return Assessment(
+        item_id=state.graph.ids[n],
         level=level,
         score=score,
         band=band,
         slip_days=slip,
         forecast=day_of(finish),
-        target=item.target,
+        target=target,
         reasons=tuple(reasons),
         chain=state.chains[n],
-        signature=signature,
+        signature=(level, band, tuple((r.code, r.blocker_id or "") for r in reasons)),
     )
-    return assessment, window.start, window.until
+
+
+def _reasons(
+    state: EngineState, n: int, team: str | None, suspects: list[int], window: Window
+) -> tuple[list[RiskReason], bool]:
+    """Every reason of open item ``n``, and whether a blamed blocker is in another team."""
+    facts, reasons, crosses = state.facts, item_reasons(state, n, window), False
+    for b in suspects:
+        found = blocker_reasons(state, n, b, window, state.policy)
+        if found:
+            reasons.extend(found)
+            other = facts.items[b]
+            theirs = None if other is None else other.team
+            crosses = crosses or (theirs is not None and team not in (None, theirs))
+    return reasons, crosses
 
 
 def current(state: EngineState, n: int) -> Assessment | None:
