@@ -1,17 +1,32 @@
-"""The scheduler's risk engine: pure, synchronous, clock-free.
+"""The scheduler's risk engine: pure, synchronous, clock-free (DESIGN.md "Risk model").
 
-Risk model (DESIGN.md "Risk model"):
-- forecast finish of an open item = max(its target, latest blocker forecast + its planned
-  duration), duration = target - start when both are set (start is a planned start), else 0;
-  a done item finishes on ``done_on``; slip = forecast - target in days. Forecasts never depend
-  on ``today``: lateness against the calendar is reported as reasons instead.
-- reasons: ``blocker_late``, ``blocker_overdue``, ``blocker_stale``, ``blocker_undated``,
-  ``cycle``, ``release_at_risk``, ``item_overdue`` (see ``rules``), each with evidence.
-- cycles: every member gets a ``cycle`` reason naming all members; edges inside a cycle are
-  ignored for dates, demand and blocker reasons, so forecasting is deterministic and terminates.
-- level, score and band: see ``verdict``. Change detection compares (level, band, reason codes
-  with blocker ids) only; a missing assessment counts as on track with no reasons.
-- demand waiting on an item = its own weight + the heaviest chain of dependants behind it.
+Forecasts: an open item finishes at max(its target, latest blocker forecast + its planned
+duration), duration = target - start when both are set (start is a planned start), else 0; a
+done item finishes on ``done_on``; slip = forecast - target in days (0 without a target).
+Forecasts never depend on ``today``: lateness against the calendar is reported as reasons.
+
+Reasons (``rules``), each with evidence that quotes dates: ``blocker_late`` (the blocker alone
+pushes the forecast past the target, or past the planned start when there is no target),
+``blocker_overdue``, ``blocker_stale`` (no update for ``stale_after_days`` while the item's
+target is within ``near_target_days``), ``blocker_undated`` (open with neither target nor
+forecast, or not known yet), ``cycle`` (every member, naming all), ``release_at_risk`` (an
+item of the release forecasts past its due date), ``item_overdue``. Done items have none.
+
+Cycles: edges inside a cycle are ignored for dates, demand and blocker reasons, so forecasts
+are deterministic and every pass terminates; the cycle itself is the reason.
+
+Level, score, band: see ``verdict``. Demand waiting on an item = its own weight + the heaviest
+chain of dependants behind it (``forecast.waiting_on``). Change detection compares (level,
+band, reason codes with blocker ids) only; a missing assessment counts as quiet, so new
+on-track items are not news.
+
+Incremental cost: item, demand and release changes walk only the changed nodes' downstream
+(forecasts) or upstream (demand) closure, and cross an edge only where the change can matter.
+An edge that contradicts the current topological order is absorbed by a local Pearce-Kelly
+reorder; if that region touches a cycle, or a cycle forms or splits, the order is rebuilt for
+the whole graph, O(V + E), before the walk.
+
+Removing an item drops its edges; ids are never forgotten within a portfolio's lifetime.
 """
 
 from services.scheduler.domain.model import (

@@ -81,4 +81,7 @@ class PortfolioQueries:
         caller that keeps the previous slots finds what changed by identity, in C, instead of
         building every assessment's document. Fetch them again after each recomputation.
         """
-        return self._state.assessments, self._state.graph.ids
+        state = self._state
+        for n in list(state.unbuilt):  # left unbuilt by ``recompute_all``; empty otherwise
+            current(state, n)
+        return state.assessments, state.graph.ids
