@@ -5,11 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.ingest import subscribers
-from services.ingest.adapters.jetstream import JetStreamDeliveryLog
+from services.ingest.adapters.jetstream import DirectEventPublisher, JetStreamDeliveryLog
 from services.ingest.config import IngestSettings
 from services.ingest.domain import SOURCES
 from services.ingest.http import webhook_router
-from shared.publishing import JetStreamPublisher
 from shared.runtime import ServiceRuntime
 from shared.server import serve
 
@@ -18,9 +17,10 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     settings = settings or IngestSettings()
     runtime = ServiceRuntime(settings)
     runtime.stream_overrides.append(settings.raw_stream())
-    meter = runtime.telemetry.meter
-    delivery_log = JetStreamDeliveryLog(runtime.broker, settings.publish_timeout_seconds, meter)
-    publisher = JetStreamPublisher(runtime.broker, settings.publish_timeout_seconds)
+    meter, tracer = runtime.telemetry.meter, runtime.telemetry.tracer
+    timeout = settings.publish_timeout_seconds
+    delivery_log = JetStreamDeliveryLog(runtime.broker, timeout, meter, tracer)
+    publisher = DirectEventPublisher(runtime.broker, timeout, tracer)
     if settings.normaliser:
         subscribers.register(runtime.broker, settings, SOURCES, publisher, runtime.telemetry)
     app = runtime.create_app("Slipstream ingest")
