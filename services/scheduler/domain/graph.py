@@ -1,6 +1,6 @@
 """The dependency graph: ids mapped to ints, adjacency lists, a topological rank and cycles.
 
-Invariant between mutations (once ``order_stale`` is cleared): every edge that is not inside a
+Invariant between mutations (once ``region`` is repaired): every edge that is not inside a
 cycle goes from a lower rank to a higher one, and each cycle's members hold a contiguous block
 of ranks. Edges inside a cycle are *inactive*: the engine does not compare dates along them,
 because a cycle has no first item; the cycle itself is reported instead.
@@ -8,7 +8,7 @@ because a cycle has no first item; the cycle itself is reported instead.
 
 from __future__ import annotations
 
-from services.scheduler.domain.order import order_and_cycles, reorder_locally
+from services.scheduler.domain.order import order_and_cycles, order_subset, reorder_locally
 
 _SHIFT = 32
 
@@ -24,7 +24,9 @@ class DependencyGraph:
         self.rank: list[int] = []
         self.cycle_of: list[int] = []
         self.cycles: dict[int, tuple[int, ...]] = {}
-        self.order_stale = False
+        # Ranks are always a permutation of 0..n-1. ``region`` is a window of ranks whose order
+        # an edge change broke and that ``repair`` must redo before anyone walks the graph.
+        self.region: tuple[int, int] | None = None
         self._edges: set[int] = set()
 
     def node(self, item_id: str) -> int:
@@ -51,13 +53,18 @@ class DependencyGraph:
         self._edges.add(key)
         self.dependants[u].append(v)
         self.blockers[v].append(u)
-        if self.order_stale or not self.active(u, v):
+        if not self.active(u, v):
             return True
-        if u == v or (
-            self.rank[u] > self.rank[v]
-            and not reorder_locally(u, v, self.rank, self.dependants, self.blockers, self.cycle_of)
+        rank = self.rank
+        if u != v and rank[u] < rank[v]:
+            return True
+        # Once a window is broken the local reorder's assumptions no longer hold: widen it.
+        if (
+            u == v
+            or self.region is not None
+            or not reorder_locally(u, v, rank, self.dependants, self.blockers, self.cycle_of)
         ):
-            self.order_stale = True
+            self._widen(rank[v], rank[u])
         return True
 
     def remove_edge(self, u: int, v: int) -> bool:
@@ -68,9 +75,15 @@ class DependencyGraph:
         self.dependants[u].remove(v)
         self.blockers[v].remove(u)
         if not self.active(u, v):
-            # The cycle may split; only a global pass can say into what.
-            self.order_stale = True
+            # The cycle may split: re-order the ranks its members hold.
+            block = [self.rank[m] for m in self.cycle_members(v)]
+            self._widen(min(block), max(block))
         return True
+
+    def _widen(self, low: int, high: int) -> None:
+        if self.region is not None:
+            low, high = min(low, self.region[0]), max(high, self.region[1])
+        self.region = (low, high)
 
     def drop_edges(self, n: int) -> tuple[list[int], list[int]]:
         """Remove every edge touching ``n``; returns its former blockers and dependants."""
@@ -102,9 +115,51 @@ class DependencyGraph:
             for n in ordered:
                 self.cycle_of[n] = number
         after = {n: members for members in self.cycles.values() for n in members}
-        self.order_stale = False
+        self.region = None
         changed = {n for n in before.keys() | after.keys() if before.get(n) != after.get(n)}
         return changed, order
+
+    def repair(self) -> set[int]:
+        """Re-order the broken window of ranks, and its cycles, in place.
+
+        The window grows to hold every cycle it touches, so no edge crosses its edges the
+        wrong way; inside it a fresh order (and fresh cycles) takes the same rank slots.
+        Returns the nodes whose cycle membership changed.
+        """
+        if self.region is None:
+            return set()
+        low, high = self._whole_cycles(*self.region)
+        self.region = None
+        rank = self.rank
+        nodes = [n for n, r in enumerate(rank) if low <= r <= high]
+        order, cycles = order_subset(nodes, self.dependants, self.blockers)
+        for slot, n in enumerate(order, start=low):
+            rank[n] = slot
+        old = {self.cycle_of[n] for n in nodes if self.cycle_of[n] >= 0}
+        before = {m: members for c in old for members in [self.cycles.pop(c)] for m in members}
+        for n in nodes:
+            self.cycle_of[n] = -1
+        after: dict[int, tuple[int, ...]] = {}
+        number = max(self.cycles, default=-1) + 1
+        for offset, members in enumerate(cycles):
+            ordered = self.cycles[number + offset] = tuple(sorted(members))
+            for m in ordered:
+                self.cycle_of[m], after[m] = number + offset, ordered
+        return {n for n in before.keys() | after.keys() if before.get(n) != after.get(n)}
+
+    def _whole_cycles(self, low: int, high: int) -> tuple[int, int]:
+        grown = True
+        while grown:
+            grown = False
+            for members in self.cycles.values():
+                ranks = [self.rank[m] for m in members]
+                if (
+                    max(ranks) >= low
+                    and min(ranks) <= high
+                    and (min(ranks) < low or max(ranks) > high)
+                ):
+                    low, high, grown = min(low, *ranks), max(high, *ranks), True
+        return low, high
 
     def cycle_members(self, n: int) -> tuple[int, ...]:
         c = self.cycle_of[n]

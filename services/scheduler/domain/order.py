@@ -42,6 +42,17 @@ def order_and_cycles(succ: Adjacency, pred: Adjacency) -> tuple[list[int], list[
     return order, cycles
 
 
+def order_subset(
+    nodes: list[int], succ: Adjacency, pred: Adjacency
+) -> tuple[list[int], list[list[int]]]:
+    """``order_and_cycles`` over the subgraph ``nodes`` induce, in the caller's node ids."""
+    local = {n: i for i, n in enumerate(nodes)}
+    sub_succ = [[local[d] for d in succ[n] if d in local] for n in nodes]
+    sub_pred = [[local[b] for b in pred[n] if b in local] for n in nodes]
+    order, cycles = order_and_cycles(sub_succ, sub_pred)
+    return [nodes[i] for i in order], [[nodes[i] for i in c] for c in cycles]
+
+
 def _trim_downstream(
     leftover: list[int], succ: Adjacency, pred: Adjacency
 ) -> tuple[list[int], list[int]]:

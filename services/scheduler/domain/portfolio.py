@@ -134,8 +134,8 @@ class Portfolio(PortfolioQueries):
 
     def _flush(self, today: int) -> list[AssessmentChange]:
         state, graph = self._state, self._state.graph
-        if graph.order_stale:
-            changed, _ = graph.restructure()
+        if graph.region is not None:
+            changed = graph.repair()
             self._forecast_dirty |= changed
             self._assess_dirty |= changed
             self._demand_dirty |= changed
