@@ -72,7 +72,7 @@ def run_once(name: str, args: argparse.Namespace) -> dict[str, float]:
             load += [str(args.connections), str(args.warmup), str(args.duration)]
             output = subprocess.run(load, capture_output=True, text=True, check=True).stdout
             result: dict[str, float] = json.loads(output)
-            if name == "ingest":
+            if name == "ingest" and os.environ.get("INGEST_NORMALISER", "true") != "false":
                 result["backlog"] = asyncio.run(normaliser_backlog(nats_server.url))
             return result
         finally:

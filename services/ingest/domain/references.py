@@ -22,6 +22,9 @@ _PHRASE = re.compile(
     re.IGNORECASE,
 )
 _ONE = re.compile(_REF, re.IGNORECASE)
+# Every phrase contains one of these, and none holds a letter that IGNORECASE matches to a
+# non-ASCII one (i, k, s): a cheap test that spares most descriptions the regex scan.
+_VERB_STEMS = ("bloc", "depend", "requ")
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,9 @@ def find_references(
 ) -> tuple[Reference, ...]:
     """Every item named after a blocking phrase; ``home_repo`` resolves a bare ``#12``."""
     if not text:
+        return ()
+    lowered = text.lower()
+    if not any(stem in lowered for stem in _VERB_STEMS):
         return ()
     found: dict[Reference, None] = {}  # ordered set: event ids depend on emission order
     for phrase in _PHRASE.finditer(text):
