@@ -115,7 +115,7 @@ def test_the_four_services_share_one_build_and_image(services: dict[str, Any]) -
     assert len(builds) == 1
     assert len(images) == 1
     build = services["ingest"]["build"]
-    assert (ROOT / build["context"] / build["dockerfile"]).resolve() == ROOT / "Dockerfile"
+    assert (ROOT / build["context"] / build["dockerfile"]).resolve() == ROOT / "deploy" / "Dockerfile"
 
 
 @pytest.mark.parametrize(("name", "port"), APP_PORTS.items())
@@ -238,7 +238,7 @@ def test_every_third_party_image_is_pinned(services: dict[str, Any]) -> None:
 
 
 def test_dockerfile_builds_one_slim_non_root_image_without_dev_dependencies() -> None:
-    dockerfile = (ROOT / "Dockerfile").read_text()
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
     bases = re.findall(r"^FROM\s+(\S+)", dockerfile, re.M)
     assert bases
     assert all(base.startswith("python:3.11-slim") for base in bases)
@@ -252,10 +252,10 @@ def test_dockerfile_builds_one_slim_non_root_image_without_dev_dependencies() ->
 
 
 def test_dockerfile_copies_sources_that_exist_and_are_not_ignored() -> None:
-    dockerfile = (ROOT / "Dockerfile").read_text()
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
     ignored = {
         line.strip()
-        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        for line in (ROOT / "deploy" / "Dockerfile.dockerignore").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     }
     for args in re.findall(r"^COPY\s+(?!--from)(.+)$", dockerfile, re.M):
