@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import heapq
 
+from services.scheduler.domain.arrays import Ints, NodeArrays, snapshot
+from services.scheduler.domain.bulk import chains, criticals, forecasts, settle_order, waiting
 from services.scheduler.domain.forecast import chain_of, forecast_node, waiting_on
 from services.scheduler.domain.state import EngineState
 from services.scheduler.domain.verdict import current
@@ -108,19 +110,29 @@ def _refresh(state: EngineState, n: int, releases: set[str]) -> bool:
     return True
 
 
-def full_pass(state: EngineState, order: list[int]) -> None:
-    """Every node's demand (dependants first) and forecast (blockers first) from scratch."""
-    graph, facts, limit = state.graph, state.facts, state.policy.chain_limit
-    waiting, demand = state.waiting, facts.demand
-    for n in reversed(order):
-        waiting[n] = waiting_on(n, graph, demand, waiting)
-    finish, critical, chains, items = state.finish, state.critical, state.chains, facts.items
-    for n in order:
-        f, c = forecast_node(n, graph, facts, finish)
-        finish[n], critical[n] = f, c
-        chains[n] = () if items[n] is None else chain_of(n, c, graph, chains, limit)
+def full_pass(state: EngineState) -> tuple[NodeArrays, Ints]:
+    """Every node's forecast, chain and demand, and every release's flag, from scratch.
+
+    Returns the arrays it computed over and the topological order it used. The ranks the
+    graph maintains are reused when they still order every active edge (checked here, in C);
+    otherwise ranks and cycles are rebuilt first.
+    """
+    if state.graph.region is not None:
+        state.graph.restructure()
+    arrays = snapshot(state)
+    order = settle_order(state, arrays)
+    if order is None:
+        state.graph.restructure()
+        arrays = snapshot(state)
+        order = settle_order(state, arrays)
+        assert order is not None, "a rebuilt order orders every active edge"
+    finish = forecasts(state, arrays, order)
+    critical = criticals(arrays, finish, state.graph.ids)
+    state.finish[:] = finish.tolist()
+    state.critical[:] = critical.tolist()
+    state.chains[:] = chains(state, arrays, critical, order)
+    state.waiting[:] = waiting(state, order)
     book = state.releases
-    for rid, members in book.members.items():
-        for n in members:
-            book.place(n, rid, finish[n])
+    book.place_all(state.finish)
     book.refresh(set(book.members) | book.flagged)
+    return arrays, order

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 
+import numpy as np
+
 from services.scheduler.domain.facts import NO_DATE, ordinal
 from services.scheduler.domain.model import (
     Assessment,
@@ -28,9 +30,10 @@ from services.scheduler.domain.model import (
 )
 from services.scheduler.domain.passes import demand_pass, forecast_pass, full_pass
 from services.scheduler.domain.queries import PortfolioQueries
-from services.scheduler.domain.screening import BlockerDigest, edge_screen
+from services.scheduler.domain.screening import edge_screen
 from services.scheduler.domain.state import FOREVER, EngineState
-from services.scheduler.domain.verdict import assess_node, current
+from services.scheduler.domain.triage import triage
+from services.scheduler.domain.verdict import assess_loud, assess_node, current
 from shared.events import ItemStatus
 
 
@@ -223,27 +226,20 @@ class Portfolio(PortfolioQueries):
     def _assess_everything(self, today: int) -> None:
         state = self._state
         state.unbuilt = set()
-        _, order = state.graph.restructure()
-        full_pass(state, order)
-        state.valid_until = [FOREVER] * len(state.valid_until)
-        self._expiries = []
-        state.assessments = [None] * len(state.assessments)
-        state.valid_from = [0] * len(state.valid_from)
-        items = state.facts.items
-        digest, expiries, unbuilt = BlockerDigest(state), [], set()
-        for n in order:
-            if items[n] is not None:
-                assessment, start, until = assess_node(state, n, today, digest)
-                state.assessments[n], state.valid_from[n], state.valid_until[n] = (
-                    assessment,
-                    start,
-                    until,
-                )
-                if until < FOREVER:
-                    expiries.append((until, n))
-                if assessment is None:
-                    unbuilt.add(n)
-        state.unbuilt = unbuilt
+        arrays, _ = full_pass(state)
+        found = triage(state, arrays, np.asarray(state.finish, dtype=np.int64), today)
+        assessments: list[Assessment | None] = [None] * arrays.size
+        for n in found.loud:
+            assessments[n] = assess_loud(state, n, today, found.suspects.get(n, []))
+        state.assessments = assessments
+        # Everything else known is quiet (or done): built on first access, see ``current``.
+        quiet = arrays.known.copy()
+        quiet[found.loud] = False
+        state.unbuilt = set(np.flatnonzero(quiet).tolist())
+        state.valid_from = found.valid_from.tolist()
+        state.valid_until = found.valid_until.tolist()
+        timed = np.flatnonzero(arrays.known & (found.valid_until < FOREVER))
+        expiries = list(zip(found.valid_until[timed].tolist(), timed.tolist(), strict=True))
         heapq.heapify(expiries)
         self._expiries = expiries
         self._forecast_dirty, self._demand_dirty, self._assess_dirty = set(), set(), set()

@@ -48,6 +48,12 @@ class ReleaseBook:
         else:
             self._late[release_id].discard(n)
 
+    def place_all(self, finish: list[int]) -> None:
+        """Every member's lateness from scratch (the full pass)."""
+        for rid, members in self.members.items():
+            due = self.due(rid)
+            self._late[rid] = {n for n in members if finish[n] > due} if due >= 0 else set()
+
     def refresh(self, release_ids: set[str]) -> set[str]:
         """Update the at-risk flags of these releases; returns those whose flag flipped."""
         flipped: set[str] = set()

@@ -73,59 +73,6 @@ def _open_suspect(
     return False
 
 
-class BlockerDigest:
-    """Per-node thresholds as a blocker, so a full pass screens all of an item's blockers with
-    two or three C-level ``min``/``max`` over ``map`` instead of a Python loop per edge.
-
-    ``due``: first day the node counts as an overdue open blocker, or 0 when it is undated
-    (unknown, or open with neither target nor forecast) since that is a reason from day one;
-    ``stale_from``: its last update plus the staleness period.
-    """
-
-    __slots__ = ("due", "stale_from")
-
-    def __init__(self, state: EngineState) -> None:
-        facts, finish = state.facts, state.finish
-        after = state.policy.stale_after_days
-        live = [i is not None and o for i, o in zip(facts.items, facts.is_open, strict=True)]
-        self.due = [
-            0 if i is None or (o and t < 0 and f < 0) else t + 1 if o and t >= 0 else FOREVER
-            for i, o, t, f in zip(facts.items, live, facts.target, finish, strict=True)
-        ]
-        self.stale_from = [
-            u + after if o and u >= 0 else FOREVER for o, u in zip(live, facts.updated, strict=True)
-        ]
-
-
-def screen_blockers(
-    state: EngineState, digest: BlockerDigest, n: int, window: Window, policy: RiskPolicy
-) -> list[int]:
-    """``suspect_blockers`` with the common no-suspect case decided in C."""
-    blockers = state.graph.blockers[n]
-    if not blockers:
-        return []
-    if state.graph.cycle_of[n] >= 0:
-        return suspect_blockers(state, n, window, policy)
-    facts, today = state.facts, window.today
-    target = facts.target[n]
-    late_after = target - facts.duration[n] if target >= 0 else facts.start[n]
-    if late_after >= 0 and max(map(state.finish.__getitem__, blockers)) > late_after:
-        return suspect_blockers(state, n, window, policy)
-    until = min(map(digest.due.__getitem__, blockers))
-    if until <= today:
-        return suspect_blockers(state, n, window, policy)
-    if target >= 0:
-        stale = min(map(digest.stale_from.__getitem__, blockers))
-        if stale < FOREVER:
-            stale = max(stale, target - policy.near_target_days)
-            if stale <= today:
-                return suspect_blockers(state, n, window, policy)
-            until = min(until, stale)
-    if until < window.until:
-        window.until = until
-    return []
-
-
 def edge_screen(
     state: EngineState, d: int, blocker: tuple[bool, bool, int, int], finish: int, today: int
 ) -> tuple[bool, int]:

@@ -20,12 +20,7 @@ from datetime import date
 from services.scheduler.domain.facts import day_of
 from services.scheduler.domain.model import QUIET, Assessment, RiskPolicy
 from services.scheduler.domain.rules import blocker_reasons, item_is_quiet, item_reasons
-from services.scheduler.domain.screening import (
-    BlockerDigest,
-    Window,
-    screen_blockers,
-    suspect_blockers,
-)
+from services.scheduler.domain.screening import Window, suspect_blockers
 from services.scheduler.domain.state import EngineState
 from shared.events import RiskLevel, RiskReason
 
@@ -45,30 +40,28 @@ _ORDER = {
 }
 
 
-def assess_node(
-    state: EngineState, n: int, today: int, digest: BlockerDigest | None = None
-) -> tuple[Assessment | None, int, int]:
-    """The assessment of known item ``n`` and the window ``[from, until)`` it holds for.
-
-    A full pass passes a ``digest`` of every blocker's thresholds to screen edges faster, and
-    gets None for a quiet item: ``current`` builds that one when someone asks for it.
-    """
+def assess_node(state: EngineState, n: int, today: int) -> tuple[Assessment, int, int]:
+    """The assessment of known item ``n`` and the window ``[from, until)`` it holds for."""
     policy, facts = state.policy, state.facts
     item = facts.items[n]
     assert item is not None, "only known items are assessed"
     window = Window(today)
-    lazy = digest is not None
     if not facts.is_open[n]:
-        return (None if lazy else quiet(state, n)), window.start, window.until
-    suspects = (
-        suspect_blockers(state, n, window, policy)
-        if digest is None
-        else screen_blockers(state, digest, n, window, policy)
-    )
+        return quiet(state, n), window.start, window.until
+    suspects = suspect_blockers(state, n, window, policy)
     if not suspects and item_is_quiet(state, n, item.release_id, window):
-        return (None if lazy else quiet(state, n)), window.start, window.until
+        return quiet(state, n), window.start, window.until
     reasons, crosses = _reasons(state, n, item.team, suspects, window)
     return _verdict(state, n, item.target, reasons, crosses), window.start, window.until
+
+
+def assess_loud(state: EngineState, n: int, today: int, suspects: list[int]) -> Assessment:
+    """The full pass's entry: open item ``n`` has a reason, and ``suspects`` are exactly its
+    blockers that give one (``triage`` found them and its time window)."""
+    item = state.facts.items[n]
+    assert item is not None, "only known items are assessed"
+    reasons, crosses = _reasons(state, n, item.team, suspects, Window(today))
+    return _verdict(state, n, item.target, reasons, crosses)
 
 
 def _verdict(

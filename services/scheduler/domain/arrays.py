@@ -1,0 +1,76 @@
+"""The engine's per-node lists and active edges as numpy arrays, for the full pass.
+
+The lists stay the source of truth: incremental passes touch single nodes, where numpy scalars
+cost more than list items. A full pass copies them here once, O(V + E) in C, computes over
+whole arrays and writes its results back as lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import chain
+
+import numpy as np
+import numpy.typing as npt
+
+from services.scheduler.domain.state import EngineState
+
+Ints = npt.NDArray[np.int64]
+Flags = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, eq=False)
+class NodeArrays:
+    """``src[e]`` blocks ``dst[e]`` for every active edge (those inside a cycle are left out)."""
+
+    known: Flags
+    open_: Flags
+    target: Ints
+    start: Ints
+    duration: Ints
+    done: Ints
+    updated: Ints
+    cycle: Ints
+    src: Ints
+    dst: Ints
+
+    @property
+    def size(self) -> int:
+        return len(self.known)
+
+
+def snapshot(state: EngineState) -> NodeArrays:
+    facts, graph = state.facts, state.graph
+    size = len(facts.items)
+    blockers = graph.blockers
+    counts = np.fromiter(map(len, blockers), dtype=np.int64, count=size)
+    src = np.fromiter(chain.from_iterable(blockers), dtype=np.int64, count=int(counts.sum()))
+    dst = np.repeat(np.arange(size, dtype=np.int64), counts)
+    cycle = _ints(graph.cycle_of)
+    active = (cycle[dst] < 0) | (cycle[src] != cycle[dst])
+    known = np.fromiter((i is not None for i in facts.items), dtype=np.bool_, count=size)
+    return NodeArrays(
+        known=known,
+        open_=np.asarray(facts.is_open, dtype=np.bool_) & known,
+        target=_ints(facts.target),
+        start=_ints(facts.start),
+        duration=_ints(facts.duration),
+        done=_ints(facts.done),
+        updated=_ints(facts.updated),
+        cycle=cycle,
+        src=src[active],
+        dst=dst[active],
+    )
+
+
+def _ints(values: list[int]) -> Ints:
+    return np.asarray(values, dtype=np.int64)
+
+
+def out_edges(first: Ints, nodes: Ints) -> Ints:
+    """Positions of every edge leaving ``nodes`` in edges sorted by source, where ``first[n]``
+    is the position of ``n``'s first edge (``first`` has one more slot than there are nodes)."""
+    begin, counts = first[nodes], first[nodes + 1] - first[nodes]
+    total = int(counts.sum())
+    offsets = np.cumsum(counts) - counts
+    return np.repeat(begin - offsets, counts) + np.arange(total, dtype=np.int64)

@@ -1,0 +1,121 @@
+"""The full pass's propagation: forecasts, critical blockers, chains, demand and releases.
+
+Same rules as ``forecast`` (which the incremental passes use), computed over whole arrays.
+Forecasts are relaxed edge-parallel: every edge proposes "blocker + duration" at once, and only
+edges out of nodes that moved propose again. Dates are absorbed by slack within a few rounds
+in real plans; a plan where they are not (long chains without targets) falls back to one
+sequential sweep, so the pass never costs more than the plain loop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from services.scheduler.domain.arrays import Ints, NodeArrays, out_edges
+from services.scheduler.domain.facts import NO_DATE
+from services.scheduler.domain.forecast import forecast_node
+from services.scheduler.domain.state import EngineState
+
+_ROUNDS = 256
+
+
+def settle_order(state: EngineState, arrays: NodeArrays) -> Ints | None:
+    """Ranks as node ids in order, if the graph's maintained ranks still order every active
+    edge; None when they must be rebuilt (a pending window, or a broken invariant)."""
+    if state.graph.region is not None:
+        return None
+    rank = np.asarray(state.graph.rank, dtype=np.int64)
+    if not bool(np.all(rank[arrays.src] < rank[arrays.dst])):
+        return None
+    order = np.empty_like(rank)
+    order[rank] = np.arange(len(rank), dtype=np.int64)
+    return order
+
+
+def own_dates(arrays: NodeArrays) -> Ints:
+    """What each node finishes on before its blockers are considered."""
+    closed = np.where(arrays.known, arrays.done, NO_DATE)
+    return np.where(arrays.open_, arrays.target, closed)
+
+
+def forecasts(state: EngineState, arrays: NodeArrays, order: Ints) -> Ints:
+    own = own_dates(arrays)
+    into_open = arrays.open_[arrays.dst]
+    src, dst = arrays.src[into_open], arrays.dst[into_open]
+    by_src = np.argsort(src, kind="stable")
+    src, dst = src[by_src], dst[by_src]
+    first = np.searchsorted(src, np.arange(arrays.size + 1, dtype=np.int64))
+    extra = arrays.duration[dst]
+    finish = own.copy()
+    moved = np.flatnonzero(finish >= 0)
+    for _ in range(_ROUNDS):
+        edges = out_edges(first, moved)
+        proposed = finish[src[edges]]
+        edges, proposed = edges[proposed >= 0], proposed[proposed >= 0]
+        targets, proposed = dst[edges], proposed + extra[edges]
+        later = proposed > finish[targets]
+        if not later.any():
+            return finish
+        targets = targets[later]
+        np.maximum.at(finish, targets, proposed[later])
+        moved = np.unique(targets)
+    return _sweep(state, order)
+
+
+def _sweep(state: EngineState, order: Ints) -> Ints:
+    finish = list(state.finish)
+    graph, facts = state.graph, state.facts
+    for n in order.tolist():
+        finish[n] = forecast_node(n, graph, facts, finish)[0]
+    return np.asarray(finish, dtype=np.int64)
+
+
+def criticals(arrays: NodeArrays, finish: Ints, ids: list[str]) -> Ints:
+    """The blocker that sets each driven forecast; ties go to the smaller id."""
+    src, dst = arrays.src, arrays.dst
+    driven = arrays.open_ & (finish > own_dates(arrays))
+    sets = driven[dst] & (finish[src] >= 0) & (finish[src] + arrays.duration[dst] == finish[dst])
+    src, dst = src[sets], dst[sets]
+    critical = np.full(arrays.size, -1, dtype=np.int64)
+    single = np.bincount(dst, minlength=arrays.size)[dst] == 1
+    critical[dst[single]] = src[single]
+    tied: dict[int, list[int]] = {}
+    for d, s in zip(dst[~single].tolist(), src[~single].tolist(), strict=True):
+        tied.setdefault(d, []).append(s)
+    for d, candidates in tied.items():
+        critical[d] = min(candidates, key=ids.__getitem__)
+    return critical
+
+
+def chains(
+    state: EngineState, arrays: NodeArrays, critical: Ints, order: Ints
+) -> list[tuple[str, ...]]:
+    """Each known item, then its critical blocker's chain, up to the policy's limit."""
+    ids, limit = state.graph.ids, state.policy.chain_limit
+    known = arrays.known.tolist()
+    found: list[tuple[str, ...]] = [(i,) if k else () for i, k in zip(ids, known, strict=True)]
+    # Blockers come first in ``order``, so a critical blocker's chain is always ready.
+    ordered = order[critical[order] >= 0].tolist()
+    pointer = critical.tolist()
+    for n in ordered:
+        found[n] = (ids[n], *found[pointer[n]][: limit - 1])
+    return found
+
+
+def waiting(state: EngineState, order: Ints) -> list[float]:
+    """``forecast.waiting_on`` for every node, dependants first, inlined: the one part of the
+    pass that stays a Python loop, because demand is not absorbed like dates are."""
+    graph, demand = state.graph, state.facts.demand
+    cycle_of, dependants = graph.cycle_of, graph.dependants
+    found = list(demand)
+    at = found.__getitem__
+    for n in reversed(order.tolist()):
+        after = dependants[n]
+        if not after:
+            continue
+        own_cycle = cycle_of[n]
+        if own_cycle >= 0:
+            after = [d for d in after if cycle_of[d] != own_cycle]
+        heaviest = max(map(at, after), default=0.0)
+        found[n] = demand[n] + (heaviest if heaviest > 0.0 else 0.0)
+    return found

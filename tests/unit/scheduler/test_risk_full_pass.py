@@ -1,0 +1,50 @@
+"""The full pass computes over arrays; it must agree with the incremental passes everywhere,
+including the plans its fast paths do not cover."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+
+from services.scheduler.domain import Assessment, Item, Portfolio
+from tests.unit.scheduler.builders import TODAY, item
+
+pytestmark = pytest.mark.unit
+
+
+def incremental_and_full(
+    items: list[Item], edges: list[tuple[str, str]]
+) -> tuple[dict[str, Assessment], dict[str, Assessment]]:
+    step, full = Portfolio(), Portfolio()
+    for portfolio in (step, full):
+        for i in items:
+            portfolio.upsert_item(i)
+        for e in edges:
+            portfolio.add_dependency(*e)
+    step.reassess(TODAY)
+    return step.assessments(), full.assess_all(TODAY)
+
+
+def test_a_chain_too_long_to_relax_in_rounds_is_forecast_like_the_incremental_pass() -> None:
+    # Without targets every item is driven by its blocker, so dates are never absorbed.
+    ids = [f"jira:LONG-{n}" for n in range(400)]
+    items = [item(ids[0], target=-3), *(item(i, start=-40) for i in ids[1:])]
+    step, full = incremental_and_full(items, list(itertools.pairwise(ids)))
+    assert full == step
+    assert full[ids[-1]].forecast == full[ids[0]].forecast
+    assert [r.code for r in full[ids[-1]].reasons] == ["blocker_late"]
+
+
+def test_random_plans_with_ties_cycles_and_unknown_blockers_agree_with_incremental() -> None:
+    rng = random.Random(11)
+    ids = [f"linear:RND-{n}" for n in range(300)]
+    items = [
+        item(i, target=rng.choice([None, *range(-5, 30)]), start=rng.choice([None, -10, 0, 5]))
+        for i in ids[:280]  # the last twenty stay unknown
+    ]
+    edges = {(rng.choice(ids[:-1]), rng.choice(ids)) for _ in range(900)}
+    step, full = incremental_and_full(items, sorted(edges))
+    assert full == step
+    assert any(r.code == "cycle" for a in full.values() for r in a.reasons)
