@@ -6,6 +6,9 @@ Each run gets a fresh embedded nats-server with the product's config, one uvicor
 apps (alternating which goes first) because a 2-core machine is noisy; medians are quoted.
 Ingest runs as it ships, normaliser included, so the canonical events it publishes after the
 202 compete for the same CPU and disk; the backlog it has left when the load stops is printed.
+``INGEST_NORMALISER=false`` measures the receive-only shape instead (the normaliser then runs
+in its own replicas); quote both. With 64 connections in a closed loop, p50 is roughly 64
+divided by the rate whatever the app does, so latency is only comparable at equal rates.
 
 Run: ``python -m bench.ingest_throughput [--rounds 5] [--duration 8] [--connections 64]``.
 """

@@ -8,7 +8,7 @@ topology, runs the service's own start-up, and tears everything down in reverse.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -16,9 +16,15 @@ from fastapi import FastAPI
 from faststream.nats import NatsBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
+from starlette.types import ASGIApp
 
 from shared.broker import create_broker, ensure_streams
-from shared.http import TracingMiddleware, health_router, install_problem_handlers
+from shared.http import (
+    PrefixDispatch,
+    TracingMiddleware,
+    health_router,
+    install_problem_handlers,
+)
 from shared.mongo import create_mongo_client
 from shared.settings import ServiceSettings
 from shared.subjects import StreamSpec
@@ -75,7 +81,9 @@ class ServiceRuntime:
         await self.mongo.close()
         self.telemetry.shutdown()
 
-    def create_app(self, title: str) -> FastAPI:
+    def create_app(self, title: str, endpoints: Mapping[str, ASGIApp] | None = None) -> FastAPI:
+        """``endpoints`` maps a path prefix to a bare ASGI endpoint (see ``PrefixDispatch``)."""
+
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             await self.start()
@@ -86,6 +94,9 @@ class ServiceRuntime:
 
         app = FastAPI(title=title, lifespan=lifespan)
         install_problem_handlers(app)
+        for prefix, endpoint in (endpoints or {}).items():
+            app.add_middleware(PrefixDispatch, prefix=prefix, endpoint=endpoint)
+        # Added last, so outermost: endpoints served past FastAPI's routing are traced too.
         app.add_middleware(TracingMiddleware, tracer=self.telemetry.tracer)
         checks = {"nats": self.nats_ready, "mongodb": self.mongo_ready}
         app.include_router(health_router(checks))

@@ -1,14 +1,21 @@
-"""``POST /webhooks/{source}``: status codes are the contract with every vendor's retry logic."""
+"""``POST /webhooks/{source}``: status codes are the contract with every vendor's retry logic.
+
+A bare ASGI endpoint rather than a FastAPI route: on this one hot path FastAPI's routing,
+dependency solving and response classes cost more CPU per request than verification, parsing
+and the JetStream write together (profiled with ``bench/ingest_throughput.py``). The service's
+tracing middleware still wraps it, and every error is still problem+json.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
 from opentelemetry.metrics import Meter
+from starlette.types import Receive, Scope, Send
 
 from services.ingest.config import IngestSettings
 from services.ingest.domain import (
@@ -18,30 +25,41 @@ from services.ingest.domain import (
     Uninterpretable,
     VerificationFailed,
 )
-from services.ingest.handlers import NotJsonObject, receive_delivery
+from services.ingest.handlers import NotJsonObject, Receipt, receive_delivery
 from services.ingest.ports import DeliveryLog, PublishUnavailable
-from shared.http import problem
+from shared.http import PROBLEM_JSON, problem_document
 from shared.telemetry import log_fields
 
 logger = logging.getLogger(__name__)
+
+WEBHOOKS = "/webhooks/"
+Answer = tuple[str, int, dict[str, Any], dict[str, str]]  # outcome, status, body, headers
 
 
 class BodyTooLarge(Exception):
     pass
 
 
-async def read_limited(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
+class ClientGone(Exception):
+    """The sender hung up before the body arrived; there is nobody left to answer."""
+
+
+async def read_limited(receive: Receive, declared: str | None, limit: int) -> bytes:
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise BodyTooLarge
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def is_json(content_type: str | None) -> bool:
@@ -49,75 +67,107 @@ def is_json(content_type: str | None) -> bool:
     return media == "application/json" or media.endswith("+json")
 
 
-def webhook_router(
-    settings: IngestSettings,
-    adapters: Mapping[str, SourceAdapter],
-    rules: SourceRules,
-    log: Callable[[], DeliveryLog],
-    meter: Meter,
-) -> APIRouter:
-    router = APIRouter()
-    outcomes = meter.create_counter(
-        "ingest.deliveries", description="Webhook deliveries by source and outcome"
-    )
+def failure(
+    outcome: str,
+    status: int,
+    title: str,
+    detail: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Answer:
+    return outcome, status, problem_document(status, title, detail), headers or {}
 
-    def answer(source: str, outcome: str, response: Response) -> Response:
-        outcomes.add(1, {"source": source, "outcome": outcome})
+
+def accepted(receipt: Receipt) -> Answer:
+    content: dict[str, Any] = {
+        "status": receipt.verdict.value,
+        "delivery_id": receipt.delivery_id,
+        "events": receipt.events,
+    }
+    if receipt.reason:
+        content["reason"] = receipt.reason
+    return receipt.verdict.value, 202, content, {}
+
+
+class WebhookEndpoint:
+    """Serves ``/webhooks/<source>``; ``shared.http.PrefixDispatch`` routes requests here."""
+
+    def __init__(
+        self,
+        settings: IngestSettings,
+        adapters: Mapping[str, SourceAdapter],
+        rules: SourceRules,
+        log: Callable[[], DeliveryLog],
+        meter: Meter,
+    ) -> None:
+        self.settings = settings
+        self.adapters = adapters
+        self.rules = rules
+        self.log = log
+        # Read once: settings do not change while the process runs.
+        self.secrets = {name: settings.secrets_for(name) for name in adapters}
+        self.outcomes = meter.create_counter(
+            "ingest.deliveries", description="Webhook deliveries by source and outcome"
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        source = scope["path"].removeprefix(WEBHOOKS)
+        try:
+            outcome, status, content, headers = await self.answer(scope, receive, source)
+        except ClientGone:
+            return
+        self.outcomes.add(1, {"source": source, "outcome": outcome})
         # Accepted deliveries are the bulk and are counted above; a line each is for debugging.
         level = logging.DEBUG if outcome == "accepted" else logging.INFO
-        logger.log(
-            level,
-            "delivery %s",
-            outcome,
-            extra=log_fields(source=source, outcome=outcome, status=response.status_code),
-        )
-        return response
+        if logger.isEnabledFor(level):
+            fields = log_fields(source=source, outcome=outcome, status=status)
+            logger.log(level, "delivery %s", outcome, extra=fields)
+        media = "application/json" if status < 300 else PROBLEM_JSON
+        body = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+        raw_headers = [(b"content-type", media.encode()), (b"content-length", b"%d" % len(body))]
+        raw_headers += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+        await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+        await send({"type": "http.response.body", "body": body})
 
-    @router.post("/webhooks/{source}", status_code=202)
-    async def receive(request: Request) -> Response:
-        # Read from the path directly: FastAPI's parameter validation of a plain str costs
-        # more per request than the signature check, on the one hot endpoint.
-        source: str = request.path_params["source"]
-        adapter = adapters.get(source)
+    async def answer(self, scope: Scope, receive: Receive, source: str) -> Answer:
+        if scope["method"] != "POST":
+            return failure("wrong_method", 405, "Method Not Allowed", headers={"Allow": "POST"})
+        adapter = self.adapters.get(source)
         if adapter is None:
-            return answer(source, "unknown_source", problem(404, "Unknown source", source))
-        secrets = settings.secrets_for(source)
+            return failure("unknown_source", 404, "Unknown source", source)
+        secrets = self.secrets[source]
         if not secrets:
             detail = f"set INGEST_{source.upper()}_SECRET to enable this source"
-            return answer(source, "not_configured", problem(404, "Source not enabled", detail))
-        if not is_json(request.headers.get("content-type")):
+            return failure("not_configured", 404, "Source not enabled", detail)
+        # ASGI servers lower-case header names; a repeated header keeps its last value.
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        if not is_json(headers.get("content-type")):
             detail = "send the webhook as application/json"
-            return answer(
-                source, "unsupported_media", problem(415, "Unsupported media type", detail)
-            )
+            return failure("unsupported_media", 415, "Unsupported media type", detail)
+        limit = self.settings.max_body_bytes
         try:
-            body = await read_limited(request, settings.max_body_bytes)
+            body = await read_limited(receive, headers.get("content-length"), limit)
         except BodyTooLarge:
-            detail = f"limit is {settings.max_body_bytes} bytes (INGEST_MAX_BODY_BYTES)"
-            return answer(source, "too_large", problem(413, "Payload too large", detail))
+            detail = f"limit is {limit} bytes (INGEST_MAX_BODY_BYTES)"
+            return failure("too_large", 413, "Payload too large", detail)
         now = datetime.now(UTC)
-        headers = {k.lower(): v for k, v in request.headers.items()}
         delivery = Delivery(source=source, headers=headers, body=body, received_at=now)
+        return await self.receive(delivery, adapter, secrets, now)
+
+    async def receive(
+        self, delivery: Delivery, adapter: SourceAdapter, secrets: tuple[str, ...], now: datetime
+    ) -> Answer:
         try:
-            receipt = await receive_delivery(delivery, adapter, secrets, rules, log(), now)
+            log = self.log()
+            receipt = await receive_delivery(delivery, adapter, secrets, self.rules, log, now)
         except VerificationFailed as exc:
-            return answer(source, "bad_signature", problem(401, "Signature rejected", exc.reason))
+            return failure("bad_signature", 401, "Signature rejected", exc.reason)
         except NotJsonObject as exc:
-            return answer(source, "not_json", problem(400, "Malformed body", str(exc)))
+            return failure("not_json", 400, "Malformed body", str(exc))
         except Uninterpretable as exc:
             detail = f"{exc.reason}; the delivery was kept for replay"
-            return answer(source, "uninterpretable", problem(422, "Cannot interpret", detail))
+            return failure("uninterpretable", 422, "Cannot interpret", detail)
         except PublishUnavailable as exc:
             logger.warning("publish unavailable", extra=log_fields(error=str(exc)))
-            retry = {"Retry-After": str(settings.retry_after_seconds)}
-            return answer(source, "unavailable", problem(503, "Try again later", headers=retry))
-        content = {
-            "status": receipt.verdict.value,
-            "delivery_id": receipt.delivery_id,
-            "events": receipt.events,
-        }
-        if receipt.reason:
-            content["reason"] = receipt.reason
-        return answer(source, receipt.verdict.value, JSONResponse(content, status_code=202))
-
-    return router
+            retry = {"Retry-After": str(self.settings.retry_after_seconds)}
+            return failure("unavailable", 503, "Try again later", headers=retry)
+        return accepted(receipt)

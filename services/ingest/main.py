@@ -8,7 +8,7 @@ from services.ingest import subscribers
 from services.ingest.adapters.jetstream import DirectEventPublisher, JetStreamDeliveryLog
 from services.ingest.config import IngestSettings
 from services.ingest.domain import SOURCES
-from services.ingest.http import webhook_router
+from services.ingest.http import WEBHOOKS, WebhookEndpoint
 from shared.runtime import ServiceRuntime
 from shared.server import serve
 
@@ -23,11 +23,8 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     publisher = DirectEventPublisher(runtime.broker, timeout, tracer)
     if settings.normaliser:
         subscribers.register(runtime.broker, settings, SOURCES, publisher, runtime.telemetry)
-    app = runtime.create_app("Slipstream ingest")
-    app.include_router(
-        webhook_router(settings, SOURCES, settings.rules, lambda: delivery_log, meter)
-    )
-    return app
+    endpoint = WebhookEndpoint(settings, SOURCES, settings.rules, lambda: delivery_log, meter)
+    return runtime.create_app("Slipstream ingest", {WEBHOOKS: endpoint})
 
 
 def run() -> None:

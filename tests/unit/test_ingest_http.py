@@ -13,8 +13,8 @@ from opentelemetry.metrics import NoOpMeterProvider
 
 from services.ingest.config import IngestSettings
 from services.ingest.domain import SOURCES, SourceRules
-from services.ingest.http import webhook_router
-from shared.http import install_problem_handlers
+from services.ingest.http import WEBHOOKS, WebhookEndpoint
+from shared.http import PrefixDispatch, install_problem_handlers
 from tests.support.ingest import InMemoryDeliveryLog
 
 pytestmark = pytest.mark.unit
@@ -39,7 +39,8 @@ def client_for(log: InMemoryDeliveryLog, max_body: int = 1_000_000) -> TestClien
     app = FastAPI()
     install_problem_handlers(app)
     meter = NoOpMeterProvider().get_meter("test")
-    app.include_router(webhook_router(settings, SOURCES, SourceRules(), lambda: log, meter))
+    endpoint = WebhookEndpoint(settings, SOURCES, SourceRules(), lambda: log, meter)
+    app.add_middleware(PrefixDispatch, prefix=WEBHOOKS, endpoint=endpoint)
     return TestClient(app, raise_server_exceptions=False)
 
 
@@ -147,3 +148,23 @@ def test_unknown_source_is_404() -> None:
         "/webhooks/nope", content=b"{}", headers={"content-type": "application/json"}
     )
     assert response.status_code == 404
+
+
+def test_other_methods_are_405_problems() -> None:
+    response = client_for(InMemoryDeliveryLog()).get("/webhooks/github")
+    assert (response.status_code, response.headers["allow"]) == (405, "POST")
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_deeper_paths_are_not_webhooks() -> None:
+    response = client_for(InMemoryDeliveryLog()).post("/webhooks/github/x", content=b"{}")
+    assert response.status_code == 404
+
+
+def test_body_arriving_in_chunks_is_verified_whole() -> None:
+    log = InMemoryDeliveryLog()
+    raw = json.dumps(ISSUE).encode()
+    chunks = (raw[i : i + 100] for i in range(0, len(raw), 100))
+    response = client_for(log).post("/webhooks/github", content=chunks, headers=signed(raw))
+    assert response.status_code == 202
+    assert log.kept["github:d-1"].body == raw

@@ -20,8 +20,8 @@ from opentelemetry.metrics import NoOpMeterProvider
 
 from services.ingest.config import IngestSettings
 from services.ingest.domain import SOURCES, SourceRules
-from services.ingest.http import webhook_router
-from shared.http import PROBLEM_JSON, install_problem_handlers
+from services.ingest.http import WEBHOOKS, WebhookEndpoint
+from shared.http import PROBLEM_JSON, PrefixDispatch, install_problem_handlers
 from tests.support.ingest import SECRETS, InMemoryDeliveryLog, signed
 
 pytestmark = pytest.mark.unit
@@ -70,7 +70,8 @@ def app_client() -> TestClient:
     install_problem_handlers(app)
     meter = NoOpMeterProvider().get_meter("test")
     log = InMemoryDeliveryLog()
-    app.include_router(webhook_router(config, SOURCES, SourceRules(), lambda: log, meter))
+    endpoint = WebhookEndpoint(config, SOURCES, SourceRules(), lambda: log, meter)
+    app.add_middleware(PrefixDispatch, prefix=WEBHOOKS, endpoint=endpoint)
     return TestClient(app, raise_server_exceptions=False)
 
 

@@ -19,10 +19,11 @@ from faststream.nats import NatsBroker
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
+from nats.js import JetStreamContext
 from opentelemetry import context as otel_context
 from opentelemetry import propagate
 from opentelemetry.metrics import Meter
-from opentelemetry.trace import SpanKind, Tracer
+from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer, set_span_in_context
 
 from services.ingest.domain import Delivery
 from services.ingest.ports import PublishUnavailable
@@ -87,6 +88,7 @@ class JetStreamDeliveryLog:
         self.broker = broker
         self.timeout = timeout
         self.tracer = tracer
+        self._js: tuple[Client, JetStreamContext] | None = None
         self.ack_latency = meter.create_histogram(
             "ingest.raw_ack.duration", unit="s", description="Raw delivery publish until its ack"
         )
@@ -98,6 +100,12 @@ class JetStreamDeliveryLog:
             return None
         return connection if connection.is_connected else None
 
+    def _jetstream(self, connection: Client) -> JetStreamContext:
+        # One context per connection: building it on every request shows in the profile.
+        if self._js is None or self._js[0] is not connection:
+            self._js = (connection, connection.jetstream())
+        return self._js[1]
+
     async def keep(self, delivery: Delivery, delivery_id: str) -> bool:
         # While reconnecting, nats-py would buffer the publish and we would wait out the whole
         # timeout; answering 503 at once lets the vendor's own retry do the waiting.
@@ -107,15 +115,21 @@ class JetStreamDeliveryLog:
         subject = raw_delivery_subject(delivery.source)
         headers = delivery_headers(delivery, delivery_id)
         headers["Nats-Msg-Id"] = raw_msg_id(delivery, delivery_id)
-        with self.tracer.start_as_current_span(f"{subject} publish", kind=SpanKind.PRODUCER):
-            propagate.inject(headers)  # the normaliser continues this trace
-            started = time.perf_counter()
-            try:
-                ack = await connection.jetstream().publish(
-                    subject, delivery.body, self.timeout, RAW_DELIVERIES.name, headers
-                )
-            except PUBLISH_ERRORS as exc:
-                raise PublishUnavailable(f"JetStream did not acknowledge: {exc!r}") from exc
+        # Not made current: nothing runs under it but the publish, and attaching a context
+        # per request costs more than the span itself (the trace goes on in the headers).
+        span = self.tracer.start_span(f"{subject} publish", kind=SpanKind.PRODUCER)
+        propagate.inject(headers, context=set_span_in_context(span))  # the normaliser goes on
+        started = time.perf_counter()
+        try:
+            ack = await self._jetstream(connection).publish(
+                subject, delivery.body, self.timeout, RAW_DELIVERIES.name, headers
+            )
+        except PUBLISH_ERRORS as exc:
+            span.record_exception(exc)
+            span.set_status(Status(StatusCode.ERROR))
+            raise PublishUnavailable(f"JetStream did not acknowledge: {exc!r}") from exc
+        finally:
+            span.end()
         self.ack_latency.record(time.perf_counter() - started, {"source": delivery.source})
         return bool(ack.duplicate)
 
