@@ -26,6 +26,12 @@ An edge that contradicts the current topological order is absorbed by a local Pe
 reorder; if that region touches a cycle, or a cycle forms or splits, the order is rebuilt for
 the whole graph, O(V + E), before the walk.
 
+Full-pass cost: ``recompute_all`` copies the per-node lists and active edges into numpy arrays
+(``arrays``), relaxes forecasts edge-parallel (``bulk``), finds every time window and every item
+with a reason in bulk (``triage``) and builds assessments only for those items; quiet ones are
+built on first access. Demand stays one Python sweep. The graph's maintained ranks are reused
+when every active edge still goes forwards; a pending window rebuilds them, O(V + E) in Python.
+
 Removing an item drops its edges; ids are never forgotten within a portfolio's lifetime.
 """
 

@@ -102,20 +102,27 @@ def chains(
     return found
 
 
-def waiting(state: EngineState, order: Ints) -> list[float]:
-    """``forecast.waiting_on`` for every node, dependants first, inlined: the one part of the
-    pass that stays a Python loop, because demand is not absorbed like dates are."""
+def waiting(state: EngineState, arrays: NodeArrays, order: Ints) -> list[float]:
+    """``forecast.waiting_on`` for every node, dependants first: the one part of the pass that
+    stays a Python loop, because demand, unlike dates, is never absorbed along a chain.
+
+    Only nodes with an active dependant are visited, and a cycle member's dependants are
+    filtered once beforehand, so the loop body is a single C-level ``max``.
+    """
     graph, demand = state.graph, state.facts.demand
-    cycle_of, dependants = graph.cycle_of, graph.dependants
+    dependants = graph.dependants
+    has_after = np.zeros(arrays.size, dtype=np.bool_)
+    has_after[arrays.src] = True
+    visit = order[has_after[order]][::-1].tolist()
+    cycle_of = graph.cycle_of
+    within = {
+        n: [d for d in dependants[n] if cycle_of[d] != cycle_of[n]]
+        for members in graph.cycles.values()
+        for n in members
+    }
     found = list(demand)
     at = found.__getitem__
-    for n in reversed(order.tolist()):
-        after = dependants[n]
-        if not after:
-            continue
-        own_cycle = cycle_of[n]
-        if own_cycle >= 0:
-            after = [d for d in after if cycle_of[d] != own_cycle]
-        heaviest = max(map(at, after), default=0.0)
+    for n in visit:
+        heaviest = max(map(at, within[n] if n in within else dependants[n]))
         found[n] = demand[n] + (heaviest if heaviest > 0.0 else 0.0)
     return found

@@ -131,7 +131,7 @@ def full_pass(state: EngineState) -> tuple[NodeArrays, Ints]:
     state.finish[:] = finish.tolist()
     state.critical[:] = critical.tolist()
     state.chains[:] = chains(state, arrays, critical, order)
-    state.waiting[:] = waiting(state, order)
+    state.waiting[:] = waiting(state, arrays, order)
     book = state.releases
     book.place_all(state.finish)
     book.refresh(set(book.members) | book.flagged)

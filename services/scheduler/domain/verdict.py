@@ -69,10 +69,12 @@ def _verdict(
 ) -> Assessment:
     policy, finish, own = state.policy, state.finish[n], state.facts.target[n]
     slip = finish - own if finish >= 0 and own >= 0 else 0
-    reasons.sort(key=lambda r: (_ORDER.get(r.code, 99), r.blocker_id or ""))
+    if len(reasons) > 1:  # most items at risk have exactly one reason
+        reasons.sort(key=_reason_order)
     level = _level(reasons, slip, policy)
     score = _score(level, slip, state.waiting[n], crosses, policy)
     band = 0 if level is RiskLevel.ON_TRACK else 1 + bisect_right(policy.band_edges, score)
+    blamed = tuple([(r.code, r.blocker_id or "") for r in reasons])
     return Assessment(
         item_id=state.graph.ids[n],
         level=level,
@@ -83,8 +85,12 @@ def _verdict(
         target=target,
         reasons=tuple(reasons),
         chain=state.chains[n],
-        signature=(level, band, tuple((r.code, r.blocker_id or "") for r in reasons)),
+        signature=(level, band, blamed),
     )
+
+
+def _reason_order(reason: RiskReason) -> tuple[int, str]:
+    return _ORDER.get(reason.code, 99), reason.blocker_id or ""
 
 
 def _reasons(
