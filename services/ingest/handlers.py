@@ -23,7 +23,7 @@ from services.ingest.domain import (
     SourceRules,
     Uninterpretable,
 )
-from services.ingest.ports import DeliveryLog
+from services.ingest.ports import AcceptedNormalisations, DeliveryLog
 from shared.telemetry import log_fields
 
 logger = logging.getLogger(__name__)
@@ -82,6 +82,7 @@ async def receive_delivery(
     rules: SourceRules,
     log: DeliveryLog,
     now: datetime,
+    accepted: AcceptedNormalisations | None = None,
 ) -> Receipt:
     """Raises VerificationFailed, NotJsonObject, Uninterpretable or PublishUnavailable.
 
@@ -99,6 +100,8 @@ async def receive_delivery(
         raise
     if await log.keep(delivery, delivery_id):
         return Receipt(Verdict.DUPLICATE, delivery_id, 0, "delivery already accepted")
+    if accepted is not None:
+        accepted.remember(delivery, delivery_id, normalised)
     if not normalised.events:
         return Receipt(Verdict.IGNORED, delivery_id, 0, normalised.ignored)
     return Receipt(Verdict.ACCEPTED, delivery_id, len(normalised.events))

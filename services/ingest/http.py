@@ -26,7 +26,7 @@ from services.ingest.domain import (
     VerificationFailed,
 )
 from services.ingest.handlers import NotJsonObject, Receipt, receive_delivery
-from services.ingest.ports import DeliveryLog, PublishUnavailable
+from services.ingest.ports import AcceptedNormalisations, DeliveryLog, PublishUnavailable
 from shared.http import PROBLEM_JSON, problem_document
 from shared.telemetry import log_fields
 
@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 WEBHOOKS = "/webhooks/"
 Answer = tuple[str, int, dict[str, Any], dict[str, str]]  # outcome, status, body, headers
+# Built once: json.dumps with non-default options constructs an encoder on every call.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 class BodyTooLarge(Exception):
@@ -98,8 +100,10 @@ class WebhookEndpoint:
         rules: SourceRules,
         log: Callable[[], DeliveryLog],
         meter: Meter,
+        accepted: AcceptedNormalisations | None = None,
     ) -> None:
         self.settings = settings
+        self.accepted = accepted
         self.adapters = adapters
         self.rules = rules
         self.log = log
@@ -122,7 +126,7 @@ class WebhookEndpoint:
             fields = log_fields(source=source, outcome=outcome, status=status)
             logger.log(level, "delivery %s", outcome, extra=fields)
         media = "application/json" if status < 300 else PROBLEM_JSON
-        body = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+        body = _encode(content).encode()
         raw_headers = [(b"content-type", media.encode()), (b"content-length", b"%d" % len(body))]
         raw_headers += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
         await send({"type": "http.response.start", "status": status, "headers": raw_headers})
@@ -158,7 +162,9 @@ class WebhookEndpoint:
     ) -> Answer:
         try:
             log = self.log()
-            receipt = await receive_delivery(delivery, adapter, secrets, self.rules, log, now)
+            receipt = await receive_delivery(
+                delivery, adapter, secrets, self.rules, log, now, self.accepted
+            )
         except VerificationFailed as exc:
             return failure("bad_signature", 401, "Signature rejected", exc.reason)
         except NotJsonObject as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from services.ingest.domain import Delivery
+from services.ingest.domain import Delivery, Normalised
 
 
 class PublishUnavailable(Exception):
@@ -17,3 +17,9 @@ class DeliveryLog(Protocol):
     async def keep(self, delivery: Delivery, delivery_id: str) -> bool:
         """Store the raw delivery; True when it was already kept (a vendor retry)."""
         ...
+
+
+class AcceptedNormalisations(Protocol):
+    """Told what each newly stored delivery normalised to, so it need not be done twice."""
+
+    def remember(self, delivery: Delivery, delivery_id: str, normalised: Normalised) -> None: ...

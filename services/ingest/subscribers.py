@@ -14,10 +14,12 @@ from nats.aio.msg import Msg
 from opentelemetry import context as otel_context
 from opentelemetry import propagate
 from opentelemetry.metrics import Counter
+from opentelemetry.trace import Span
 
 from services.ingest.adapters.jetstream import delivery_from_message
+from services.ingest.adapters.recent import RecentNormalisations
 from services.ingest.config import IngestSettings
-from services.ingest.domain import SourceAdapter, Uninterpretable
+from services.ingest.domain import Normalised, SourceAdapter, Uninterpretable
 from services.ingest.handlers import interpret_kept
 from shared.consumer import (
     BatchSettler,
@@ -49,24 +51,37 @@ class CountingPublisher:
 
 
 def raw_decoder(
-    adapters: Mapping[str, SourceAdapter], settings: IngestSettings, telemetry: Telemetry
+    adapters: Mapping[str, SourceAdapter],
+    settings: IngestSettings,
+    telemetry: Telemetry,
+    recent: RecentNormalisations | None = None,
 ) -> Decoder:
+    def normalise(message: Msg, span: Span) -> Normalised:
+        try:
+            delivery = delivery_from_message(message)
+        except ValueError as exc:
+            raise Rejected(f"undecodable raw delivery: {exc}") from exc
+        span.set_attribute("slipstream.source", delivery.source)
+        adapter = adapters.get(delivery.source)
+        if adapter is None:
+            raise Rejected(f"no normaliser for source {delivery.source!r}")
+        try:
+            return interpret_kept(delivery, adapter, settings.rules)
+        except Uninterpretable as exc:
+            raise Rejected(f"uninterpretable: {exc.reason}") from exc
+
     def decode(message: Msg) -> Sequence[Envelope]:
+        headers = message.headers or {}
         # The raw message carries the HTTP request's trace context: continue that trace.
-        parent = propagate.extract(dict(message.headers or {}))
+        parent = propagate.extract(headers)
         with telemetry.tracer.start_as_current_span("normalise delivery", context=parent) as span:
-            try:
-                delivery = delivery_from_message(message)
-            except ValueError as exc:
-                raise Rejected(f"undecodable raw delivery: {exc}") from exc
-            span.set_attribute("slipstream.source", delivery.source)
-            adapter = adapters.get(delivery.source)
-            if adapter is None:
-                raise Rejected(f"no normaliser for source {delivery.source!r}")
-            try:
-                normalised = interpret_kept(delivery, adapter, settings.rules)
-            except Uninterpretable as exc:
-                raise Rejected(f"uninterpretable: {exc.reason}") from exc
+            # This process accepted it moments ago: the request's normalisation still holds.
+            normalised = recent.recall(headers, message.data) if recent is not None else None
+            span.set_attribute("slipstream.normalisation_reused", normalised is not None)
+            if normalised is None:
+                normalised = normalise(message, span)
+            else:
+                span.set_attribute("slipstream.source", headers.get("Slipstream-Source", ""))
             span.set_attribute("slipstream.events", len(normalised.events))
             context = otel_context.get_current()
         return [Envelope(event, context) for event in normalised.events]
@@ -80,6 +95,7 @@ def register(
     adapters: Mapping[str, SourceAdapter],
     publisher: EventPublisher,
     telemetry: Telemetry,
+    recent: RecentNormalisations | None = None,
 ) -> None:
     published = telemetry.meter.create_counter(
         "ingest.normaliser.events", description="Canonical events the normaliser published"
@@ -93,7 +109,7 @@ def register(
         handle,
         CountingPublisher(publisher, published),
         telemetry.tracer,
-        decoder=raw_decoder(adapters, settings, telemetry),
+        decoder=raw_decoder(adapters, settings, telemetry, recent),
     )
     subscribe_batches(
         broker, INGEST_NORMALISER, settler, settings.normaliser_batch_size, "on_raw_delivery"

@@ -21,9 +21,9 @@ from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from opentelemetry import context as otel_context
-from opentelemetry import propagate
+from opentelemetry import propagate, trace
 from opentelemetry.metrics import Meter
-from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer, set_span_in_context
+from opentelemetry.trace import SpanKind, Tracer
 
 from services.ingest.domain import Delivery
 from services.ingest.ports import PublishUnavailable
@@ -32,6 +32,9 @@ from shared.subjects import RAW_DELIVERIES, RAW_DELIVERY_PREFIX, raw_delivery_su
 
 # Headers a proxy adds or that carry credentials have no place in the stored delivery.
 _NOT_KEPT = frozenset({"authorization", "cookie", "proxy-authorization", "connection", "host"})
+# Built once: json.dumps with non-default options constructs an encoder on every call.
+# ensure_ascii: vendor header values may hold any byte, NATS headers may not.
+_encode_headers = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True).encode
 # Whatever goes wrong between us and the server, the answer is the same: not stored, retry.
 PUBLISH_ERRORS = (TimeoutError, OSError, NatsError, FastStreamException)
 
@@ -49,8 +52,7 @@ def delivery_headers(delivery: Delivery, delivery_id: str) -> dict[str, str]:
         "Slipstream-Source": delivery.source,
         "Slipstream-Delivery-Id": header_safe(delivery_id),
         "Slipstream-Received-At": delivery.received_at.isoformat(),
-        # ensure_ascii: vendor header values may hold any byte, NATS headers may not.
-        "Slipstream-Headers": json.dumps(kept, separators=(",", ":"), ensure_ascii=True),
+        "Slipstream-Headers": _encode_headers(kept),
     }
 
 
@@ -77,17 +79,22 @@ def delivery_from_message(message: Msg) -> Delivery:
 
 
 class JetStreamDeliveryLog:
-    """Publishes with nats-py under our own producer span rather than through FastStream.
+    """Publishes with nats-py, recording the write on the request's own span.
 
     This is the one write a vendor waits for, on every request; FastStream's publish pipeline
     costs several times the CPU of the publish itself, and all we need from it is the trace
     context in the headers, which ``propagate.inject`` puts there the same way.
+
+    No producer span of its own: a second span per request was a tenth of the hot path's CPU
+    and said little the HTTP server span cannot. The server span's context goes into the raw
+    message's headers, so the normaliser's span is its child and the trace still runs HTTP →
+    normaliser → events → scheduler → notifier; the write itself is an attribute set on the
+    server span (stream, sequence, duplicate, ack latency) or the exception recorded on it.
     """
 
-    def __init__(self, broker: NatsBroker, timeout: float, meter: Meter, tracer: Tracer) -> None:
+    def __init__(self, broker: NatsBroker, timeout: float, meter: Meter) -> None:
         self.broker = broker
         self.timeout = timeout
-        self.tracer = tracer
         self._js: tuple[Client, JetStreamContext] | None = None
         self.ack_latency = meter.create_histogram(
             "ingest.raw_ack.duration", unit="s", description="Raw delivery publish until its ack"
@@ -115,10 +122,8 @@ class JetStreamDeliveryLog:
         subject = raw_delivery_subject(delivery.source)
         headers = delivery_headers(delivery, delivery_id)
         headers["Nats-Msg-Id"] = raw_msg_id(delivery, delivery_id)
-        # Not made current: nothing runs under it but the publish, and attaching a context
-        # per request costs more than the span itself (the trace goes on in the headers).
-        span = self.tracer.start_span(f"{subject} publish", kind=SpanKind.PRODUCER)
-        propagate.inject(headers, context=set_span_in_context(span))  # the normaliser goes on
+        propagate.inject(headers)  # the current span is the request's: the normaliser goes on
+        span = trace.get_current_span()
         started = time.perf_counter()
         try:
             ack = await self._jetstream(connection).publish(
@@ -126,16 +131,24 @@ class JetStreamDeliveryLog:
             )
         except PUBLISH_ERRORS as exc:
             span.record_exception(exc)
-            span.set_status(Status(StatusCode.ERROR))
             raise PublishUnavailable(f"JetStream did not acknowledge: {exc!r}") from exc
-        finally:
-            span.end()
-        self.ack_latency.record(time.perf_counter() - started, {"source": delivery.source})
+        elapsed = time.perf_counter() - started
+        self.ack_latency.record(elapsed, {"source": delivery.source})
+        if span.is_recording():
+            span.set_attributes(
+                {
+                    "messaging.destination.name": subject,
+                    "slipstream.raw.stream": ack.stream,
+                    "slipstream.raw.seq": ack.seq,
+                    "slipstream.raw.duplicate": bool(ack.duplicate),
+                    "slipstream.raw.ack_ms": round(elapsed * 1000, 3),
+                }
+            )
         return bool(ack.duplicate)
 
 
 class DirectEventPublisher:
-    """The normaliser's publisher: nats-py under our own producer span, like the raw write.
+    """The normaliser's publisher: nats-py under a producer span per event.
 
     It shares the request path's event loop, so FastStream's per-publish pipeline would come
     out of the vendors' latency. Msg id is the event id, so a redelivered raw delivery never
