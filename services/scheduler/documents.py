@@ -40,6 +40,7 @@ def item_document(event: ItemChangedV1) -> dict[str, Any]:
         "url": event.url,
         "labels": list(event.labels),
         "parent_id": event.parent_id,
+        "node_id": event.node_id,
         "source": event.source.value,
         "source_updated_at": event.source_updated_at,
         "removed": False,

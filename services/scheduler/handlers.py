@@ -18,6 +18,7 @@ from services.scheduler.documents import (
     release_from_document,
 )
 from services.scheduler.domain import AssessmentChange, Portfolio, RiskPolicy
+from services.scheduler.plans import apply_plans, by_ref, planned, plans_of, refs_of
 from services.scheduler.ports import WorkStore
 from shared.events import (
     DemandChangedV1,
@@ -26,6 +27,7 @@ from shared.events import (
     Event,
     ItemChangedV1,
     ItemRemovedV1,
+    ItemScheduleChangedV1,
     ReleaseChangedV1,
     RiskChangedV1,
     RiskLevel,
@@ -53,11 +55,13 @@ async def load_portfolio(store: WorkStore, policy: RiskPolicy) -> Portfolio:
     """The engine's input, exactly as the projections hold it (start-up and rebuild)."""
     portfolio = Portfolio(policy)
     removed_at: dict[str, datetime] = {}
+    plans = by_ref(await store.documents("schedules", {}))
     for document in await store.documents("items", {}):
         if document.get("removed_at") is not None:
             removed_at[document["_id"]] = document["removed_at"]
         if not document.get("removed"):
-            portfolio.upsert_item(item_from_document(document))
+            refs = refs_of(document["_id"], document.get("node_id"))
+            portfolio.upsert_item(planned(item_from_document(document), plans_of(refs, plans)))
     for document in await store.documents("releases", {}):
         portfolio.upsert_release(release_from_document(document))
     for document in await store.documents("dependencies", {"present": True}):
@@ -128,6 +132,7 @@ async def project_work(
     applied = await store.apply(events)
     for event in applied:
         apply_to_portfolio(portfolio, event)
+    await apply_plans(store, portfolio, applied)
     await sync_edges(store, portfolio, applied)
     portfolio.reassess(today)
     return applied
@@ -138,6 +143,8 @@ def referenced_items(event: Event) -> tuple[str, ...]:
         return (event.item_id,)
     if isinstance(event, DependencyAddedV1 | DependencyRemovedV1):
         return (event.blocked_id, event.blocker_id)
+    if isinstance(event, ItemScheduleChangedV1):
+        return (event.item_ref,)  # a ``github-node:`` ref names no item: the batch is blamed
     return ()
 
 

@@ -16,6 +16,14 @@ class WorkStore(Protocol):
 
     async def documents(self, name: str, query: dict[str, Any]) -> list[dict[str, Any]]: ...
 
+    async def plans_for(self, refs: Collection[str]) -> list[dict[str, Any]]:
+        """Every schedule document naming one of these item refs."""
+        ...
+
+    async def items_known_as(self, refs: Collection[str]) -> list[dict[str, Any]]:
+        """Item documents whose id, or ``github-node:`` node id, is one of these refs."""
+        ...
+
     async def edges_touching(self, item_ids: Collection[str]) -> list[dict[str, Any]]:
         """Every dependency document (present or not) with one of these items at an end."""
         ...

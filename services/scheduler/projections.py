@@ -1,4 +1,4 @@
-"""The scheduler's projections in MongoDB: items, dependency edges, releases, demand.
+"""The scheduler's projections in MongoDB: items, dependency edges, releases, demand, plans.
 
 Every write is an upsert guarded by the source's own clock, so a redelivered or late event
 changes nothing; removals are tombstones for the same reason (a late "added" must not revive
@@ -15,6 +15,7 @@ from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.scheduler.documents import item_document, release_document
+from services.scheduler.plans import NODE_PREFIX, schedule_documents
 from shared.events import (
     DemandChangedV1,
     DependencyAddedV1,
@@ -22,6 +23,7 @@ from shared.events import (
     Event,
     ItemChangedV1,
     ItemRemovedV1,
+    ItemScheduleChangedV1,
     ReleaseChangedV1,
 )
 from shared.mongo import bulk_upsert_guarded
@@ -47,8 +49,17 @@ class Write(NamedTuple):
         return UpdateOne(guard, {"$set": self.document}, upsert=True)
 
 
+def writes_for(event: Event) -> list[Write]:
+    """The guarded upserts that project one event: one per schedule field, else at most one."""
+    if isinstance(event, ItemScheduleChangedV1):
+        at = event.source_updated_at
+        return [Write("schedules", k, _SOURCE, at, d) for k, d in schedule_documents(event)]
+    write = write_for(event)
+    return [] if write is None else [write]
+
+
 def write_for(event: Event) -> Write | None:
-    """The guarded upsert that projects one event, or None if it is not ours."""
+    """The guarded upsert that projects one non-schedule event, or None if it is not ours."""
     if isinstance(event, ItemChangedV1):
         return Write("items", event.item_id, _SOURCE, event.source_updated_at, item_document(event))
     if isinstance(event, ItemRemovedV1):
@@ -79,32 +90,27 @@ def write_for(event: Event) -> Write | None:
     return None
 
 
-def latest_writes(events: Sequence[Event]) -> dict[int, Write]:
+def latest_writes(events: Sequence[Event]) -> list[tuple[int, Write]]:
     """One write per document: the newest by the source's clock, the later one on a tie.
 
     An unordered bulk write may run its operations in any order, so two writes to one
     document in one batch would make the outcome (and which events count as applied) depend
-    on the server; keeping only the winner makes the batch mean what the clocks say.
+    on the server; keeping only the winner makes the batch mean what the clocks say. Each
+    write comes with the index of its event (a schedule change may write two documents).
     """
-    winners: dict[tuple[str, str], int] = {}
-    writes: dict[int, Write] = {}
+    winners: dict[tuple[str, str], tuple[int, Write]] = {}
     for index, event in enumerate(events):
-        write = write_for(event)
-        if write is None:
-            continue
-        key = (write.collection, write.key)
-        previous = winners.get(key)
-        if previous is not None:
-            if writes[previous].clock > write.clock:
+        for write in writes_for(event):
+            key = (write.collection, write.key)
+            previous = winners.get(key)
+            if previous is not None and previous[1].clock > write.clock:
                 continue
-            del writes[previous]
-        winners[key] = index
-        writes[index] = write
-    return writes
+            winners[key] = (index, write)
+    return sorted(winners.values(), key=lambda pair: pair[0])
 
 
 class MongoWorkStore:
-    COLLECTIONS = ("items", "dependencies", "releases", "demand")
+    COLLECTIONS = ("items", "dependencies", "releases", "demand", "schedules")
 
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.db = db
@@ -112,6 +118,8 @@ class MongoWorkStore:
     async def ensure_indexes(self) -> None:
         await self.db["items"].create_index([("team", ASCENDING)])
         await self.db["items"].create_index([("release_id", ASCENDING)])
+        await self.db["items"].create_index([("node_id", ASCENDING)])
+        await self.db["schedules"].create_index([("item_ref", ASCENDING)])
         await self.db["dependencies"].create_index([("blocked_id", ASCENDING)])
         await self.db["dependencies"].create_index([("blocker_id", ASCENDING)])
         assessments = self.db["assessments"]
@@ -124,7 +132,7 @@ class MongoWorkStore:
     async def apply(self, events: Sequence[Event]) -> list[Event]:
         """Project a batch with one bulk write per collection; return the events that applied."""
         per_collection: dict[str, list[tuple[int, UpdateOne]]] = {}
-        for index, write in latest_writes(events).items():
+        for index, write in latest_writes(events):
             per_collection.setdefault(write.collection, []).append((index, write.operation()))
         applied: set[int] = set()
         for name, writes in per_collection.items():
@@ -134,6 +142,14 @@ class MongoWorkStore:
 
     async def documents(self, name: str, query: dict[str, Any]) -> list[dict[str, Any]]:
         return [document async for document in self.db[name].find(query)]
+
+    async def plans_for(self, refs: Collection[str]) -> list[dict[str, Any]]:
+        return await self.documents("schedules", {"item_ref": {"$in": list(refs)}})
+
+    async def items_known_as(self, refs: Collection[str]) -> list[dict[str, Any]]:
+        nodes = [r.removeprefix(NODE_PREFIX) for r in refs if r.startswith(NODE_PREFIX)]
+        query = {"$or": [{"_id": {"$in": list(refs)}}, {"node_id": {"$in": nodes}}]}
+        return await self.documents("items", query)
 
     async def edges_touching(self, item_ids: Collection[str]) -> list[dict[str, Any]]:
         ids = list(item_ids)

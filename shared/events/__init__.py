@@ -9,14 +9,17 @@ from shared.events.work import (
     DependencyRemovedV1,
     ItemChangedV1,
     ItemRemovedV1,
+    ItemScheduleChangedV1,
     ItemStatus,
     ReleaseChangedV1,
     ReleaseState,
+    ScheduleField,
 )
 
 ALL_EVENTS: tuple[type[Event], ...] = (
     ItemChangedV1,
     ItemRemovedV1,
+    ItemScheduleChangedV1,
     DependencyAddedV1,
     DependencyRemovedV1,
     ReleaseChangedV1,
@@ -36,6 +39,7 @@ __all__ = [
     "FeedbackReceivedV1",
     "ItemChangedV1",
     "ItemRemovedV1",
+    "ItemScheduleChangedV1",
     "ItemStatus",
     "NotificationFailedV1",
     "NotificationSentV1",
@@ -44,6 +48,7 @@ __all__ = [
     "RiskChangedV1",
     "RiskLevel",
     "RiskReason",
+    "ScheduleField",
     "Source",
     "derive_event_id",
 ]

@@ -22,6 +22,11 @@ class ItemStatus(StrEnum):
     DONE = "done"
 
 
+class ScheduleField(StrEnum):
+    START = "start"
+    TARGET = "target"
+
+
 class ReleaseState(StrEnum):
     OPEN = "open"
     RELEASED = "released"
@@ -46,6 +51,21 @@ class ItemChangedV1(Event):
     url: str | None = None
     labels: tuple[str, ...] = ()
     parent_id: str | None = None
+    # The tool's global id (GitHub's GraphQL node id), for events that know only that.
+    node_id: str | None = None
+
+
+class ItemScheduleChangedV1(Event):
+    """A planned start or target date was set or cleared outside the item (a project field)."""
+
+    subject: ClassVar[str] = "work.item.schedule_changed.v1"
+
+    # A canonical item id, or ``github-node:<node id>`` when the source names only that.
+    item_ref: str
+    fields: tuple[ScheduleField, ...]  # which of start/target this change sets
+    source_updated_at: AwareDatetime
+    start: date | None = None
+    target: date | None = None
 
 
 class ItemRemovedV1(Event):

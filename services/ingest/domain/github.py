@@ -16,7 +16,11 @@ from services.ingest.domain.github_issues import (
     release_changed,
     repo_name,
 )
-from services.ingest.domain.github_links import emit_dependency, emit_sub_issue, project_ignored
+from services.ingest.domain.github_links import (
+    emit_dependency,
+    emit_project_schedule,
+    emit_sub_issue,
+)
 from services.ingest.domain.model import (
     Delivery,
     Emitter,
@@ -83,7 +87,7 @@ class GitHubAdapter:
         if event == "sub_issues":
             return emit_sub_issue(em, payload, action, _repo_or_none(payload))
         if event == "projects_v2_item":
-            return em.result(project_ignored(payload, action, rules))
+            return emit_project_schedule(em, payload, action, rules)
         what = f"github event '{event}'" + (f" action '{action}'" if action else "")
         return em.result(f"{what} not handled")
 

@@ -91,6 +91,7 @@ def item_changed(em: Emitter, issue: JsonObject, repo: str, rules: SourceRules) 
         release_id=milestone_id(repo, milestone) if milestone else None,
         url=text(issue, "html_url"),
         labels=labels,
+        node_id=text(issue, "node_id"),
     )
 
 

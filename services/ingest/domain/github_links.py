@@ -11,8 +11,13 @@ from __future__ import annotations
 
 from services.ingest.domain.github_issues import issue_id, repo_name
 from services.ingest.domain.model import Emitter, Normalised, SourceRules
-from services.ingest.domain.reading import JsonObject, need_obj, obj, text
-from shared.events import DependencyAddedV1, DependencyRemovedV1
+from services.ingest.domain.reading import JsonObject, day, instant, need_obj, obj, text
+from shared.events import (
+    DependencyAddedV1,
+    DependencyRemovedV1,
+    ItemScheduleChangedV1,
+    ScheduleField,
+)
 
 DEPENDENCY_ACTIONS = frozenset(
     {"blocked_by_added", "blocked_by_removed", "blocking_added", "blocking_removed"}
@@ -59,20 +64,38 @@ def emit_sub_issue(em: Emitter, payload: JsonObject, action: str, home: str | No
     return _edge(em, action.endswith("_added"), child, parent)
 
 
-def project_ignored(payload: JsonObject, action: str, rules: SourceRules) -> str:
-    """Why a Projects (v2) delivery yields nothing, naming the date field when it is one.
+def emit_project_schedule(
+    em: Emitter, payload: JsonObject, action: str, rules: SourceRules
+) -> Normalised:
+    """A project's start/target date field edit, naming the issue by its GraphQL node id.
 
-    Project items name their issue only by GraphQL node id (``content_node_id``); turning
-    that into ``github:<owner>/<repo>#<n>`` needs an API lookup, which pure code cannot do.
-    ``project_date_change`` gives the enriching layer what the delivery says.
+    The delivery names its issue only by ``content_node_id``; turning that into
+    ``github:<owner>/<repo>#<n>`` would need an API call, so the event carries the node id
+    and the scheduler resolves it against the ``node_id`` its issues arrive with.
     """
     change = project_date_change(payload, rules)
     if change is None:
-        return f"github projects_v2_item action '{action}' changes no start/target date field"
-    node, kind, _ = change
-    return (
-        f"github projects_v2_item {kind} date of node {node} needs an API lookup to name the item"
+        return em.result(
+            f"github projects_v2_item action '{action}' changes no start/target date field"
+        )
+    node, kind, new = change
+    item = obj(payload, "projects_v2_item") or {}
+    content = text(item, "content_type") or "Issue"
+    if content != "Issue":
+        # Draft issues and pull requests never become work items, so no item could use it.
+        return em.result(f"github projects_v2_item date on a {content}, which is not tracked")
+    when = day(new)  # None when the field was cleared
+    em.emit(
+        ItemScheduleChangedV1(
+            **em.envelope(),
+            item_ref=f"github-node:{node}",
+            fields=(ScheduleField(kind),),
+            source_updated_at=instant(item.get("updated_at")) or em.occurred_at,
+            start=when if kind == "start" else None,
+            target=when if kind == "target" else None,
+        )
     )
+    return em.result()
 
 
 def project_date_change(

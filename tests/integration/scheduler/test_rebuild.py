@@ -9,12 +9,22 @@ import nats
 import pytest
 from nats.js import JetStreamContext
 
+from services.scheduler.documents import from_bson_date
 from services.scheduler.domain import RiskPolicy
 from services.scheduler.rebuild import COLLECTIONS, rebuild_into
 from shared.broker import ensure_streams
 from shared.events import DemandChangedV1, Event
 from tests.integration.scheduler.conftest import Scheduler
-from tests.unit.scheduler_app.support import TODAY, at, edge, item, release, removed
+from tests.unit.scheduler_app.support import (
+    TODAY,
+    at,
+    day,
+    edge,
+    item,
+    release,
+    removed,
+    schedule,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -42,11 +52,21 @@ def history(u: str) -> list[list[Event]]:
     ]
     return [
         first,
-        [item(api, 3, target=30, team="api", title="Ledger"), edge(gone, web, 2)],
+        [
+            schedule(f"github-node:N{u}", 4, target=25),  # before the item naming the node
+            item(api, 3, target=30, team="api", title="Ledger", node_id=f"N{u}"),
+            edge(gone, web, 2),
+        ],
         first,  # redelivered whole
         [item(gone, 4, target=40), removed(gone, 8), edge(late, web, 6, False), demand],
-        [edge(late, web, 5), item(api, 2, target=60), edge(gone, web, 7)],  # all late
         [
+            edge(late, web, 5),
+            item(api, 2, target=60),
+            edge(gone, web, 7),
+            schedule(f"github-node:N{u}", 1, target=50),
+        ],  # all late
+        [
+            schedule(late, 8, start=1, target=13),  # by canonical id, before the item
             item(late, 9, target=12, team="web"),
             item(web, 10, target=11, team="web", release_id=rel),
         ],
@@ -86,3 +106,6 @@ async def test_rebuilt_projections_equal_live_ones_document_for_document(
     web = next(d for d in expected["assessments"] if "WEB" in d["_id"])
     assert web["level"] == "off_track"
     assert web["chain"][1].startswith("jira:API")
+    assert len(expected["schedules"]) == 3
+    api = next(d for d in expected["assessments"] if "API" in d["_id"])
+    assert from_bson_date(api["target"]) == day(25)

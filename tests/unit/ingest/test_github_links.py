@@ -5,7 +5,6 @@ from datetime import date
 import pytest
 
 from services.ingest.domain import Delivery, SourceRules
-from services.ingest.domain.github_links import project_date_change
 from services.ingest.domain.references import find_references
 from shared.events import (
     DependencyAddedV1,
@@ -111,21 +110,6 @@ def test_reference_rules_route_bare_keys_and_blocks_phrases() -> None:
     rules = SourceRules(linear_team_keys=frozenset({"ENG"}))
     refs = find_references("This blocks ENG-4. Requires utf-8", home_repo=None, rules=rules)
     assert [(r.other, r.other_is_blocked) for r in refs] == [("linear:ENG-4", True)]
-
-
-def test_project_date_field_edit_is_ignored_with_lookup_reason() -> None:
-    result = ingest(
-        github("projects_v2_item", fixture("github/projects_v2_item.edited.date_field.json"))
-    )
-    assert result.events == ()
-    assert result.ignored is not None
-    assert "start date" in result.ignored
-    payload = fixture_json("github/projects_v2_item.edited.date_field.json")
-    assert project_date_change(payload, SourceRules()) == (
-        "DI_lADOAWcTxs07G84AIjOy",
-        "start",
-        "2025-08-01",
-    )
 
 
 @pytest.mark.parametrize("name", ["projects_v2_item.created", "projects_v2_item.edited"])

@@ -15,19 +15,26 @@ class InMemoryWorkStore:
         self.collections: dict[str, dict[str, dict[str, Any]]] = {}
 
     async def apply(self, events: Sequence[Event]) -> list[Event]:
-        applied = []
-        for index, write in latest_writes(events).items():
+        applied: set[int] = set()
+        for index, write in latest_writes(events):
             docs = self.collections.setdefault(write.collection, {})
             stored = docs.get(write.key)
             if stored is not None and stored[write.clock_field] > write.clock:
                 continue
             docs[write.key] = {**(stored or {}), **write.document, "_id": write.key}
-            applied.append(events[index])
-        return applied
+            applied.add(index)
+        return [events[index] for index in sorted(applied)]
 
     async def documents(self, name: str, query: dict[str, Any]) -> list[dict[str, Any]]:
         docs = self.collections.get(name, {}).values()
         return [d for d in docs if all(d.get(k) == v for k, v in query.items())]
+
+    async def plans_for(self, refs: Collection[str]) -> list[dict[str, Any]]:
+        return [p for p in self.collections.get("schedules", {}).values() if p["item_ref"] in refs]
+
+    async def items_known_as(self, refs: Collection[str]) -> list[dict[str, Any]]:
+        items = self.collections.get("items", {}).values()
+        return [i for i in items if i["_id"] in refs or f"github-node:{i.get('node_id')}" in refs]
 
     async def edges_touching(self, item_ids: Collection[str]) -> list[dict[str, Any]]:
         edges = self.collections.get("dependencies", {}).values()

@@ -18,10 +18,12 @@ from shared.events import (
     Event,
     ItemChangedV1,
     ItemRemovedV1,
+    ItemScheduleChangedV1,
     ItemStatus,
     ReleaseChangedV1,
     ReleaseState,
     RiskChangedV1,
+    ScheduleField,
     derive_event_id,
 )
 from shared.telemetry import Telemetry
@@ -49,6 +51,23 @@ def item(item_id: str, minute: int = 0, target: int | None = 20, **fields: Any) 
         source_updated_at=at(minute),
         target=None if target is None else day(target),
         **fields,
+    )
+
+
+def schedule(
+    ref: str, minute: int, start: int | None = None, target: int | None = None, *fields: str
+) -> ItemScheduleChangedV1:
+    """A plan for ``ref``; ``fields`` defaults to those given a day (pass them to clear)."""
+    named = fields or tuple(f for f, v in (("start", start), ("target", target)) if v is not None)
+    return ItemScheduleChangedV1(
+        event_id=derive_event_id("schedule", ref, str(minute), repr((start, target, named))),
+        occurred_at=at(minute),
+        source="github",
+        item_ref=ref,
+        fields=tuple(ScheduleField(f) for f in named),
+        source_updated_at=at(minute),
+        start=None if start is None else day(start),
+        target=None if target is None else day(target),
     )
 
 

@@ -80,7 +80,7 @@ async def test_failed_store_write_repeats_the_same_event_id() -> None:
 
 def test_one_write_per_document_per_batch_and_the_newest_wins() -> None:
     batch = [edge("jira:B", "jira:A", 5, False), edge("jira:B", "jira:A", 3), item("jira:A", 1)]
-    writes = latest_writes(batch)
+    writes = dict(latest_writes(batch))
     assert sorted(writes) == [0, 2]
     assert writes[0].document["present"] is False
 
