@@ -28,9 +28,11 @@ the whole graph, O(V + E), before the walk.
 
 Full-pass cost: ``recompute_all`` copies the per-node lists and active edges into numpy arrays
 (``arrays``), relaxes forecasts edge-parallel (``bulk``), finds every time window and every item
-with a reason in bulk (``triage``) and builds assessments only for those items; quiet ones are
-built on first access. Demand stays one Python sweep. The graph's maintained ranks are reused
-when every active edge still goes forwards; a pending window rebuilds them, O(V + E) in Python.
+with a reason in bulk (``triage``, which also says which edge gives which reason) and builds
+assessments only for those items, in one loop over numbers computed in bulk (``loud``); quiet
+ones are built on first access. Demand stays one Python sweep. The graph's maintained ranks
+are reused when every active edge still goes forwards; a pending window rebuilds them,
+O(V + E) in Python.
 
 Removing an item drops its edges; ids are never forgotten within a portfolio's lifetime.
 """

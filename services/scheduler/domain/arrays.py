@@ -2,17 +2,18 @@
 
 The lists stay the source of truth: incremental passes touch single nodes, where numpy scalars
 cost more than list items. A full pass copies them here once, O(V + E) in C, computes over
-whole arrays and writes its results back as lists.
+whole arrays and writes its results back as lists. Edges come in no particular order: every
+consumer either groups them itself or combines them with order-free max/min.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
 
+from services.scheduler.domain.graph import SHIFT
 from services.scheduler.domain.state import EngineState
 
 Ints = npt.NDArray[np.int64]
@@ -42,10 +43,9 @@ class NodeArrays:
 def snapshot(state: EngineState) -> NodeArrays:
     facts, graph = state.facts, state.graph
     size = len(facts.items)
-    blockers = graph.blockers
-    counts = np.fromiter(map(len, blockers), dtype=np.int64, count=size)
-    src = np.fromiter(chain.from_iterable(blockers), dtype=np.int64, count=int(counts.sum()))
-    dst = np.repeat(np.arange(size, dtype=np.int64), counts)
+    keys = graph.edge_keys()
+    packed = np.fromiter(keys, dtype=np.int64, count=len(keys))
+    src, dst = packed >> SHIFT, packed & ((1 << SHIFT) - 1)
     cycle = _ints(graph.cycle_of)
     active = (cycle[dst] < 0) | (cycle[src] != cycle[dst])
     known = np.fromiter((i is not None for i in facts.items), dtype=np.bool_, count=size)
@@ -64,7 +64,8 @@ def snapshot(state: EngineState) -> NodeArrays:
 
 
 def _ints(values: list[int]) -> Ints:
-    return np.asarray(values, dtype=np.int64)
+    # fromiter with a known count: about half the time of asarray on a list of ints (measured)
+    return np.fromiter(values, dtype=np.int64, count=len(values))
 
 
 def out_edges(first: Ints, nodes: Ints) -> Ints:

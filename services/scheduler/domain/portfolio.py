@@ -20,6 +20,7 @@ from datetime import date
 import numpy as np
 
 from services.scheduler.domain.facts import NO_DATE, ordinal
+from services.scheduler.domain.loud import assess_loud
 from services.scheduler.domain.model import (
     Assessment,
     AssessmentChange,
@@ -33,7 +34,7 @@ from services.scheduler.domain.queries import PortfolioQueries
 from services.scheduler.domain.screening import edge_screen
 from services.scheduler.domain.state import FOREVER, EngineState
 from services.scheduler.domain.triage import triage
-from services.scheduler.domain.verdict import assess_loud, assess_node, current
+from services.scheduler.domain.verdict import assess_node, current
 from shared.events import ItemStatus
 
 
@@ -227,10 +228,13 @@ class Portfolio(PortfolioQueries):
         state = self._state
         state.unbuilt = set()
         arrays, _ = full_pass(state)
-        found = triage(state, arrays, np.asarray(state.finish, dtype=np.int64), today)
+        finish = np.asarray(state.finish, dtype=np.int64)
+        found = triage(state, arrays, finish, today)
         assessments: list[Assessment | None] = [None] * arrays.size
-        for n in found.loud:
-            assessments[n] = assess_loud(state, n, today, found.suspects.get(n, []))
+        for n, assessment in zip(
+            found.loud.tolist(), assess_loud(state, arrays, found, finish, today), strict=True
+        ):
+            assessments[n] = assessment
         state.assessments = assessments
         # Everything else known is quiet (or done): built on first access, see ``current``.
         quiet = arrays.known.copy()

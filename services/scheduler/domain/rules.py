@@ -29,19 +29,19 @@ def blocker_reasons(
     """What blocker ``b`` does to item ``n`` (an active edge)."""
     facts, bid = state.facts, state.graph.ids[b]
     if facts.items[b] is None:
-        return [_undated(bid, known=False)]
+        return [undated_reason(bid, known=False)]
     found: list[RiskReason] = []
     finish = state.finish[b]
-    late = _late(bid, finish, facts.target[n], facts.start[n], facts.duration[n])
+    late = late_reason(bid, finish, facts.target[n], facts.start[n], facts.duration[n])
     if late is not None:
         found.append(late)
     if not facts.is_open[b]:
         return found
     target = facts.target[b]
     if target >= 0 and window.passed(target + 1):
-        found.append(_overdue(bid, target))
+        found.append(overdue_reason(bid, target))
     if target < 0 and finish < 0:
-        found.append(_undated(bid, known=True))
+        found.append(undated_reason(bid, known=True))
     stale = _stale(state, n, b, window, policy)
     if stale is not None:
         found.append(stale)
@@ -57,10 +57,15 @@ def _stale(
     threshold = max(updated + policy.stale_after_days, target - policy.near_target_days)
     if not window.passed(threshold):
         return None
+    return stale_reason(state.graph.ids[b], updated, target, policy)
+
+
+def stale_reason(bid: str, updated: int, target: int, policy: RiskPolicy) -> RiskReason:
+    """Blocker ``bid``, last updated on ``updated``, is stale for an item due on ``target``."""
     return RiskReason(
         code="blocker_stale",
-        message=f"{state.graph.ids[b]} has had no update since {_iso(updated)}, target is near",
-        blocker_id=state.graph.ids[b],
+        message=f"{bid} has had no update since {_iso(updated)}, target is near",
+        blocker_id=bid,
         evidence={
             "last_update": _iso(updated),
             "stale_after_days": str(policy.stale_after_days),
@@ -69,7 +74,7 @@ def _stale(
     )
 
 
-def _late(bid: str, finish: int, target: int, start: int, duration: int) -> RiskReason | None:
+def late_reason(bid: str, finish: int, target: int, start: int, duration: int) -> RiskReason | None:
     """Late means this blocker alone pushes the forecast past the target (or, with no target,
     finishes after the planned start): the same arithmetic as the forecast itself."""
     if finish < 0:
@@ -97,7 +102,7 @@ def _late(bid: str, finish: int, target: int, start: int, duration: int) -> Risk
 
 
 @lru_cache(maxsize=8192)
-def _overdue(bid: str, target: int) -> RiskReason:
+def overdue_reason(bid: str, target: int) -> RiskReason:
     return RiskReason(
         code="blocker_overdue",
         message=f"{bid} is still open past its target of {_iso(target)}",
@@ -107,7 +112,7 @@ def _overdue(bid: str, target: int) -> RiskReason:
 
 
 @lru_cache(maxsize=8192)
-def _undated(bid: str, *, known: bool) -> RiskReason:
+def undated_reason(bid: str, *, known: bool) -> RiskReason:
     message = "has no target date" if known else "is not known to the scheduler yet"
     return RiskReason(
         code="blocker_undated",
@@ -141,14 +146,17 @@ def item_reasons(state: EngineState, n: int, window: Window) -> list[RiskReason]
         found.append(_release_at_risk(rid, release.name, _iso(state.releases.due(rid))))
     target = facts.target[n]
     if target != NO_DATE and window.passed(target + 1):
-        found.append(
-            RiskReason(
-                code="item_overdue",
-                message=f"still open past its target of {_iso(target)}",
-                evidence={"target": _iso(target)},
-            )
-        )
+        found.append(_item_overdue(target))
     return found
+
+
+@lru_cache(maxsize=4096)
+def _item_overdue(target: int) -> RiskReason:
+    return RiskReason(
+        code="item_overdue",
+        message=f"still open past its target of {_iso(target)}",
+        evidence={"target": _iso(target)},
+    )
 
 
 # Cached: every member of a cycle or a release shares one identical reason object.

@@ -19,8 +19,14 @@ from services.scheduler.domain.state import FOREVER, EngineState
 
 @dataclass(frozen=True, eq=False)
 class Triage:
-    loud: list[int]
-    suspects: dict[int, list[int]]  # a loud item's blockers that give it a reason
+    loud: Ints
+    # Every active edge that gives its (open) dependant a reason, and which reasons it gives.
+    src: Ints
+    dst: Ints
+    late: Flags
+    overdue: Flags
+    stale: Flags
+    undated: Flags
     valid_from: Ints
     valid_until: Ints
 
@@ -40,7 +46,8 @@ def triage(state: EngineState, arrays: NodeArrays, finish: Ints, today: int) -> 
     stale_at = np.maximum(
         a.updated[src] + policy.stale_after_days, own_target - policy.near_target_days
     )
-    gives = late | undated | (dated & (their_target < today)) | (watched & (stale_at <= today))
+    overdue, stale = dated & (their_target < today), watched & (stale_at <= today)
+    gives = late | undated | overdue | stale
     targeted = a.open_ & (a.target >= 0)
     valid_from, valid_until = _windows(
         a.size,
@@ -50,10 +57,17 @@ def triage(state: EngineState, arrays: NodeArrays, finish: Ints, today: int) -> 
     )
     loud = _loud(state, a, targeted & (a.target < today))
     loud[dst[gives]] = True
-    suspects: dict[int, list[int]] = {}
-    for d, s in zip(dst[gives].tolist(), src[gives].tolist(), strict=True):
-        suspects.setdefault(d, []).append(s)
-    return Triage(np.flatnonzero(loud).tolist(), suspects, valid_from, valid_until)
+    return Triage(
+        np.flatnonzero(loud),
+        src[gives],
+        dst[gives],
+        late[gives],
+        overdue[gives],
+        stale[gives],
+        undated[gives],
+        valid_from,
+        valid_until,
+    )
 
 
 def _windows(size: int, today: int, nodes: Ints, thresholds: Ints) -> tuple[Ints, Ints]:

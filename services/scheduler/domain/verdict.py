@@ -55,22 +55,13 @@ def assess_node(state: EngineState, n: int, today: int) -> tuple[Assessment, int
     return _verdict(state, n, item.target, reasons, crosses), window.start, window.until
 
 
-def assess_loud(state: EngineState, n: int, today: int, suspects: list[int]) -> Assessment:
-    """The full pass's entry: open item ``n`` has a reason, and ``suspects`` are exactly its
-    blockers that give one (``triage`` found them and its time window)."""
-    item = state.facts.items[n]
-    assert item is not None, "only known items are assessed"
-    reasons, crosses = _reasons(state, n, item.team, suspects, Window(today))
-    return _verdict(state, n, item.target, reasons, crosses)
-
-
 def _verdict(
     state: EngineState, n: int, target: date | None, reasons: list[RiskReason], crosses: bool
 ) -> Assessment:
     policy, finish, own = state.policy, state.finish[n], state.facts.target[n]
     slip = finish - own if finish >= 0 and own >= 0 else 0
     if len(reasons) > 1:  # most items at risk have exactly one reason
-        reasons.sort(key=_reason_order)
+        reasons.sort(key=reason_order)
     level = _level(reasons, slip, policy)
     score = _score(level, slip, state.waiting[n], crosses, policy)
     band = 0 if level is RiskLevel.ON_TRACK else 1 + bisect_right(policy.band_edges, score)
@@ -89,7 +80,7 @@ def _verdict(
     )
 
 
-def _reason_order(reason: RiskReason) -> tuple[int, str]:
+def reason_order(reason: RiskReason) -> tuple[int, str]:
     return _ORDER.get(reason.code, 99), reason.blocker_id or ""
 
 

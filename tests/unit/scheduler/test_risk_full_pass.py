@@ -8,8 +8,8 @@ import random
 
 import pytest
 
-from services.scheduler.domain import Assessment, Item, Portfolio
-from tests.unit.scheduler.builders import TODAY, item
+from services.scheduler.domain import Assessment, Item, Portfolio, Release
+from tests.unit.scheduler.builders import TODAY, day, item
 
 pytestmark = pytest.mark.unit
 
@@ -48,3 +48,41 @@ def test_random_plans_with_ties_cycles_and_unknown_blockers_agree_with_increment
     step, full = incremental_and_full(items, sorted(edges))
     assert full == step
     assert any(r.code == "cycle" for a in full.values() for r in a.reasons)
+
+
+def test_random_plans_with_teams_releases_staleness_and_demand_score_like_incremental() -> None:
+    rng = random.Random(23)
+    ids = [f"github:acme/api#{n}" for n in range(300)]
+    releases = [Release(id=f"rel:{r}", name=f"R{r}", due=day(rng.randint(-5, 25))) for r in "ab"]
+    items = [
+        item(
+            i,
+            target=rng.choice([None, *range(-10, 40)]),
+            start=rng.choice([None, -10, 0, 5]),
+            done=rng.choice([None, None, None, -2]),
+            team=rng.choice([None, "red", "blue"]),
+            release=rng.choice([None, "rel:a", "rel:b"]),
+            updated=rng.choice([None, -40, -20, -5, 0]),
+        )
+        for i in ids[:290]
+    ]
+    # Mostly forwards, so blockers rather than one big cycle give most reasons.
+    pairs = [sorted(rng.sample(range(300), 2)) for _ in range(800)] + [
+        [12, 40],
+        [40, 12],
+        [295, 100],
+    ]
+    edges = sorted({(ids[a], ids[b]) for a, b in pairs})
+    demand = {i: rng.choice([1, 2.5, 40]) for i in ids[::7]}
+    step, full = Portfolio(), Portfolio()
+    for portfolio in (step, full):
+        for release in releases:
+            portfolio.upsert_release(release)
+        for i in items:
+            portfolio.upsert_item(i)
+        for e in edges:
+            portfolio.add_dependency(*e)
+        for i, weight in demand.items():
+            portfolio.set_demand(i, weight)
+    step.reassess(TODAY)
+    assert full.assess_all(TODAY) == step.assessments()
