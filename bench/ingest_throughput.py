@@ -9,6 +9,8 @@ Ingest runs as it ships, normaliser included, so the canonical events it publish
 ``INGEST_NORMALISER=false`` measures the receive-only shape instead (the normaliser then runs
 in its own replicas); quote both. With 64 connections in a closed loop, p50 is roughly 64
 divided by the rate whatever the app does, so latency is only comparable at equal rates.
+The app's CPU time per accepted request over the measured window is printed too: when other
+work shares the machine, rates swing with it, while CPU per request mostly does not.
 
 Run: ``python -m bench.ingest_throughput [--rounds 5] [--duration 8] [--connections 64]``.
 """
@@ -23,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import nats
@@ -64,6 +67,30 @@ async def normaliser_backlog(nats_url: str) -> int:
         await client.close()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU the process has used (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure_load(pid: int, port: int, args: argparse.Namespace) -> dict[str, float]:
+    load = [sys.executable, "-m", "bench.ingest_load", str(port), SECRET]
+    load += [str(args.connections), str(args.warmup), str(args.duration)]
+    with subprocess.Popen(load, stdout=subprocess.PIPE, text=True) as generator:
+        # The generator counts only after its warm-up; sample the app's CPU over the same span.
+        time.sleep(args.warmup)
+        cpu_before = cpu_seconds(pid)
+        time.sleep(args.duration)
+        cpu = cpu_seconds(pid) - cpu_before
+        output, _ = generator.communicate()
+    if generator.returncode:
+        raise subprocess.CalledProcessError(generator.returncode, load)
+    result: dict[str, float] = json.loads(output)
+    accepted = result["accepted_per_s"] * args.duration
+    result["cpu_us_per_req"] = cpu / accepted * 1e6 if accepted else float("nan")
+    return result
+
+
 def run_once(name: str, args: argparse.Namespace) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
         data_dir = Path(tmp)
@@ -71,10 +98,7 @@ def run_once(name: str, args: argparse.Namespace) -> dict[str, float]:
         port = free_port()
         app = start_app(name, nats_server.url, port, data_dir)
         try:
-            load = [sys.executable, "-m", "bench.ingest_load", str(port), SECRET]
-            load += [str(args.connections), str(args.warmup), str(args.duration)]
-            output = subprocess.run(load, capture_output=True, text=True, check=True).stdout
-            result: dict[str, float] = json.loads(output)
+            result = measure_load(app.popen.pid, port, args)
             if name == "ingest" and os.environ.get("INGEST_NORMALISER", "true") != "false":
                 result["backlog"] = asyncio.run(normaliser_backlog(nats_server.url))
             return result
@@ -91,7 +115,7 @@ def report(runs: dict[str, list[dict[str, float]]]) -> None:
         print(f"{name:<9} rounds: {figures}")
     print()
     for name, median in medians.items():
-        extra = f"  non-202 {median['other']:.0f}"
+        extra = f"  non-202 {median['other']:.0f}  CPU/req {median['cpu_us_per_req']:.0f} µs"
         if "backlog" in median:
             extra += f"  normaliser backlog at end {median['backlog']:.0f}"
         print(
@@ -105,6 +129,12 @@ def report(runs: dict[str, list[dict[str, float]]]) -> None:
     print(
         f"ingest / baseline throughput: median of per-round ratios {statistics.median(ratios):.2f}"
     )
+    mid = statistics.median
+    cpu = [
+        b["cpu_us_per_req"] / i["cpu_us_per_req"]
+        for i, b in zip(runs["ingest"], runs["baseline"], strict=True)
+    ]
+    print(f"baseline / ingest CPU per request: median of per-round ratios {mid(cpu):.2f}")
 
 
 def main() -> None:
