@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from opentelemetry import trace
 from opentelemetry.metrics import Meter
 from starlette.types import Receive, Scope, Send
 
@@ -119,6 +120,15 @@ class WebhookEndpoint:
             outcome, status, content, headers = await self.answer(scope, receive, source)
         except ClientGone:
             return
+        except Exception as exc:
+            # Served outside FastAPI's error middleware: answer as its last resort would, so
+            # the vendor retries later, and keep the error on the request's span.
+            logger.exception("unhandled error", exc_info=exc)
+            trace.get_current_span().record_exception(exc)
+            retry = {"Retry-After": "5"}
+            outcome, status, content, headers = failure(
+                "error", 503, "Temporarily unavailable", headers=retry
+            )
         self.outcomes.add(1, {"source": source, "outcome": outcome})
         # Accepted deliveries are the bulk and are counted above; a line each is for debugging.
         level = logging.DEBUG if outcome == "accepted" else logging.INFO

@@ -143,6 +143,23 @@ def test_unacknowledged_publish_is_503_with_retry_after() -> None:
     assert int(response.headers["retry-after"]) > 0
 
 
+class BrokenDeliveryLog(InMemoryDeliveryLog):
+    async def keep(self, delivery: object, delivery_id: str) -> bool:
+        raise RuntimeError("a bug, not an outage")
+
+
+def test_a_bug_on_the_bare_endpoint_is_a_503_problem_not_a_500() -> None:
+    settings = IngestSettings(github_secret=SECRET)
+    meter = NoOpMeterProvider().get_meter("test")
+    log = BrokenDeliveryLog()
+    endpoint = WebhookEndpoint(settings, SOURCES, SourceRules(), lambda: log, meter)
+    raw = json.dumps(ISSUE).encode()
+    response = TestClient(endpoint).post("/webhooks/github", content=raw, headers=signed(raw))
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert int(response.headers["retry-after"]) > 0
+
+
 def test_unknown_source_is_404() -> None:
     response = client_for(InMemoryDeliveryLog()).post(
         "/webhooks/nope", content=b"{}", headers={"content-type": "application/json"}
