@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from faststream.nats import NatsBroker
 from opentelemetry import trace
 from pymongo import AsyncMongoClient
@@ -112,7 +113,10 @@ class ServiceRuntime:
             finally:
                 await self.stop()
 
-        app = ServiceApp(title=title, lifespan=lifespan)
+        # FastAPI's own telemetry off: TracingMiddleware and our providers do that job, and
+        # even while unconfigured it looks up the global providers on every request.
+        off = TelemetryConfig(tracing=False, metrics=False, logs=False, operation_spans=False)
+        app = ServiceApp(title=title, lifespan=lifespan, telemetry=off)
         install_problem_handlers(app)
         app.fast_paths = dict(endpoints or {})
         app.tracer = self.telemetry.tracer
