@@ -1,9 +1,12 @@
 """Load generator: signed ~2 KB GitHub ``issues`` deliveries over keep-alive HTTP/1.1.
 
 Raw asyncio sockets (uvloop), one coroutine per connection, each sending its next request as
-soon as the previous answer is read; every delivery has a unique X-GitHub-Delivery. Prints one
-JSON line: requests answered 202 and otherwise within the measured window, and latencies.
-Run: ``python -m bench.ingest_load PORT SECRET CONNECTIONS WARMUP_S DURATION_S``.
+soon as the previous answer is read; every delivery has a unique X-GitHub-Delivery. With a
+RATE (requests/s over all connections) the connections are paced instead: each sends on a fixed
+schedule and latency counts from the scheduled time, so a stall is charged to every request it
+delayed (no coordinated omission). Prints one JSON line: requests answered 202 and otherwise
+within the measured window, and latencies.
+Run: ``python -m bench.ingest_load PORT SECRET CONNECTIONS WARMUP_S DURATION_S [RATE]``.
 """
 
 from __future__ import annotations
@@ -61,10 +64,19 @@ async def read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def connection(port: int, secret: bytes, start: float, end: float, out: dict) -> None:
+async def connection(
+    port: int, secret: bytes, start: float, end: float, out: dict, pace: tuple[float, float]
+) -> None:
+    """``pace`` is (interval, offset): zero interval means closed loop, as fast as answered."""
+    interval, offset = pace
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     number = 0
-    while (sent := time.perf_counter()) < end:
+    scheduled = time.perf_counter() + offset
+    while (now := time.perf_counter()) < end:
+        sent = now
+        if interval:
+            await asyncio.sleep(max(0.0, scheduled - now))
+            sent, scheduled = scheduled, scheduled + interval
         number += 1
         writer.write(request(port, secret, number))
         status = await read_response(reader)
@@ -75,11 +87,16 @@ async def connection(port: int, secret: bytes, start: float, end: float, out: di
     writer.close()
 
 
-async def main(port: int, secret: bytes, connections: int, warmup: float, duration: float) -> None:
+async def main(
+    port: int, secret: bytes, connections: int, warmup: float, duration: float, rate: float
+) -> None:
     start = time.perf_counter() + warmup
     end = start + duration
     out: dict = {"latencies": [], "accepted": 0, "other": 0}
-    await asyncio.gather(*(connection(port, secret, start, end, out) for _ in range(connections)))
+    interval = connections / rate if rate else 0.0
+    # Paced connections start spread over one interval so they do not fire together.
+    paces = [(interval, interval * i / connections) for i in range(connections)]
+    await asyncio.gather(*(connection(port, secret, start, end, out, p) for p in paces))
     latencies = sorted(out["latencies"])
     pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
     result = {
@@ -93,4 +110,5 @@ async def main(port: int, secret: bytes, connections: int, warmup: float, durati
 
 if __name__ == "__main__":
     port, secret, conns, warm, dur = sys.argv[1:6]
-    uvloop.run(main(int(port), secret.encode(), int(conns), float(warm), float(dur)))
+    rate = float(sys.argv[6]) if len(sys.argv) > 6 else 0.0
+    uvloop.run(main(int(port), secret.encode(), int(conns), float(warm), float(dur), rate))

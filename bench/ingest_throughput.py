@@ -8,11 +8,14 @@ Ingest runs as it ships, normaliser included, so the canonical events it publish
 202 compete for the same CPU and disk; the backlog it has left when the load stops is printed.
 ``INGEST_NORMALISER=false`` measures the receive-only shape instead (the normaliser then runs
 in its own replicas); quote both. With 64 connections in a closed loop, p50 is roughly 64
-divided by the rate whatever the app does, so latency is only comparable at equal rates.
+divided by the rate whatever the app does, so latency is only comparable at equal rates:
+``--rate R`` paces the same 64 connections at R requests/s in total and measures latency from
+each request's scheduled time, which is how to read the p99 target.
 The app's CPU time per accepted request over the measured window is printed too: when other
 work shares the machine, rates swing with it, while CPU per request mostly does not.
 
-Run: ``python -m bench.ingest_throughput [--rounds 5] [--duration 8] [--connections 64]``.
+Run: ``python -m bench.ingest_throughput [--rounds 5] [--duration 8] [--connections 64]
+[--rate R]``.
 """
 
 from __future__ import annotations
@@ -75,7 +78,7 @@ def cpu_seconds(pid: int) -> float:
 
 def measure_load(pid: int, port: int, args: argparse.Namespace) -> dict[str, float]:
     load = [sys.executable, "-m", "bench.ingest_load", str(port), SECRET]
-    load += [str(args.connections), str(args.warmup), str(args.duration)]
+    load += [str(args.connections), str(args.warmup), str(args.duration), str(args.rate)]
     with subprocess.Popen(load, stdout=subprocess.PIPE, text=True) as generator:
         # The generator counts only after its warm-up; sample the app's CPU over the same span.
         time.sleep(args.warmup)
@@ -143,6 +146,12 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=8.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="pace the connections at this many requests/s in total (0: closed loop)",
+    )
     args = parser.parse_args()
     runs: dict[str, list[dict[str, float]]] = {"ingest": [], "baseline": []}
     for round_ in range(args.rounds):
