@@ -14,12 +14,15 @@ SECRET_PREFIX = "whsec_"
 
 
 def secret_key(secret: str) -> bytes:
-    """Decode a ``whsec_`` secret; tolerate a missing prefix or padding as the reference libs do."""
+    """Decode a ``whsec_`` secret; tolerate a missing prefix or padding as the reference libs do.
+
+    Raises ``ValueError`` (``binascii.Error``) when the rest is not base64.
+    """
     encoded = secret.removeprefix(SECRET_PREFIX)
-    return base64.b64decode(encoded + "=" * (-len(encoded) % 4))
+    return base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
 
 
-def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+def signature(secret: str, message_id: str, timestamp: int | str, body: bytes) -> str:
     signed = f"{message_id}.{timestamp}.".encode() + body
     digest = hmac.new(secret_key(secret), signed, hashlib.sha256).digest()
     return "v1," + base64.b64encode(digest).decode()

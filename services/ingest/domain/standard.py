@@ -18,10 +18,6 @@ we derive. ``timestamp`` (optional) is when it happened.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -48,6 +44,7 @@ from shared.events import (
     ReleaseChangedV1,
     Source,
 )
+from shared.standard_webhooks import signature
 
 TOLERANCE_SECONDS = 300
 TYPES: Mapping[str, type[Event]] = {
@@ -60,19 +57,13 @@ TYPES: Mapping[str, type[Event]] = {
 }
 
 
-def secret_key(secret: str) -> bytes:
-    """The HMAC key in a ``whsec_`` secret; the reference libraries forgive missing padding."""
-    encoded = secret.removeprefix("whsec_")
-    try:
-        return base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise VerificationFailed("configured standard-webhooks secret is not base64") from exc
-
-
 def sign(secret: str, msg_id: str, timestamp: str, body: bytes) -> str:
-    content = f"{msg_id}.{timestamp}.".encode("utf-8", "replace") + body
-    digest = hmac.new(secret_key(secret), content, hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
+    """The base64 signature a ``v1,`` entry must carry; one implementation for what we send
+    (notifier) and what we receive."""
+    try:
+        return signature(secret, msg_id, timestamp, body).removeprefix("v1,")
+    except ValueError as exc:
+        raise VerificationFailed("configured standard-webhooks secret is not base64") from exc
 
 
 class StandardAdapter:
