@@ -48,6 +48,9 @@ class Portfolio(PortfolioQueries):
         self._assess_dirty: set[int] = set()
         self._releases_touched: set[str] = set()
         self._facts_before: dict[int, Item | None] = {}
+        # The finish those facts had: a dependant's old reasons were screened against it, and
+        # the forecast pass will have moved it by the time dependants are screened.
+        self._finish_before: dict[int, int] = {}
         self._expiries: list[tuple[int, int]] = []
         self._today: int | None = None
 
@@ -74,6 +77,7 @@ class Portfolio(PortfolioQueries):
         # Dependants quote this item's status, dates and team; which of them care is decided
         # at the next flush, when ``today`` is known.
         self._facts_before.setdefault(n, old)
+        self._finish_before.setdefault(n, state.finish[n])
 
     def remove_item(self, item_id: str) -> None:
         state = self._state
@@ -153,6 +157,7 @@ class Portfolio(PortfolioQueries):
         self._forecast_dirty, self._demand_dirty, self._assess_dirty = set(), set(), set()
         self._releases_touched = set()
         self._facts_before = {}
+        self._finish_before = {}
         return changes
 
     def _screen_dependants(self, today: int) -> None:
@@ -170,7 +175,8 @@ class Portfolio(PortfolioQueries):
             for d in graph.dependants[b]:
                 if d in self._assess_dirty or not graph.active(b, d):
                     continue
-                was, _ = edge_screen(state, d, before, state.finish[b], today)
+                old_finish = self._finish_before.get(b, state.finish[b])
+                was, _ = edge_screen(state, d, before, old_finish, today)
                 suspect, until = edge_screen(state, d, now, state.finish[b], today)
                 if was or suspect:
                     self._assess_dirty.add(d)
@@ -249,6 +255,7 @@ class Portfolio(PortfolioQueries):
         self._forecast_dirty, self._demand_dirty, self._assess_dirty = set(), set(), set()
         self._releases_touched = set()
         self._facts_before = {}
+        self._finish_before = {}
         self._today = today
 
 

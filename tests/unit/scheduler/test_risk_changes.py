@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from datetime import date
 
 import pytest
 
-from services.scheduler.domain import Portfolio, RiskPolicy
-from shared.events import RiskLevel
+from services.scheduler.domain import Item, Portfolio, RiskPolicy
+from shared.events import ItemStatus, RiskLevel
 from tests.unit.scheduler.builders import TODAY, day, item
 
 pytestmark = pytest.mark.unit
@@ -115,3 +116,19 @@ def test_long_chain_is_truncated_in_the_assessment_but_explained_in_full() -> No
     portfolio.reassess(TODAY)
     assert portfolio.assessment(ids[-1]).chain == (ids[5], ids[4], ids[3])  # type: ignore[union-attr]
     assert portfolio.explain(ids[-1]) == tuple(reversed(ids))
+
+
+def test_undated_blocker_finishing_clears_its_dependants_reason() -> None:
+    # Found by the incremental-equals-full property: the dependant was screened against the
+    # blocker's new finish with its old facts, so the old "undated" reason looked absent.
+    today = date(2026, 3, 2)
+    portfolio = Portfolio()
+    portfolio.upsert_item(Item("jira:P-0", "P-0", ItemStatus.IN_PROGRESS, target=today))
+    portfolio.upsert_item(Item("jira:P-1", "P-1", ItemStatus.IN_PROGRESS))
+    portfolio.add_dependency("jira:P-1", "jira:P-0")
+    portfolio.reassess(today)
+    portfolio.upsert_item(Item("jira:P-1", "P-1", ItemStatus.DONE, done_on=today))
+    changes = portfolio.reassess(today)
+    assert [(c.item_id, c.after and c.after.level) for c in changes] == [
+        ("jira:P-0", RiskLevel.ON_TRACK)
+    ]
