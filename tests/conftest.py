@@ -13,8 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from services.cli.embedded import start_mongo, start_nats
+
+# CI runs the same examples every time, so a red build is reproducible from its log; local
+# runs keep exploring new ones (and save failures in .hypothesis/ to replay first).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def docker_available() -> bool:
