@@ -55,4 +55,3 @@ class SourceRules:
     jira_link_inward: frozenset[str] = frozenset({"is blocked by"})
     linear_state_types: Mapping[str, ItemStatus] = field(default_factory=_default_linear_states)
     linear_team_keys: frozenset[str] = frozenset()  # bare "ENG-7" with these keys means Linear
-    timestamp_tolerance_seconds: int = 300

@@ -9,8 +9,6 @@ from datetime import datetime
 
 from services.ingest.domain.model import Delivery, VerificationFailed
 
-Signer = Callable[[bytes], str]
-
 
 def _ascii(value: str) -> bytes:
     # compare_digest refuses non-ASCII str; forged headers may hold anything.

@@ -94,9 +94,6 @@ class DependencyGraph:
             self.remove_edge(n, d)
         return blockers, dependants
 
-    def edge_count(self) -> int:
-        return len(self._edges)
-
     def edge_keys(self) -> set[int]:
         """Every edge as ``blocker << 32 | blocked``, read-only: the full pass copies all of
         them into an array at once, faster than walking the adjacency lists."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from datetime import date
 
 import numpy as np
 import numpy.typing as npt
@@ -29,7 +28,7 @@ from services.scheduler.domain.rules import (
 from services.scheduler.domain.screening import Window
 from services.scheduler.domain.state import EngineState
 from services.scheduler.domain.triage import Triage
-from services.scheduler.domain.verdict import reason_order
+from services.scheduler.domain.verdict import flagged, reason_order
 from shared.events import RiskLevel, RiskReason
 
 
@@ -66,18 +65,7 @@ def _assessment(
     band = 1 + bisect_right(state.policy.band_edges, score)
     item = state.facts.items[n]
     assert item is not None, "a loud item is known"
-    return Assessment(
-        item_id=state.graph.ids[n],
-        level=level,
-        score=score,
-        band=band,
-        slip_days=slip,
-        forecast=date.fromordinal(finish) if finish >= 0 else None,
-        target=item.target,
-        reasons=tuple(reasons),
-        chain=state.chains[n],
-        signature=(level, band, tuple([(r.code, r.blocker_id or "") for r in reasons])),
-    )
+    return flagged(state, n, finish, item.target, reasons, (level, score, band, slip))
 
 
 def _self_reasons(state: EngineState, arrays: NodeArrays, loud: Ints, today: int) -> Flags:

@@ -65,6 +65,20 @@ def _verdict(
     level = _level(reasons, slip, policy)
     score = _score(level, slip, state.waiting[n], crosses, policy)
     band = 0 if level is RiskLevel.ON_TRACK else 1 + bisect_right(policy.band_edges, score)
+    return flagged(state, n, finish, target, reasons, (level, score, band, slip))
+
+
+def flagged(
+    state: EngineState,
+    n: int,
+    finish: int,
+    target: date | None,
+    reasons: list[RiskReason],
+    numbers: tuple[RiskLevel, float, int, int],
+) -> Assessment:
+    """The one place an assessment with reasons and its change signature are built; the
+    incremental path (``_verdict``) and the full pass (``loud``) both end here."""
+    level, score, band, slip = numbers
     blamed = tuple([(r.code, r.blocker_id or "") for r in reasons])
     return Assessment(
         item_id=state.graph.ids[n],
