@@ -14,7 +14,8 @@ class InMemoryNotificationLog:
         self.records: dict[str, list[str]] = {}
 
     async def was_sent(self, notification_id: str) -> bool:
-        return "sent" in self.records.get(notification_id, [])
+        # As the Mongo log keeps one status per notification: the latest attempt's.
+        return self.records.get(notification_id, [""])[-1] == "sent"
 
     async def record(
         self,

@@ -33,15 +33,16 @@ class MongoFeedbackStore:
             for e in events
         ]
         # Items a feedback was linked to before this version matter too: an unlink lowers
-        # their demand.
-        previous = self.feedback.find(
+        # their demand. A stale version changed nothing, so it touched nothing.
+        cursor = self.feedback.find(
             {"_id": {"$in": [e.feedback_id for e in events]}}, projection={"item_ids": 1}
         )
-        touched: set[str] = {item async for doc in previous for item in doc.get("item_ids", [])}
+        previous = {doc["_id"]: doc.get("item_ids", []) async for doc in cursor}
         stale = await bulk_upsert_guarded(self.feedback, operations)
+        touched: set[str] = set()
         for index, event in enumerate(events):
             if index not in stale:
-                touched.update(event.item_ids)
+                touched.update(previous.get(event.feedback_id, ()), event.item_ids)
         return touched
 
     async def customers_waiting_on(self, item_id: str) -> list[str]:

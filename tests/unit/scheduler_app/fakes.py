@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.scheduler.projections import latest_writes
@@ -26,18 +27,19 @@ class InMemoryWorkStore:
         return [events[index] for index in sorted(applied)]
 
     async def documents(self, name: str, query: dict[str, Any]) -> list[dict[str, Any]]:
+        # Copies, as a database hands out: a caller changing one must not change the store.
         docs = self.collections.get(name, {}).values()
-        return [d for d in docs if all(d.get(k) == v for k, v in query.items())]
+        return [copy.deepcopy(d) for d in docs if all(d.get(k) == v for k, v in query.items())]
 
     async def plans_for(self, refs: Collection[str]) -> list[dict[str, Any]]:
-        return [p for p in self.collections.get("schedules", {}).values() if p["item_ref"] in refs]
+        return [p for p in await self.documents("schedules", {}) if p["item_ref"] in refs]
 
     async def items_known_as(self, refs: Collection[str]) -> list[dict[str, Any]]:
-        items = self.collections.get("items", {}).values()
+        items = await self.documents("items", {})
         return [i for i in items if i["_id"] in refs or f"github-node:{i.get('node_id')}" in refs]
 
     async def edges_touching(self, item_ids: Collection[str]) -> list[dict[str, Any]]:
-        edges = self.collections.get("dependencies", {}).values()
+        edges = await self.documents("dependencies", {})
         return [e for e in edges if e["blocker_id"] in item_ids or e["blocked_id"] in item_ids]
 
     async def removed_at(self, item_ids: Collection[str]) -> dict[str, datetime]:
@@ -54,11 +56,30 @@ class InMemoryAssessmentStore:
         if self.failures:
             self.failures -= 1
             raise ConnectionError("MongoDB did not answer")
-        self.documents.update({d["_id"]: dict(d) for d in documents})
+        self.documents.update({d["_id"]: copy.deepcopy(d) for d in documents})
 
     async def remove(self, item_ids: Sequence[str]) -> None:
         for item_id in item_ids:
             self.documents.pop(item_id, None)
 
     async def all(self) -> list[dict[str, Any]]:
-        return [dict(d) for d in self.documents.values()]
+        return [copy.deepcopy(d) for d in self.documents.values()]
+
+
+class InMemoryLease:
+    """Named leases: one holder each, taken over only once expired (strictly before ``now``)."""
+
+    def __init__(self) -> None:
+        self.held: dict[str, tuple[str, datetime]] = {}
+
+    async def acquire(self, name: str, holder: str, ttl_seconds: float, now: datetime) -> bool:
+        current = self.held.get(name)
+        if current is not None and current[0] != holder and not current[1] < now:
+            return False
+        self.held[name] = (holder, now + timedelta(seconds=ttl_seconds))
+        return True
+
+    async def release(self, name: str, holder: str) -> None:
+        current = self.held.get(name)
+        if current is not None and current[0] == holder:
+            del self.held[name]
