@@ -15,8 +15,8 @@ from opentelemetry import context as otel_context
 
 from services.scheduler.domain import AssessmentChange
 from services.scheduler.handlers import risk_changed
+from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import AssessmentMirror
-from services.scheduler.state import LivePortfolio
 from shared.publishing import EventPublisher
 from shared.telemetry import Telemetry, log_fields
 

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from services.scheduler.domain import Assessment, Item, Release, Signature
+from services.scheduler.domain.model import QUIET
 from shared.events import (
     ItemChangedV1,
     ItemStatus,
@@ -108,7 +109,7 @@ def reasons_from_document(document: dict[str, Any]) -> tuple[RiskReason, ...]:
 def signature_of_document(document: dict[str, Any] | None) -> Signature:
     """The engine's change signature, rebuilt from a stored assessment (reasons keep order)."""
     if document is None:
-        return (RiskLevel.ON_TRACK, 0, ())
+        return QUIET
     reasons = tuple(
         (str(r["code"]), str(r.get("blocker_id") or "")) for r in document.get("reasons", [])
     )

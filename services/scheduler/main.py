@@ -14,10 +14,10 @@ from services.scheduler.domain import RiskPolicy
 from services.scheduler.graph_view import GraphView
 from services.scheduler.http import risk_router
 from services.scheduler.leadership import Leadership
+from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import AssessmentMirror
 from services.scheduler.projections import MongoWorkStore
 from services.scheduler.reconcile import reconcile
-from services.scheduler.state import LivePortfolio
 from services.scheduler.timer import RecheckTimer
 from services.scheduler.views import RiskViews
 from shared.consumer import Subscription

@@ -20,9 +20,8 @@ from services.scheduler.documents import (
     signature_of_document,
 )
 from services.scheduler.domain import Assessment, AssessmentChange, Portfolio
+from services.scheduler.domain.model import signature_of
 from services.scheduler.ports import AssessmentStore
-
-QUIET = signature_of_document(None)
 
 
 @dataclass
@@ -80,7 +79,7 @@ class AssessmentMirror:
             document = {"_id": item_id, **assessment_document(now, portfolio.item(item_id))}
             if old != document:
                 result.upserts[item_id] = document
-        if signature_of_document(old) != (QUIET if now is None else now.signature):
+        if signature_of_document(old) != signature_of(now):
             before = None if old is None else assessment_from_document(old)
             result.changes.append(AssessmentChange(before=before, after=now))
 

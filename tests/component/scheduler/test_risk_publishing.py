@@ -17,8 +17,8 @@ from services.scheduler import subscribers
 from services.scheduler.announcer import RiskAnnouncer
 from services.scheduler.config import SchedulerSettings
 from services.scheduler.domain import RiskPolicy
+from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import AssessmentMirror
-from services.scheduler.state import LivePortfolio
 from shared.events import RiskChangedV1
 from shared.publishing import JetStreamPublisher
 from shared.subjects import RISK, WORK

@@ -13,10 +13,10 @@ from services.scheduler.adapters.mongo import MongoAssessmentStore
 from services.scheduler.announcer import RiskAnnouncer
 from services.scheduler.domain import RiskPolicy
 from services.scheduler.handlers import cause_of, project_work
+from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import AssessmentMirror
 from services.scheduler.projections import MongoWorkStore
 from services.scheduler.reconcile import reconcile
-from services.scheduler.state import LivePortfolio
 from shared.events import Event
 from tests.unit.scheduler_app.support import TODAY, RecordingPublisher, telemetry
 

@@ -11,9 +11,9 @@ from services.scheduler.announcer import RiskAnnouncer
 from services.scheduler.documents import assessment_document, signature_of_document
 from services.scheduler.domain import RiskPolicy
 from services.scheduler.handlers import cause_of, project_work
+from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import AssessmentMirror
 from services.scheduler.projections import latest_writes
-from services.scheduler.state import LivePortfolio
 from shared.events import Event
 from tests.unit.scheduler_app.fakes import InMemoryAssessmentStore, InMemoryWorkStore
 from tests.unit.scheduler_app.support import TODAY, RecordingPublisher, edge, item, telemetry
