@@ -92,3 +92,14 @@ async def test_demand_is_what_was_last_saved(store: FeedbackStore) -> None:
     await store.save_demand("a", Demand(1, 1.0))
     assert await store.demand("a") == Demand(1, 1.0)
     assert await store.demand("b") is None
+
+
+async def test_within_one_millisecond_the_later_arrival_wins_as_bson_compares(
+    store: FeedbackStore,
+) -> None:
+    first = feedback("f1", "acme", ("a",))
+    first = first.model_copy(update={"source_updated_at": T0.replace(microsecond=1900)})
+    second = feedback("f1", "acme", ("b",))
+    second = second.model_copy(update={"source_updated_at": T0.replace(microsecond=1100)})
+    await store.apply([first])
+    assert await store.apply([second]) == {"a", "b"}

@@ -107,3 +107,21 @@ async def test_a_returned_document_is_the_callers_to_change(store: WorkStore) ->
     document["title"] = "scribbled"
     [again] = await store.items_known_as(["a"])
     assert again["title"] == "stored"
+
+
+async def test_clocks_are_kept_to_the_millisecond_as_bson_keeps_them(store: WorkStore) -> None:
+    event = item("a", 1).model_copy(update={"source_updated_at": at(1).replace(microsecond=1999)})
+    await store.apply([event])
+    [document] = await store.documents("items", {})
+    assert document["source_updated_at"] == at(1).replace(microsecond=1000)
+
+
+async def test_within_one_millisecond_the_later_arrival_wins_as_bson_compares(
+    store: WorkStore,
+) -> None:
+    first = item("a", 1, title="first")
+    first = first.model_copy(update={"source_updated_at": at(1).replace(microsecond=1900)})
+    second = item("a", 1, title="second")
+    second = second.model_copy(update={"source_updated_at": at(1).replace(microsecond=1100)})
+    await store.apply([first])
+    assert await store.apply([second]) == [second]

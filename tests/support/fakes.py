@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
 from services.feedback.domain import Demand
 from services.notifier.domain import Notification
 from shared.events import FeedbackReceivedV1
+
+
+def as_bson_keeps(value: Any) -> Any:
+    """A datetime cut to the millisecond, as BSON stores it; anything else as it is.
+
+    The fakes compare and hand back clocks as MongoDB would, so two versions within one
+    millisecond resolve the same way against a fake as against the real store.
+    """
+    if isinstance(value, datetime):
+        return value.replace(microsecond=value.microsecond // 1000 * 1000)
+    return value
 
 
 class InMemoryNotificationLog:
@@ -50,7 +63,7 @@ class InMemoryFeedbackStore:
         touched: set[str] = set()
         for event in events:
             known = self.feedback.get(event.feedback_id)
-            if known and known.source_updated_at > event.source_updated_at:
+            if known and as_bson_keeps(known.source_updated_at) > event.source_updated_at:
                 continue
             touched.update(known.item_ids if known else ())
             touched.update(event.item_ids)

@@ -9,6 +9,7 @@ from typing import Any
 
 from services.scheduler.projections import latest_writes
 from shared.events import Event
+from tests.support.fakes import as_bson_keeps
 
 
 class InMemoryWorkStore:
@@ -22,7 +23,8 @@ class InMemoryWorkStore:
             stored = docs.get(write.key)
             if stored is not None and stored[write.clock_field] > write.clock:
                 continue
-            docs[write.key] = {**(stored or {}), **write.document, "_id": write.key}
+            written = {k: as_bson_keeps(v) for k, v in write.document.items()}
+            docs[write.key] = {**(stored or {}), **written, "_id": write.key}
             applied.add(index)
         return [events[index] for index in sorted(applied)]
 
@@ -76,7 +78,7 @@ class InMemoryLease:
         current = self.held.get(name)
         if current is not None and current[0] != holder and not current[1] < now:
             return False
-        self.held[name] = (holder, now + timedelta(seconds=ttl_seconds))
+        self.held[name] = (holder, as_bson_keeps(now + timedelta(seconds=ttl_seconds)))
         return True
 
     async def release(self, name: str, holder: str) -> None:
