@@ -165,13 +165,13 @@ def timed(action: Callable[[], T]) -> tuple[T, float, float]:
 
 def bench_full(portfolio: Portfolio, runs: int) -> tuple[float, float]:
     """Best-of-``runs`` CPU seconds of ``recompute_all`` and of ``assess_all``."""
-    # The first call after loading also rebuilds the ranks and cycles the load left pending;
-    # later calls reuse them once checked. Both are shown.
+    # Every call reuses the ranks and cycles the graph keeps up to date edge by edge (checked
+    # in bulk first); the first call is shown too, as it touches everything cold.
     runs_cpu = [timed(lambda: portfolio.recompute_all(TODAY))[2] for _ in range(runs)]
     recompute = min(runs_cpu)
     print(
         f"engine full recomputation (recompute_all; quiet assessments built on demand): "
-        f"{recompute:.3f} s CPU, best of {runs} (first, rebuilding ranks: {runs_cpu[0]:.3f} s)"
+        f"{recompute:.3f} s CPU, best of {runs} (first: {runs_cpu[0]:.3f} s)"
     )
     timings = [timed(lambda: portfolio.assess_all(TODAY)) for _ in range(runs)]
     full, _, cpu = min(timings, key=lambda t: t[2])
