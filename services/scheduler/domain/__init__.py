@@ -22,17 +22,17 @@ on-track items are not news.
 
 Incremental cost: item, demand and release changes walk only the changed nodes' downstream
 (forecasts) or upstream (demand) closure, and cross an edge only where the change can matter.
-An edge that contradicts the current topological order is absorbed by a local Pearce-Kelly
-reorder; if that region touches a cycle, or a cycle forms or splits, the order is rebuilt for
-the whole graph, O(V + E), before the walk.
+An edge change keeps the topological order locally, treating cycles (strong components) as
+units (``graph``): an added edge that contradicts it reorders only the components between its
+ends, merging those it closes a cycle through (``order``); a removed edge inside a cycle
+re-splits only that cycle (``components``). No edge change re-orders the whole graph.
 
 Full-pass cost: ``recompute_all`` copies the per-node lists and active edges into numpy arrays
 (``arrays``), relaxes forecasts edge-parallel (``bulk``), finds every time window and every item
 with a reason in bulk (``triage``, which also says which edge gives which reason) and builds
 assessments only for those items, in one loop over numbers computed in bulk (``loud``); quiet
 ones are built on first access. Demand stays one Python sweep. The graph's maintained ranks
-are reused when every active edge still goes forwards; a pending window rebuilds them,
-O(V + E) in Python.
+are reused (checked in bulk to still order every active edge).
 
 Removing an item drops its edges; ids are never forgotten within a portfolio's lifetime.
 """

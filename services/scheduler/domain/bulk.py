@@ -21,9 +21,7 @@ _ROUNDS = 256
 
 def settle_order(state: EngineState, arrays: NodeArrays) -> Ints | None:
     """Ranks as node ids in order, if the graph's maintained ranks still order every active
-    edge; None when they must be rebuilt (a pending window, or a broken invariant)."""
-    if state.graph.region is not None:
-        return None
+    edge; None when they must be rebuilt (a broken invariant)."""
     rank = np.asarray(state.graph.rank, dtype=np.int64)
     if not bool(np.all(rank[arrays.src] < rank[arrays.dst])):
         return None

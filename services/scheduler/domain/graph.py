@@ -1,14 +1,23 @@
 """The dependency graph: ids mapped to ints, adjacency lists, a topological rank and cycles.
 
-Invariant between mutations (once ``region`` is repaired): every edge that is not inside a
-cycle goes from a lower rank to a higher one, and each cycle's members hold a contiguous block
-of ranks. Edges inside a cycle are *inactive*: the engine does not compare dates along them,
-because a cycle has no first item; the cycle itself is reported instead.
+Invariant between mutations: ranks are a permutation of 0..n-1 and, for every edge between two
+strong components, every node of the blocking one ranks below every node of the blocked one.
+So every edge that is not inside a cycle goes from a lower rank to a higher one. Edges inside a
+cycle are *inactive*: the engine does not compare dates along them, because a cycle has no
+first item; the cycle itself is reported instead.
+
+Each edge change keeps the invariant locally, treating cycles as units: an added edge that
+contradicts the order reorders only the components between its ends (``order.reorder_units``)
+and merges the ones it closes a cycle through; a removed edge inside a cycle re-splits only
+that cycle (``components``). Nothing an edge does re-orders the whole graph.
 """
 
 from __future__ import annotations
 
-from services.scheduler.domain.order import order_and_cycles, order_subset, reorder_locally
+from collections.abc import Sequence
+
+from services.scheduler.domain.components import is_cycle, lay_out, split
+from services.scheduler.domain.order import order_and_cycles, reorder_units
 
 SHIFT = 32
 
@@ -24,10 +33,10 @@ class DependencyGraph:
         self.rank: list[int] = []
         self.cycle_of: list[int] = []
         self.cycles: dict[int, tuple[int, ...]] = {}
-        # Ranks are always a permutation of 0..n-1. ``region`` is a window of ranks whose order
-        # an edge change broke and that ``repair`` must redo before anyone walks the graph.
-        self.region: tuple[int, int] | None = None
         self._edges: set[int] = set()
+        self._next_cycle = 0
+        # Nodes whose cycle membership changed since ``take_cycle_changes`` last ran.
+        self._cycle_changes: set[int] = set()
 
     def node(self, item_id: str) -> int:
         n = self.index.get(item_id)
@@ -54,36 +63,65 @@ class DependencyGraph:
         self.dependants[u].append(v)
         self.blockers[v].append(u)
         if not self.active(u, v):
+            return True  # inside a cycle already: the order has nothing to say about it
+        if u == v:
+            self._form_cycle([u])
             return True
-        rank = self.rank
-        if u != v and rank[u] < rank[v]:
-            return True
-        # Once a window is broken the local reorder's assumptions no longer hold: widen it.
-        if (
-            u == v
-            or self.region is not None
-            or not reorder_locally(u, v, rank, self.dependants, self.blockers, self.cycle_of)
-        ):
-            self._widen(rank[v], rank[u])
+        merged = reorder_units(u, v, self.rank, self.dependants, self.blockers, self.unit)
+        if merged:
+            self._form_cycle(merged)
         return True
 
     def remove_edge(self, u: int, v: int) -> bool:
         key = u << SHIFT | v
         if key not in self._edges:
             return False
+        inside = not self.active(u, v)
         self._edges.discard(key)
         self.dependants[u].remove(v)
         self.blockers[v].remove(u)
-        if not self.active(u, v):
-            # The cycle may split: re-order the ranks its members hold.
-            block = [self.rank[m] for m in self.cycle_members(v)]
-            self._widen(min(block), max(block))
+        if inside:
+            self._split_cycle(self.cycle_of[v])
         return True
 
-    def _widen(self, low: int, high: int) -> None:
-        if self.region is not None:
-            low, high = min(low, self.region[0]), max(high, self.region[1])
-        self.region = (low, high)
+    def unit(self, n: int) -> Sequence[int]:
+        """The strong component holding ``n``: its cycle, or ``n`` alone."""
+        c = self.cycle_of[n]
+        return (n,) if c < 0 else self.cycles[c]
+
+    def _form_cycle(self, nodes: list[int]) -> None:
+        for c in {self.cycle_of[n] for n in nodes if self.cycle_of[n] >= 0}:
+            del self.cycles[c]
+        self._new_cycle(nodes)
+
+    def _new_cycle(self, nodes: list[int]) -> None:
+        number = self._next_cycle
+        self._next_cycle += 1
+        members = self.cycles[number] = tuple(sorted(nodes))
+        for n in members:
+            self.cycle_of[n] = number
+        self._cycle_changes.update(members)
+
+    def _split_cycle(self, c: int) -> None:
+        """After an edge inside cycle ``c`` went: its members alone, re-split in place."""
+        members = self.cycles[c]
+        parts = split(members, self.dependants)
+        if len(parts) == 1 and is_cycle(parts[0], self.dependants):
+            return  # still one cycle, other paths close it
+        del self.cycles[c]
+        lay_out(parts, self.rank)
+        for part in parts:
+            if is_cycle(part, self.dependants):
+                self._new_cycle(part)
+            else:
+                self.cycle_of[part[0]] = -1
+        self._cycle_changes.update(members)
+
+    def take_cycle_changes(self) -> set[int]:
+        """The nodes whose cycle membership changed since the last call (their dates, demand
+        and reasons now cross or ignore other edges)."""
+        changed, self._cycle_changes = self._cycle_changes, set()
+        return changed
 
     def drop_edges(self, n: int) -> tuple[list[int], list[int]]:
         """Remove every edge touching ``n``; returns its former blockers and dependants."""
@@ -100,7 +138,8 @@ class DependencyGraph:
         return self._edges
 
     def restructure(self) -> tuple[set[int], list[int]]:
-        """Recompute ranks and cycles from scratch.
+        """Recompute ranks and cycles from scratch: the full pass's safety net, never needed
+        while the invariant holds.
 
         Returns the nodes whose cycle membership changed and the new order (blockers first).
         """
@@ -116,52 +155,10 @@ class DependencyGraph:
             self.cycles[number] = ordered
             for n in ordered:
                 self.cycle_of[n] = number
+        self._next_cycle = len(cycles)
         after = {n: members for members in self.cycles.values() for n in members}
-        self.region = None
         changed = {n for n in before.keys() | after.keys() if before.get(n) != after.get(n)}
         return changed, order
-
-    def repair(self) -> set[int]:
-        """Re-order the broken window of ranks, and its cycles, in place.
-
-        The window grows to hold every cycle it touches, so no edge crosses its edges the
-        wrong way; inside it a fresh order (and fresh cycles) takes the same rank slots.
-        Returns the nodes whose cycle membership changed.
-        """
-        if self.region is None:
-            return set()
-        low, high = self._whole_cycles(*self.region)
-        self.region = None
-        rank = self.rank
-        nodes = [n for n, r in enumerate(rank) if low <= r <= high]
-        order, cycles = order_subset(nodes, self.dependants, self.blockers)
-        for slot, n in enumerate(order, start=low):
-            rank[n] = slot
-        old = {self.cycle_of[n] for n in nodes if self.cycle_of[n] >= 0}
-        before = {m: members for c in old for members in [self.cycles.pop(c)] for m in members}
-        for n in nodes:
-            self.cycle_of[n] = -1
-        after: dict[int, tuple[int, ...]] = {}
-        number = max(self.cycles, default=-1) + 1
-        for offset, members in enumerate(cycles):
-            ordered = self.cycles[number + offset] = tuple(sorted(members))
-            for m in ordered:
-                self.cycle_of[m], after[m] = number + offset, ordered
-        return {n for n in before.keys() | after.keys() if before.get(n) != after.get(n)}
-
-    def _whole_cycles(self, low: int, high: int) -> tuple[int, int]:
-        grown = True
-        while grown:
-            grown = False
-            for members in self.cycles.values():
-                ranks = [self.rank[m] for m in members]
-                if (
-                    max(ranks) >= low
-                    and min(ranks) <= high
-                    and (min(ranks) < low or max(ranks) > high)
-                ):
-                    low, high, grown = min(low, *ranks), max(high, *ranks), True
-        return low, high
 
     def cycle_members(self, n: int) -> tuple[int, ...]:
         c = self.cycle_of[n]

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 Adjacency = Sequence[Sequence[int]]
+# A node's strong component, first member first, the same tuple for every member.
+Members = Callable[[int], Sequence[int]]
 
 
 def order_and_cycles(succ: Adjacency, pred: Adjacency) -> tuple[list[int], list[list[int]]]:
@@ -40,17 +42,6 @@ def order_and_cycles(succ: Adjacency, pred: Adjacency) -> tuple[list[int], list[
             cycles.append(component)
     order.extend(reversed(downstream))
     return order, cycles
-
-
-def order_subset(
-    nodes: list[int], succ: Adjacency, pred: Adjacency
-) -> tuple[list[int], list[list[int]]]:
-    """``order_and_cycles`` over the subgraph ``nodes`` induce, in the caller's node ids."""
-    local = {n: i for i, n in enumerate(nodes)}
-    sub_succ = [[local[d] for d in succ[n] if d in local] for n in nodes]
-    sub_pred = [[local[b] for b in pred[n] if b in local] for n in nodes]
-    order, cycles = order_and_cycles(sub_succ, sub_pred)
-    return [nodes[i] for i in order], [[nodes[i] for i in c] for c in cycles]
 
 
 def _trim_downstream(
@@ -145,47 +136,60 @@ def _pop_component(root: int, stack: list[int], on_stack: list[bool]) -> list[in
             return component
 
 
-def reorder_locally(
-    u: int, v: int, rank: list[int], succ: Adjacency, pred: Adjacency, in_cycle: Sequence[int]
-) -> bool:
-    """Pearce-Kelly: after adding u→v with rank[u] > rank[v], shuffle only the nodes between.
+def reorder_units(
+    u: int, v: int, rank: list[int], succ: Adjacency, pred: Adjacency, unit: Members
+) -> list[int]:
+    """Pearce-Kelly over strong components, after adding u→v between two different ones.
 
-    Returns False (the caller then re-orders globally) when the edge closes a cycle or the
-    affected region touches an existing cycle, where ranks inside a cycle carry no meaning.
+    Invariant kept: for every edge between components, each node of the blocking component
+    ranks below each node of the blocked one (components need not hold contiguous ranks).
+    Only components reachable from v that reach below u's highest rank, and components that
+    reach u from above v's lowest rank, are visited; their nodes inside that window trade rank
+    slots, u's side first. Returns the nodes that now form one cycle with u and v, in no
+    particular order, or [] when the edge closed no cycle.
     """
-    upper, lower = rank[u], rank[v]
-    forward = _bounded(v, succ, rank, in_cycle, lambda r: r < upper, stop=u)
-    if forward is None:
-        return False
-    backward = _bounded(u, pred, rank, in_cycle, lambda r: r > lower, stop=-1)
-    if backward is None:
-        return False
-    moved = sorted(backward, key=rank.__getitem__) + sorted(forward, key=rank.__getitem__)
+    upper = max(rank[m] for m in unit(u))
+    lower = min(rank[m] for m in unit(v))
+    if upper < lower:
+        return []
+    ahead = _units_reached(v, succ, unit, lambda c: min(rank[m] for m in c) <= upper)
+    behind = _units_reached(u, pred, unit, lambda c: max(rank[m] for m in c) >= lower)
+    on_cycle = ahead.keys() & behind.keys() if unit(u)[0] in ahead else set()
+    merged = [m for head in on_cycle for m in ahead[head]]
+    before = _inside(behind, on_cycle, rank, lambda r: r >= lower)
+    after = _inside(ahead, on_cycle, rank, lambda r: r <= upper)
+    moved = before + sorted(merged, key=rank.__getitem__) + after
     slots = sorted(rank[n] for n in moved)
     for n, r in zip(moved, slots, strict=True):
         rank[n] = r
-    return True
+    return merged
 
 
-def _bounded(
-    start: int,
-    adjacency: Adjacency,
-    rank: list[int],
-    in_cycle: Sequence[int],
-    within: Callable[[int], bool],
-    stop: int,
-) -> list[int] | None:
-    """Nodes reachable from ``start`` inside the rank window, or None if it is unsafe to say."""
-    if in_cycle[start] >= 0:
-        return None
-    seen = {start}
-    todo = [start]
+def _units_reached(
+    start: int, adjacency: Adjacency, unit: Members, inside: Callable[[Sequence[int]], bool]
+) -> dict[int, Sequence[int]]:
+    """Components reachable from ``start``'s along ``adjacency`` through components for which
+    ``inside`` holds, keyed by their first member. Beyond the window nothing needs to move."""
+    first = unit(start)
+    found = {first[0]: first}
+    seen = {first[0]}
+    todo = [first]
     while todo:
-        n = todo.pop()
-        for w in adjacency[n]:
-            if w == stop or in_cycle[w] >= 0:
-                return None
-            if w not in seen and within(rank[w]):
-                seen.add(w)
-                todo.append(w)
-    return list(seen)
+        for m in todo.pop():
+            for w in adjacency[m]:
+                other = unit(w)
+                if other[0] not in seen:
+                    seen.add(other[0])
+                    if inside(other):
+                        found[other[0]] = other
+                        todo.append(other)
+    return found
+
+
+def _inside(
+    units: dict[int, Sequence[int]], skip: set[int], rank: list[int], within: Callable[[int], bool]
+) -> list[int]:
+    """The nodes of ``units`` (but those in ``skip``) whose rank lies in the window, in rank
+    order: only they trade slots; a component's nodes outside the window already sit well."""
+    nodes = [m for head, c in units.items() if head not in skip for m in c if within(rank[m])]
+    return sorted(nodes, key=rank.__getitem__)

@@ -117,8 +117,6 @@ def full_pass(state: EngineState) -> tuple[NodeArrays, Ints]:
     graph maintains are reused when they still order every active edge (checked here, in C);
     otherwise ranks and cycles are rebuilt first.
     """
-    if state.graph.region is not None:
-        state.graph.restructure()
     arrays = snapshot(state)
     order = settle_order(state, arrays)
     if order is None:

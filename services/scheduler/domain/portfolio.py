@@ -142,8 +142,8 @@ class Portfolio(PortfolioQueries):
 
     def _flush(self, today: int) -> list[AssessmentChange]:
         state, graph = self._state, self._state.graph
-        if graph.region is not None:
-            changed = graph.repair()
+        changed = graph.take_cycle_changes()
+        if changed:
             self._forecast_dirty |= changed
             self._assess_dirty |= changed
             self._demand_dirty |= changed
