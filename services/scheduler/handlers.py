@@ -20,6 +20,7 @@ from services.scheduler.documents import (
 from services.scheduler.domain import AssessmentChange, Portfolio, RiskPolicy
 from services.scheduler.plans import apply_plans, by_ref, planned, plans_of, refs_of
 from services.scheduler.ports import WorkStore
+from shared.dispatch import Dispatch
 from shared.events import (
     DemandChangedV1,
     DependencyAddedV1,
@@ -34,21 +35,51 @@ from shared.events import (
     Source,
     derive_event_id,
 )
+from shared.events.streams import SchedulerEvent
 
 
-def apply_to_portfolio(portfolio: Portfolio, event: Event) -> None:
-    if isinstance(event, ItemChangedV1):
-        portfolio.upsert_item(item_from_changed(event))
-    elif isinstance(event, ItemRemovedV1):
-        portfolio.remove_item(event.item_id)
-    elif isinstance(event, DependencyAddedV1):
-        portfolio.add_dependency(event.blocker_id, event.blocked_id)
-    elif isinstance(event, DependencyRemovedV1):
-        portfolio.remove_dependency(event.blocker_id, event.blocked_id)
-    elif isinstance(event, ReleaseChangedV1):
-        portfolio.upsert_release(release_from_changed(event))
-    elif isinstance(event, DemandChangedV1):
-        portfolio.set_demand(event.item_id, event.weight)
+def upsert_item(event: ItemChangedV1, portfolio: Portfolio) -> None:
+    portfolio.upsert_item(item_from_changed(event))
+
+
+def remove_item(event: ItemRemovedV1, portfolio: Portfolio) -> None:
+    portfolio.remove_item(event.item_id)
+
+
+def reschedule(event: ItemScheduleChangedV1, portfolio: Portfolio) -> None:
+    """Nothing here: a plan may name an item by node id, so ``apply_plans`` resolves it."""
+
+
+def add_dependency(event: DependencyAddedV1, portfolio: Portfolio) -> None:
+    portfolio.add_dependency(event.blocker_id, event.blocked_id)
+
+
+def remove_dependency(event: DependencyRemovedV1, portfolio: Portfolio) -> None:
+    portfolio.remove_dependency(event.blocker_id, event.blocked_id)
+
+
+def upsert_release(event: ReleaseChangedV1, portfolio: Portfolio) -> None:
+    portfolio.upsert_release(release_from_changed(event))
+
+
+def set_demand(event: DemandChangedV1, portfolio: Portfolio) -> None:
+    portfolio.set_demand(event.item_id, event.weight)
+
+
+# How each applied event changes the in-memory engine.
+APPLY_TO_PORTFOLIO: Dispatch[None] = Dispatch(
+    "apply to portfolio",
+    SchedulerEvent,
+    {
+        ItemChangedV1: upsert_item,
+        ItemRemovedV1: remove_item,
+        ItemScheduleChangedV1: reschedule,
+        DependencyAddedV1: add_dependency,
+        DependencyRemovedV1: remove_dependency,
+        ReleaseChangedV1: upsert_release,
+        DemandChangedV1: set_demand,
+    },
+)
 
 
 async def load_portfolio(store: WorkStore, policy: RiskPolicy) -> Portfolio:
@@ -81,7 +112,7 @@ async def sync_edges(store: WorkStore, portfolio: Portfolio, applied: Sequence[E
     ends: set[str] = set()
     for event in applied:
         if isinstance(event, DependencyAddedV1 | DependencyRemovedV1 | ItemRemovedV1):
-            ends.update(referenced_items(event))
+            ends.update(REFERENCED_ITEMS(event))
     if not ends:
         return
     edges = await store.edges_touching(ends)
@@ -131,21 +162,43 @@ async def project_work(
     """
     applied = await store.apply(events)
     for event in applied:
-        apply_to_portfolio(portfolio, event)
+        APPLY_TO_PORTFOLIO(event, portfolio)
     await apply_plans(store, portfolio, applied)
     await sync_edges(store, portfolio, applied)
     portfolio.reassess(today)
     return applied
 
 
-def referenced_items(event: Event) -> tuple[str, ...]:
-    if isinstance(event, ItemChangedV1 | ItemRemovedV1 | DemandChangedV1):
-        return (event.item_id,)
-    if isinstance(event, DependencyAddedV1 | DependencyRemovedV1):
-        return (event.blocked_id, event.blocker_id)
-    if isinstance(event, ItemScheduleChangedV1):
-        return (event.item_ref,)  # a ``github-node:`` ref names no item: the batch is blamed
+def the_item(event: ItemChangedV1 | ItemRemovedV1 | DemandChangedV1) -> tuple[str, ...]:
+    return (event.item_id,)
+
+
+def both_ends(event: DependencyAddedV1 | DependencyRemovedV1) -> tuple[str, ...]:
+    return (event.blocked_id, event.blocker_id)
+
+
+def the_ref(event: ItemScheduleChangedV1) -> tuple[str, ...]:
+    return (event.item_ref,)  # a ``github-node:`` ref names no item: the batch is blamed
+
+
+def no_item(event: ReleaseChangedV1) -> tuple[str, ...]:
     return ()
+
+
+# The items each event names, to blame a risk change on the event that caused it.
+REFERENCED_ITEMS: Dispatch[tuple[str, ...]] = Dispatch(
+    "referenced items",
+    SchedulerEvent,
+    {
+        ItemChangedV1: the_item,
+        ItemRemovedV1: the_item,
+        ItemScheduleChangedV1: the_ref,
+        DependencyAddedV1: both_ends,
+        DependencyRemovedV1: both_ends,
+        ReleaseChangedV1: no_item,
+        DemandChangedV1: the_item,
+    },
+)
 
 
 def cause_of(item_id: str, applied: Sequence[Event], batch: Sequence[Event]) -> Event:
@@ -156,6 +209,6 @@ def cause_of(item_id: str, applied: Sequence[Event], batch: Sequence[Event]) -> 
     JetStream's duplicate window drops any copy that did get through.
     """
     for event in reversed(applied):
-        if item_id in referenced_items(event):
+        if item_id in REFERENCED_ITEMS(event):
             return event
     return applied[-1] if applied else batch[-1]
