@@ -23,7 +23,7 @@ from nats.aio.msg import Msg
 from opentelemetry import context as otel_context
 from opentelemetry.trace import Tracer
 
-from shared.broker import consumer_config
+from shared.broker import consumer_config, tolerate_builtin_fetch_timeouts
 from shared.decoding import (
     Decoder,
     Envelope,
@@ -165,6 +165,10 @@ def subscribe_batches(
     Acks are manual because ``BatchSettler`` decides per message: FastStream's default would
     terminate a message whose handler raised, and we want a backed-off retry instead.
     """
+
+    # Here as well as in ``create_broker``: the stall is in the batch pull loop, so every batch
+    # subscriber needs it, whichever way its broker was built.
+    tolerate_builtin_fetch_timeouts()
 
     async def on_batch(body: list[Any], message: NatsMessage) -> None:
         assert isinstance(message, SortedBatch), "subscribe_batches installs sorting_parser"
