@@ -7,11 +7,12 @@ from typing import Any, ClassVar
 import pytest
 
 from services.feedback.handlers import FEEDBACK_RECORDS
+from services.ingest.domain import SOURCES
 from services.notifier.handlers import CHANGES_TO_NOTIFY
-from services.scheduler.handlers import APPLY_TO_PORTFOLIO, REFERENCED_ITEMS
+from services.scheduler.engine_feed import APPLY_TO_PORTFOLIO, REFERENCED_ITEMS
 from services.scheduler.projections import WRITES
 from shared.dispatch import Dispatch, IncompleteDispatch, members
-from shared.events import ALL_EVENTS, DemandChangedV1, Event, ItemChangedV1
+from shared.events import ALL_EVENTS, DemandChangedV1, Event, ItemChangedV1, Source
 from shared.events.streams import FeedbackEvent, RiskEvent, SchedulerEvent, WorkEvent
 from shared.subjects import FEEDBACK_RECEIVED, NOTIFIER_RISK, SCHEDULER_DEMAND, SCHEDULER_WORK
 
@@ -98,3 +99,9 @@ def test_an_event_is_dispatched_by_its_exact_type() -> None:
         REFERENCED_ITEMS(
             JiraLinkAddedV1(event_id="x", occurred_at=event.occurred_at, source="jira")
         )
+
+
+def test_ingest_has_exactly_one_normaliser_per_vendor_source() -> None:
+    # Ingest's table is keyed by source, not by event type: a raw delivery names its vendor.
+    vendors = {source.value for source in Source} - {Source.SLIPSTREAM.value}
+    assert set(SOURCES) == vendors
