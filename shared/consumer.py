@@ -5,7 +5,8 @@ its own, so one poison message costs only itself. A message that cannot be decod
 fails after ``max_deliver`` attempts, goes to the dead-letter stream with the reason.
 
 A message decodes into zero or more envelopes: a canonical event is one, while a raw vendor
-delivery (ingest's normaliser) is however many events it means, possibly none.
+delivery (ingest's normaliser) is however many events it means, possibly none. How each
+message is decoded and judged, before any handler runs, is ``shared.decoding``.
 """
 
 from __future__ import annotations
@@ -13,55 +14,36 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
 from nats.aio.msg import Msg
 from opentelemetry import context as otel_context
-from opentelemetry import propagate
 from opentelemetry.trace import Tracer
-from pydantic import ValidationError
 
-from shared.broker import consumer_config
-from shared.events import ALL_EVENTS, Event
+from shared.broker import consumer_config, tolerate_builtin_fetch_timeouts
+from shared.decoding import (
+    Decoder,
+    Envelope,
+    Rejected,
+    SortedBatch,
+    contracts_decoder,
+    decode,
+    decode_event,
+    sort_batch,
+    sorted_body,
+    sorting_parser,
+)
+from shared.events import Event
 from shared.publishing import EventPublisher
 from shared.subjects import ConsumerSpec, dead_letter_subject
 
 logger = logging.getLogger(__name__)
 
-EVENTS_BY_SUBJECT: dict[str, type[Event]] = {cls.subject: cls for cls in ALL_EVENTS}
-
-
-@dataclass(frozen=True)
-class Envelope:
-    """A decoded event with the trace context it travelled with."""
-
-    event: Event
-    context: otel_context.Context
-
-
 Outcome = Sequence[tuple[Event, otel_context.Context]]
 BatchHandler = Callable[[Sequence[Envelope]], Awaitable[Outcome]]
-Decoder = Callable[[Msg], Sequence[Envelope]]
-
-
-class Rejected(Exception):
-    """The message can never be handled, whoever retries it: dead-letter it with this reason."""
-
-
-def decode(message: Msg) -> Envelope:
-    event_type = EVENTS_BY_SUBJECT.get(message.subject)
-    if event_type is None:
-        raise ValueError(f"no event contract for subject {message.subject!r}")
-    event = event_type.model_validate_json(message.data)
-    return Envelope(event, propagate.extract(dict(message.headers or {})))
-
-
-def decode_event(message: Msg) -> Sequence[Envelope]:
-    return [decode(message)]
 
 
 class Subscription(Protocol):
@@ -73,6 +55,13 @@ class Subscription(Protocol):
 
 
 class BatchSettler:
+    """Settles one consumer's batches.
+
+    ``payload`` is the union of contracts the consumer takes: a message of any other contract
+    is dead-lettered, and the subscriber declares its body as a list of it. Without one, a
+    ``decoder`` says what a message means (ingest's raw deliveries).
+    """
+
     def __init__(
         self,
         spec: ConsumerSpec,
@@ -80,26 +69,22 @@ class BatchSettler:
         publisher: EventPublisher,
         tracer: Tracer,
         decoder: Decoder = decode_event,
+        payload: Any = None,
     ) -> None:
         self.spec = spec
         self.handle = handle
         self.publisher = publisher
         self.tracer = tracer
-        self.decoder = decoder
+        self.payload = payload
+        self.decoder = decoder if payload is None else contracts_decoder(payload)
 
     async def settle(self, messages: Sequence[Msg]) -> None:
-        decoded: list[tuple[Msg, Sequence[Envelope]]] = []
-        for message in messages:
-            # Decoding can be real work (ingest re-normalises each raw delivery); yielding
-            # between messages keeps a large batch from stalling HTTP requests that share the
-            # event loop, which otherwise shows up as a p99 of a whole batch's decode time.
-            await asyncio.sleep(0)
-            try:
-                decoded.append((message, self.decoder(message)))
-            except Rejected as exc:
-                await self._dead_letter(message, str(exc))
-            except (ValidationError, ValueError) as exc:
-                await self._dead_letter(message, f"undecodable: {exc}")
+        await self.settle_sorted(await sort_batch(self.decoder, messages))
+
+    async def settle_sorted(self, batch: SortedBatch) -> None:
+        for message, reason in batch.rejected:
+            await self._dead_letter(message, reason)
+        decoded = batch.decoded
         if not decoded:
             return
         try:
@@ -173,14 +158,25 @@ def subscribe_batches(
 ) -> Subscription:
     """Register a durable pull subscriber that hands whole batches to ``settler``.
 
+    The handler's body is declared as a list of the settler's ``payload``, so FastStream
+    validates against it and the AsyncAPI document names each contract; without one (ingest's
+    raw deliveries) the body is the bytes of the messages that decoded.
+
     Acks are manual because ``BatchSettler`` decides per message: FastStream's default would
     terminate a message whose handler raised, and we want a backed-off retry instead.
     """
 
-    async def on_batch(_: list[bytes], message: NatsMessage) -> None:
-        raw = message.raw_message
-        await settler.settle(raw if isinstance(raw, list) else [raw])
+    # Here as well as in ``create_broker``: the stall is in the batch pull loop, so every batch
+    # subscriber needs it, whichever way its broker was built.
+    tolerate_builtin_fetch_timeouts()
 
+    async def on_batch(body: list[Any], message: NatsMessage) -> None:
+        assert isinstance(message, SortedBatch), "subscribe_batches installs sorting_parser"
+        await settler.settle_sorted(message)
+
+    # The body's type is only known here; FastStream reads it from the annotations.
+    payload = settler.payload
+    on_batch.__annotations__["body"] = list[bytes] if payload is None else list[payload]  # type: ignore[valid-type]
     subscriber = broker.subscriber(
         spec.filter_subject,
         stream=JStream(spec.stream, declare=False),
@@ -188,7 +184,23 @@ def subscribe_batches(
         config=consumer_config(spec),
         pull_sub=PullSub(batch_size=batch_size, timeout=max_wait_seconds, batch=True),
         ack_policy=AckPolicy.MANUAL,
+        parser=sorting_parser(settler.decoder, typed=payload is not None),
+        decoder=sorted_body,
         title=title,
     )
     subscriber(on_batch)
     return subscriber
+
+
+__all__ = [
+    "BatchHandler",
+    "BatchSettler",
+    "Decoder",
+    "Envelope",
+    "Outcome",
+    "Rejected",
+    "Subscription",
+    "decode",
+    "decode_event",
+    "subscribe_batches",
+]

@@ -120,6 +120,8 @@ class ServiceRuntime:
         install_problem_handlers(app)
         app.fast_paths = dict(endpoints or {})
         app.tracer = self.telemetry.tracer
+        # ``slipstream docs`` reads the subscribers from it to write the AsyncAPI document.
+        app.state.broker = self.broker
         checks = {"nats": self.nats_ready, "mongodb": self.mongo_ready}
         app.include_router(health_router(checks))
         return app

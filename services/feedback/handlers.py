@@ -7,7 +7,19 @@ from datetime import datetime
 
 from services.feedback.domain import demand_changed, demand_from
 from services.feedback.ports import FeedbackStore
+from shared.dispatch import Dispatch
 from shared.events import DemandChangedV1, FeedbackReceivedV1, Source, derive_event_id
+from shared.events.streams import FeedbackEvent
+
+
+def received(event: FeedbackReceivedV1) -> FeedbackReceivedV1:
+    return event
+
+
+# What each event the feedback consumer takes contributes to the batch's feedback records.
+FEEDBACK_RECORDS: Dispatch[FeedbackReceivedV1] = Dispatch(
+    "feedback records", FeedbackEvent, {FeedbackReceivedV1: received}
+)
 
 
 async def project_feedback(

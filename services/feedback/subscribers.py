@@ -1,4 +1,4 @@
-"""Thin: decode feedback batches, call the handler, let the settler publish and ack."""
+"""Thin: take typed feedback batches, call the handler, let the settler publish and ack."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from faststream.nats import NatsBroker
 from opentelemetry import context as otel_context
 
 from services.feedback.config import FeedbackSettings
-from services.feedback.handlers import project_feedback
+from services.feedback.handlers import FEEDBACK_RECORDS, project_feedback
 from services.feedback.ports import FeedbackStore
 from shared.consumer import BatchSettler, Envelope, Outcome, subscribe_batches
-from shared.events import FeedbackReceivedV1
+from shared.events.streams import FeedbackEvent
 from shared.publishing import EventPublisher
 from shared.subjects import FEEDBACK_RECEIVED
 from shared.telemetry import Telemetry
@@ -26,7 +26,7 @@ def register(
     telemetry: Telemetry,
 ) -> None:
     async def handle(envelopes: Sequence[Envelope]) -> Outcome:
-        events = [e.event for e in envelopes if isinstance(e.event, FeedbackReceivedV1)]
+        events = [FEEDBACK_RECORDS(e.event) for e in envelopes]
         with telemetry.tracer.start_as_current_span(
             "project feedback", context=envelopes[-1].context
         ) as span:
@@ -35,7 +35,9 @@ def register(
             here = otel_context.get_current()
             return [(change, here) for change in changes]
 
-    settler = BatchSettler(FEEDBACK_RECEIVED, handle, publisher, telemetry.tracer)
+    settler = BatchSettler(
+        FEEDBACK_RECEIVED, handle, publisher, telemetry.tracer, payload=FeedbackEvent
+    )
 
     subscribe_batches(
         broker, FEEDBACK_RECEIVED, settler, settings.batch_size, "on_feedback_received"

@@ -11,6 +11,7 @@ from services.notifier.domain import (
     unix_seconds,
 )
 from services.notifier.ports import NotificationLog, WebhookSender
+from shared.dispatch import Dispatch
 from shared.events import (
     Event,
     NotificationFailedV1,
@@ -19,7 +20,18 @@ from shared.events import (
     Source,
     derive_event_id,
 )
+from shared.events.streams import RiskEvent
 from shared.standard_webhooks import signed_headers
+
+
+def change_to_notify(event: RiskChangedV1) -> RiskChangedV1:
+    return event
+
+
+# The risk change each event the notifier takes asks it to deliver.
+CHANGES_TO_NOTIFY: Dispatch[RiskChangedV1] = Dispatch(
+    "changes to notify", RiskEvent, {RiskChangedV1: change_to_notify}
+)
 
 
 class DeliveryFailed(Exception):

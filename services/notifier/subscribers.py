@@ -1,4 +1,4 @@
-"""Thin: decode risk changes, call the handler, let the settler publish and ack."""
+"""Thin: take typed risk changes, call the handler, let the settler publish and ack."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from faststream.nats import NatsBroker
 from opentelemetry import context as otel_context
 
 from services.notifier.config import NotifierSettings
-from services.notifier.handlers import notify_risk_change
+from services.notifier.handlers import CHANGES_TO_NOTIFY, notify_risk_change
 from services.notifier.ports import NotificationLog, WebhookSender
 from shared.consumer import BatchSettler, Envelope, Outcome, subscribe_batches
-from shared.events import RiskChangedV1
+from shared.events.streams import RiskEvent
 from shared.publishing import EventPublisher
 from shared.subjects import NOTIFIER_RISK
 from shared.telemetry import Telemetry
@@ -41,7 +41,7 @@ def register(
     async def handle(envelopes: Sequence[Envelope]) -> Outcome:
         outcome = []
         for envelope in envelopes:
-            assert isinstance(envelope.event, RiskChangedV1)
+            change = CHANGES_TO_NOTIFY(envelope.event)
             if destination is None:
                 delivered.add(1, {"outcome": "no_destination"})
                 continue
@@ -49,7 +49,7 @@ def register(
             try:
                 with telemetry.tracer.start_as_current_span("notify risk change"):
                     result = await notify_risk_change(
-                        envelope.event, destination, secret, log, sender, datetime.now(UTC)
+                        change, destination, secret, log, sender, datetime.now(UTC)
                     )
                     kind = "duplicate" if result is None else type(result).__name__
                     delivered.add(1, {"outcome": kind})
@@ -59,6 +59,6 @@ def register(
                 otel_context.detach(token)
         return outcome
 
-    settler = BatchSettler(NOTIFIER_RISK, handle, publisher, telemetry.tracer)
+    settler = BatchSettler(NOTIFIER_RISK, handle, publisher, telemetry.tracer, payload=RiskEvent)
 
     subscribe_batches(broker, NOTIFIER_RISK, settler, settings.batch_size, "on_risk_changed")

@@ -12,43 +12,23 @@ from datetime import date, datetime
 
 from services.scheduler.documents import (
     edge_is_live,
-    item_from_changed,
     item_from_document,
-    release_from_changed,
     release_from_document,
 )
 from services.scheduler.domain import AssessmentChange, Portfolio, RiskPolicy
+from services.scheduler.engine_feed import APPLY_TO_PORTFOLIO, REFERENCED_ITEMS
 from services.scheduler.plans import apply_plans, by_ref, planned, plans_of, refs_of
 from services.scheduler.ports import WorkStore
 from shared.events import (
-    DemandChangedV1,
     DependencyAddedV1,
     DependencyRemovedV1,
     Event,
-    ItemChangedV1,
     ItemRemovedV1,
-    ItemScheduleChangedV1,
-    ReleaseChangedV1,
     RiskChangedV1,
     RiskLevel,
     Source,
     derive_event_id,
 )
-
-
-def apply_to_portfolio(portfolio: Portfolio, event: Event) -> None:
-    if isinstance(event, ItemChangedV1):
-        portfolio.upsert_item(item_from_changed(event))
-    elif isinstance(event, ItemRemovedV1):
-        portfolio.remove_item(event.item_id)
-    elif isinstance(event, DependencyAddedV1):
-        portfolio.add_dependency(event.blocker_id, event.blocked_id)
-    elif isinstance(event, DependencyRemovedV1):
-        portfolio.remove_dependency(event.blocker_id, event.blocked_id)
-    elif isinstance(event, ReleaseChangedV1):
-        portfolio.upsert_release(release_from_changed(event))
-    elif isinstance(event, DemandChangedV1):
-        portfolio.set_demand(event.item_id, event.weight)
 
 
 async def load_portfolio(store: WorkStore, policy: RiskPolicy) -> Portfolio:
@@ -81,7 +61,7 @@ async def sync_edges(store: WorkStore, portfolio: Portfolio, applied: Sequence[E
     ends: set[str] = set()
     for event in applied:
         if isinstance(event, DependencyAddedV1 | DependencyRemovedV1 | ItemRemovedV1):
-            ends.update(referenced_items(event))
+            ends.update(REFERENCED_ITEMS(event))
     if not ends:
         return
     edges = await store.edges_touching(ends)
@@ -131,21 +111,11 @@ async def project_work(
     """
     applied = await store.apply(events)
     for event in applied:
-        apply_to_portfolio(portfolio, event)
+        APPLY_TO_PORTFOLIO(event, portfolio)
     await apply_plans(store, portfolio, applied)
     await sync_edges(store, portfolio, applied)
     portfolio.reassess(today)
     return applied
-
-
-def referenced_items(event: Event) -> tuple[str, ...]:
-    if isinstance(event, ItemChangedV1 | ItemRemovedV1 | DemandChangedV1):
-        return (event.item_id,)
-    if isinstance(event, DependencyAddedV1 | DependencyRemovedV1):
-        return (event.blocked_id, event.blocker_id)
-    if isinstance(event, ItemScheduleChangedV1):
-        return (event.item_ref,)  # a ``github-node:`` ref names no item: the batch is blamed
-    return ()
 
 
 def cause_of(item_id: str, applied: Sequence[Event], batch: Sequence[Event]) -> Event:
@@ -156,6 +126,6 @@ def cause_of(item_id: str, applied: Sequence[Event], batch: Sequence[Event]) -> 
     JetStream's duplicate window drops any copy that did get through.
     """
     for event in reversed(applied):
-        if item_id in referenced_items(event):
+        if item_id in REFERENCED_ITEMS(event):
             return event
     return applied[-1] if applied else batch[-1]

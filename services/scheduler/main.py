@@ -52,15 +52,19 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
 
     subscriptions: list[Subscription] = []
 
-    async def lead() -> None:
-        await reconcile(store, announcer, policy, datetime.now(UTC))
+    def register_subscribers() -> list[Subscription]:
+        """Once: registered subscribers start with the broker, so only a leader registers."""
         if not subscriptions:
             subscriptions.extend(
                 subscribers.register(
                     runtime.broker, settings, store, announcer, publisher, runtime.telemetry
                 )
             )
-        for subscription in subscriptions:
+        return subscriptions
+
+    async def lead() -> None:
+        await reconcile(store, announcer, policy, datetime.now(UTC))
+        for subscription in register_subscribers():
             await subscription.start()
         await timer.start()
 
@@ -76,6 +80,8 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     runtime.after_start.append(leadership.start)
     runtime.on_stop.append(leadership.stop)
     app = runtime.create_app("Slipstream scheduler")
+    # For ``slipstream docs``, which never starts the broker.
+    app.state.register_subscribers = register_subscribers
     app.include_router(risk_router(RiskViews(runtime.db), GraphView(runtime.db)))
     return app
 

@@ -16,6 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.scheduler.documents import item_document, release_document
 from services.scheduler.plans import NODE_PREFIX, schedule_documents
+from shared.dispatch import Dispatch
 from shared.events import (
     DemandChangedV1,
     DependencyAddedV1,
@@ -26,6 +27,7 @@ from shared.events import (
     ItemScheduleChangedV1,
     ReleaseChangedV1,
 )
+from shared.events.streams import SchedulerEvent
 from shared.mongo import bulk_upsert_guarded
 
 _SOURCE = "source_updated_at"
@@ -49,45 +51,64 @@ class Write(NamedTuple):
         return UpdateOne(guard, {"$set": self.document}, upsert=True)
 
 
-def writes_for(event: Event) -> list[Write]:
-    """The guarded upserts that project one event: one per schedule field, else at most one."""
-    if isinstance(event, ItemScheduleChangedV1):
-        at = event.source_updated_at
-        return [Write("schedules", k, _SOURCE, at, d) for k, d in schedule_documents(event)]
-    write = write_for(event)
-    return [] if write is None else [write]
+def item_write(event: ItemChangedV1) -> list[Write]:
+    at = event.source_updated_at
+    return [Write("items", event.item_id, _SOURCE, at, item_document(event))]
 
 
-def write_for(event: Event) -> Write | None:
-    """The guarded upsert that projects one non-schedule event, or None if it is not ours."""
-    if isinstance(event, ItemChangedV1):
-        return Write("items", event.item_id, _SOURCE, event.source_updated_at, item_document(event))
-    if isinstance(event, ItemRemovedV1):
-        at = event.source_updated_at
-        # ``removed_at`` outlives a later revival: edges older than it stay dropped.
-        document = {"removed": True, "removed_at": at, "source_updated_at": at}
-        return Write("items", event.item_id, _SOURCE, at, document)
-    if isinstance(event, DependencyAddedV1 | DependencyRemovedV1):
-        document = {
-            "blocker_id": event.blocker_id,
-            "blocked_id": event.blocked_id,
-            "present": isinstance(event, DependencyAddedV1),
-            "source": event.source.value,
-            "source_updated_at": event.source_updated_at,
-        }
-        key = edge_id(event.blocker_id, event.blocked_id)
-        return Write("dependencies", key, _SOURCE, event.source_updated_at, document)
-    if isinstance(event, ReleaseChangedV1):
-        document = release_document(event)
-        return Write("releases", event.release_id, _SOURCE, event.source_updated_at, document)
-    if isinstance(event, DemandChangedV1):
-        document = {
-            "customers": event.customers,
-            "weight": event.weight,
-            "occurred_at": event.occurred_at,
-        }
-        return Write("demand", event.item_id, "occurred_at", event.occurred_at, document)
-    return None
+def tombstone_write(event: ItemRemovedV1) -> list[Write]:
+    at = event.source_updated_at
+    # ``removed_at`` outlives a later revival: edges older than it stay dropped.
+    document = {"removed": True, "removed_at": at, "source_updated_at": at}
+    return [Write("items", event.item_id, _SOURCE, at, document)]
+
+
+def schedule_writes(event: ItemScheduleChangedV1) -> list[Write]:
+    """One write per schedule field the change sets or clears."""
+    at = event.source_updated_at
+    return [Write("schedules", k, _SOURCE, at, d) for k, d in schedule_documents(event)]
+
+
+def edge_write(event: DependencyAddedV1 | DependencyRemovedV1, present: bool) -> list[Write]:
+    document = {
+        "blocker_id": event.blocker_id,
+        "blocked_id": event.blocked_id,
+        "present": present,
+        "source": event.source.value,
+        "source_updated_at": event.source_updated_at,
+    }
+    key = edge_id(event.blocker_id, event.blocked_id)
+    return [Write("dependencies", key, _SOURCE, event.source_updated_at, document)]
+
+
+def release_write(event: ReleaseChangedV1) -> list[Write]:
+    document = release_document(event)
+    return [Write("releases", event.release_id, _SOURCE, event.source_updated_at, document)]
+
+
+def demand_write(event: DemandChangedV1) -> list[Write]:
+    document = {
+        "customers": event.customers,
+        "weight": event.weight,
+        "occurred_at": event.occurred_at,
+    }
+    return [Write("demand", event.item_id, "occurred_at", event.occurred_at, document)]
+
+
+# The guarded upserts that project each event the scheduler takes.
+WRITES: Dispatch[list[Write]] = Dispatch(
+    "projection writes",
+    SchedulerEvent,
+    {
+        ItemChangedV1: item_write,
+        ItemRemovedV1: tombstone_write,
+        ItemScheduleChangedV1: schedule_writes,
+        DependencyAddedV1: lambda event: edge_write(event, present=True),
+        DependencyRemovedV1: lambda event: edge_write(event, present=False),
+        ReleaseChangedV1: release_write,
+        DemandChangedV1: demand_write,
+    },
+)
 
 
 def latest_writes(events: Sequence[Event]) -> list[tuple[int, Write]]:
@@ -100,7 +121,7 @@ def latest_writes(events: Sequence[Event]) -> list[tuple[int, Write]]:
     """
     winners: dict[tuple[str, str], tuple[int, Write]] = {}
     for index, event in enumerate(events):
-        for write in writes_for(event):
+        for write in WRITES(event):
             key = (write.collection, write.key)
             previous = winners.get(key)
             if previous is not None and previous[1].clock > write.clock:

@@ -1,4 +1,4 @@
-"""Thin: decode work and demand events, run the projection use case, announce risk changes.
+"""Thin: take typed work and demand batches, run the projection use case, announce changes.
 
 Risk changes are published here, before the batch's assessments are stored and acked, rather
 than handed back to the settler: that order is what makes a failed publish repeat on the retry
@@ -27,7 +27,8 @@ from shared.consumer import (
     Subscription,
     subscribe_batches,
 )
-from shared.events import Event
+from shared.events import DemandChangedV1, Event
+from shared.events.streams import WorkEvent
 from shared.publishing import EventPublisher
 from shared.subjects import SCHEDULER_DEMAND, SCHEDULER_WORK
 from shared.telemetry import Telemetry
@@ -86,12 +87,12 @@ def register(
         subscribe_batches(
             broker,
             spec,
-            BatchSettler(spec, handle, publisher, telemetry.tracer),
+            BatchSettler(spec, handle, publisher, telemetry.tracer, payload=payload),
             settings.batch_size,
             title,
         )
-        for spec, title in (
-            (SCHEDULER_WORK, "on_work_changed"),
-            (SCHEDULER_DEMAND, "on_demand_changed"),
+        for spec, title, payload in (
+            (SCHEDULER_WORK, "on_work_changed", WorkEvent),
+            (SCHEDULER_DEMAND, "on_demand_changed", DemandChangedV1),
         )
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from faststream.nats import JStream, NatsBroker, TestNatsBroker
+from faststream.nats import JStream, TestNatsBroker
 from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -13,6 +13,7 @@ from services.feedback import subscribers as feedback_subscribers
 from services.feedback.config import FeedbackSettings
 from services.notifier import subscribers as notifier_subscribers
 from services.notifier.config import NotifierSettings
+from shared.broker import create_broker
 from shared.events import (
     DemandChangedV1,
     FeedbackReceivedV1,
@@ -35,10 +36,10 @@ def telemetry() -> Telemetry:
 
 
 async def test_risk_change_becomes_a_signed_notification_and_a_sent_event() -> None:
-    broker = NatsBroker()
     settings = NotifierSettings(
         webhook_url="https://hooks.example/r", webhook_secret="whsec_dGVzdA=="
     )
+    broker = create_broker(settings, telemetry())
     sender = ScriptedSender(204)
     notifier_subscribers.register(
         broker, settings, InMemoryNotificationLog(), sender, JetStreamPublisher(broker), telemetry()
@@ -63,7 +64,7 @@ async def test_risk_change_becomes_a_signed_notification_and_a_sent_event() -> N
 
 
 async def test_feedback_on_an_item_publishes_its_new_demand() -> None:
-    broker = NatsBroker()
+    broker = create_broker(FeedbackSettings(), telemetry())
     store = InMemoryFeedbackStore()
     feedback_subscribers.register(
         broker, FeedbackSettings(), store, JetStreamPublisher(broker), telemetry()

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import nats
 import pytest
-from faststream.nats import NatsBroker
 from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.sdk.trace import TracerProvider
 
 from services.cli.embedded import start_nats
-from shared.broker import ensure_streams
+from shared.broker import create_broker, ensure_streams
 from shared.consumer import BatchSettler, Envelope, Outcome, subscribe_batches
 from shared.events import ItemChangedV1, ItemStatus
 from shared.publishing import JetStreamPublisher
+from shared.settings import ServiceSettings
 from shared.subjects import ConsumerSpec, dead_letter_subject
 from shared.telemetry import Telemetry
 
@@ -57,8 +57,8 @@ def item(item_id: str) -> ItemChangedV1:
 
 
 async def run_consumer(url: str, handled: list[str], poison: str) -> list[tuple[str, str]]:
-    broker = NatsBroker(url)
     telemetry = Telemetry("test", TracerProvider(), NoOpMeterProvider())
+    broker = create_broker(ServiceSettings(nats_url=url), telemetry)
 
     async def handle(envelopes: Sequence[Envelope]) -> Outcome:
         for envelope in envelopes:

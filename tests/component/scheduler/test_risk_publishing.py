@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 import pytest
-from faststream.nats import JStream, NatsBroker, TestNatsBroker
+from faststream.nats import JStream, TestNatsBroker
 
 from services.scheduler import subscribers
 from services.scheduler.announcer import RiskAnnouncer
@@ -19,6 +19,7 @@ from services.scheduler.config import SchedulerSettings
 from services.scheduler.domain import RiskPolicy
 from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import AssessmentMirror
+from shared.broker import create_broker
 from shared.events import RiskChangedV1
 from shared.publishing import JetStreamPublisher
 from shared.subjects import RISK, WORK
@@ -30,9 +31,9 @@ NOW = datetime.combine(TODAY, time(12), UTC)
 
 
 async def test_blocking_a_near_item_publishes_one_risk_change_on_the_risk_stream() -> None:
-    broker = NatsBroker()
-    publisher = JetStreamPublisher(broker)
     tele, spans = telemetry()
+    broker = create_broker(SchedulerSettings(), tele)
+    publisher = JetStreamPublisher(broker)
     announcer = RiskAnnouncer(
         LivePortfolio.empty(RiskPolicy()),
         AssessmentMirror(InMemoryAssessmentStore()),
