@@ -14,8 +14,9 @@ from typing import Any, NamedTuple
 from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.scheduler.aliases import nodes_named
 from services.scheduler.documents import item_document, release_document
-from services.scheduler.plans import NODE_PREFIX, schedule_documents
+from services.scheduler.plans import schedule_documents
 from shared.events import (
     DemandChangedV1,
     DependencyAddedV1,
@@ -73,6 +74,7 @@ def write_for(event: Event) -> Write | None:
             "blocked_id": event.blocked_id,
             "present": isinstance(event, DependencyAddedV1),
             "source": event.source.value,
+            "origin": event.origin.value if event.origin else None,
             "source_updated_at": event.source_updated_at,
         }
         key = edge_id(event.blocker_id, event.blocked_id)
@@ -147,8 +149,11 @@ class MongoWorkStore:
         return await self.documents("schedules", {"item_ref": {"$in": list(refs)}})
 
     async def items_known_as(self, refs: Collection[str]) -> list[dict[str, Any]]:
-        nodes = [r.removeprefix(NODE_PREFIX) for r in refs if r.startswith(NODE_PREFIX)]
-        query = {"$or": [{"_id": {"$in": list(refs)}}, {"node_id": {"$in": nodes}}]}
+        by_node = [
+            {"node_id": {"$in": nodes}, "_id": {"$regex": f"^{tool}:"}}
+            for tool, nodes in nodes_named(refs).items()
+        ]
+        query = {"$or": [{"_id": {"$in": list(refs)}}, *by_node]}
         return await self.documents("items", query)
 
     async def edges_touching(self, item_ids: Collection[str]) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
+from services.scheduler.plans import refs_of
 from services.scheduler.projections import latest_writes
 from shared.events import Event
 
@@ -34,7 +35,7 @@ class InMemoryWorkStore:
 
     async def items_known_as(self, refs: Collection[str]) -> list[dict[str, Any]]:
         items = self.collections.get("items", {}).values()
-        return [i for i in items if i["_id"] in refs or f"github-node:{i.get('node_id')}" in refs]
+        return [i for i in items if set(refs_of(i["_id"], i.get("node_id"))) & set(refs)]
 
     async def edges_touching(self, item_ids: Collection[str]) -> list[dict[str, Any]]:
         edges = self.collections.get("dependencies", {}).values()
