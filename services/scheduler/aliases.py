@@ -80,10 +80,10 @@ def all_names(names: Names, ids: Iterable[str]) -> set[str]:
     return wanted | {name for name, now in names.current.items() if now in wanted}
 
 
-def decided_edges(
-    edges: Iterable[dict[str, Any]], names: Names, removed_at: dict[str, datetime]
-) -> dict[tuple[str, str], bool]:
-    """(blocker, blocked) -> whether the edge counts, by the newest document naming the pair.
+def deciding_edges(
+    edges: Iterable[dict[str, Any]], names: Names
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """(blocker, blocked) -> the newest document naming the pair, its ends resolved.
 
     A link event (by numeric id) and a changelog entry (by key) about one link are one edge;
     the later statement decides, so a link deleted in Jira's UI is gone whoever said "add".
@@ -93,10 +93,16 @@ def decided_edges(
         pair = (names.of(edge["blocker_id"]), names.of(edge["blocked_id"]))
         seen = newest.get(pair)
         if pair[0] != pair[1] and (seen is None or _clock(edge) > _clock(seen)):
-            newest[pair] = edge
+            newest[pair] = {**edge, "blocker_id": pair[0], "blocked_id": pair[1]}
+    return newest
+
+
+def decided_edges(
+    edges: Iterable[dict[str, Any]], names: Names, removed_at: dict[str, datetime]
+) -> dict[tuple[str, str], bool]:
+    """(blocker, blocked) -> whether the edge counts (see ``deciding_edges``)."""
     return {
-        pair: edge_is_live({**edge, "blocker_id": pair[0], "blocked_id": pair[1]}, removed_at)
-        for pair, edge in newest.items()
+        pair: edge_is_live(edge, removed_at) for pair, edge in deciding_edges(edges, names).items()
     }
 
 
