@@ -7,6 +7,7 @@ re-reads the edges whose answer may have moved.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from services.scheduler.aliases import all_names, decided_edges, names_for
@@ -20,8 +21,10 @@ from shared.events import (
     ItemChangedV1,
     ItemRemovedV1,
 )
+from shared.telemetry import log_fields
 
 _ENDS = ("blocker_id", "blocked_id")
+logger = logging.getLogger(__name__)
 
 
 def _ends(applied: Sequence[Event]) -> set[str]:
@@ -43,8 +46,11 @@ async def sync_edges(store: WorkStore, portfolio: Portfolio, applied: Sequence[E
     if not ends:
         return
     names = await names_for(store, ends)
-    for moved in names.superseded:
-        portfolio.remove_item(moved)  # the same issue under its new key is in the batch or held
+    for moved in sorted(names.superseded):
+        if portfolio.item(moved) is not None:
+            # The same issue under its new key is in the batch or already held.
+            portfolio.remove_item(moved)
+            logger.info("item moved", extra=log_fields(item_id=moved, now=names.of(moved)))
     edges = await store.edges_touching(all_names(names, ends))
     others = {edge[end] for edge in edges for end in _ENDS}
     names = await names_for(store, ends | others)

@@ -82,7 +82,11 @@ class RiskViews:
         return chain
 
     async def one(self, item_id: str) -> dict[str, Any] | None:
-        """The item, its assessment, and the explanation: its critical chain, member by member."""
+        """The item, its assessment, and the explanation: its critical chain, member by member.
+
+        A key from before a Jira project move answers with the item under its key now.
+        """
+        item_id = (await names_for(self.store, [item_id])).of(item_id)
         item = await self.items.find_one({"_id": item_id, **NOT_REMOVED})
         if item is None:
             return None

@@ -55,9 +55,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "intercom/conversation.admin.replied.json": [
         (FEEDBACK, "intercom:conversation/137324500000000/part/6073780765")
     ],
-    "jira/issuelink_created.json": [
-        ("work.dependency.added.v1", "jira-id:11442 -> jira-id:11961")
-    ],
+    "jira/issuelink_created.json": [("work.dependency.added.v1", "jira-id:11442 -> jira-id:11961")],
     "jira/issuelink_deleted.json": [
         ("work.dependency.removed.v1", "jira-id:11442 -> jira-id:11961")
     ],

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from services.scheduler.views import RiskViews
 from tests.integration.scheduler.conftest import Scheduler
 from tests.unit.scheduler_app.support import edge, item
 
@@ -71,3 +72,11 @@ async def test_a_project_move_keeps_the_chain_live_after_restart_and_in_rebuild(
     assert scheduler.live.portfolio.item(old) is None
     assert await scheduler.document("assessments", old) is None
     assert chain(await restarted(scheduler), web) == (web, new)  # test_rebuild: the same there
+
+
+async def test_the_old_key_answers_with_the_moved_item(scheduler: Scheduler, unique: str) -> None:
+    await scheduler.feed([issue(f"PAY-{unique}", f"9{unique}")])
+    await scheduler.feed([issue(f"OPS-{unique}", f"9{unique}", minute=5)])
+    found = await RiskViews(scheduler.db).one(f"jira:PAY-{unique}")
+    assert found is not None
+    assert found["item_id"] == f"jira:OPS-{unique}"
