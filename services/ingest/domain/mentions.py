@@ -10,7 +10,7 @@ configured). A URL to any other page is consumed whole, so ``PAY-12`` inside
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from services.ingest.domain.model import SourceRules
 
@@ -84,10 +84,14 @@ def resolve(
     return _bare_key(part["kind"] or "", part["key"], rules, by_url)
 
 
-def keys_by_url(text: str, rules: SourceRules) -> dict[str, str]:
+def keys_by_url(
+    text: str, rules: SourceRules, matches: Iterable[re.Match[str]] | None = None
+) -> dict[str, str]:
     """Key -> canonical id for every Jira or Linear key a URL in the text names."""
     pinned: dict[str, str] = {}
-    for match in TOKEN.finditer(text):
+    if "://" not in text:
+        return pinned
+    for match in TOKEN.finditer(text) if matches is None else matches:
         if match["jira_key"] or match["board_key"] or match["linear_key"]:
             item = resolve(match, None, rules, {})
             if item:
@@ -100,8 +104,9 @@ def mentions(text: str | None, *, home_repo: str | None, rules: SourceRules) -> 
     if not text:
         return ()
     found: dict[str, None] = {}
-    by_url = keys_by_url(text, rules)
-    for match in TOKEN.finditer(text):
+    matches = list(TOKEN.finditer(text))
+    by_url = keys_by_url(text, rules, matches)
+    for match in matches:
         item = resolve(match, home_repo, rules, by_url)
         if item:
             found[item] = None
