@@ -218,3 +218,13 @@ def test_intercom_message_linking_a_linear_issue_links_to_it() -> None:
     (feedback,) = ingest(intercom(raw)).events
     assert isinstance(feedback, FeedbackReceivedV1)
     assert feedback.item_ids == ("linear:ENG-7",)
+
+
+def test_canny_post_details_naming_work_by_url_link_to_it_after_the_tools_own() -> None:
+    payload = fixture_json("canny/post.created.json")
+    post = payload["object"]  # type: ignore[index]
+    post["details"] = "Same as https://linear.app/nw/issue/ENG-7/keys and PAY-12."  # type: ignore[index]
+    post["jira"] = {"linkedIssues": [{"key": "PAY-12"}]}  # type: ignore[index]
+    (feedback,) = ingest(canny(as_body(payload))).events
+    assert isinstance(feedback, FeedbackReceivedV1)
+    assert feedback.item_ids == ("jira:PAY-12", "linear:ENG-7")
