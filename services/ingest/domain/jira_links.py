@@ -87,25 +87,30 @@ def emit_issuelink(em: Emitter, payload: JsonObject, event: str, rules: SourceRu
     return em.result()
 
 
+def _adf_text(node: object) -> str:
+    """An Atlassian document's text, a linked run written as Markdown ``[text](href)``."""
+    if isinstance(node, list):
+        return "".join(_adf_text(child) for child in node)
+    if not isinstance(node, dict):
+        return ""
+    if isinstance(node.get("text"), str):
+        marks = node.get("marks")
+        links = [m for m in marks if isinstance(m, dict)] if isinstance(marks, list) else []
+        attrs = [m.get("attrs") for m in links if m.get("type") == "link"]
+        hrefs = [a.get("href") for a in attrs if isinstance(a, dict)]
+        href = next((h for h in hrefs if isinstance(h, str)), None)
+        return f"[{node['text']}]({href})" if href else str(node["text"])
+    if isinstance(node.get("attrs"), dict) and isinstance(node["attrs"].get("url"), str):
+        return f" {node['attrs']['url']} "  # an inline card: a pasted URL Jira turned into a chip
+    kind, inner = node.get("type"), _adf_text(node.get("content"))
+    if kind == "listItem":
+        return f"- {inner.strip()}\n"  # so a list under a "Blocked by" heading reads as one
+    return inner + "\n" if kind in ("paragraph", "heading") else inner
+
+
 def _description(value: object) -> str | None:
-    """Wiki-markup text (REST v2, what webhooks send) or the text and links of an ADF doc."""
-    if isinstance(value, str) or value is None:
-        return value
-    parts: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            for key in ("text", "href", "url"):
-                if isinstance(node.get(key), str):
-                    parts.append(node[key])
-            for child in node.values():
-                walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    walk(value)
-    return " ".join(parts)
+    """Wiki-markup text (REST v2, what webhooks send) or an Atlassian document (REST v3)."""
+    return value if isinstance(value, str) or value is None else _adf_text(value)
 
 
 def emit_description_references(

@@ -241,3 +241,25 @@ def test_signature_checks() -> None:
         JIRA.verify(jira(body, "nope"), [SECRET], datetime.now(UTC))
     with pytest.raises(VerificationFailed, match="missing header"):
         JIRA.verify(delivery("jira", body, {}), [SECRET], datetime.now(UTC))
+
+
+def test_an_atlassian_document_description_is_read_for_its_text_and_links() -> None:
+    payload = fixture_json("jira/jira_issue_created.json")
+    link = {"type": "link", "attrs": {"href": "https://linear.app/nw/issue/ENG-7/keys"}}
+    paragraph = [
+        {"type": "text", "text": "Waiting on "},
+        {"type": "text", "text": "the key rotation", "marks": [link]},
+    ]
+    heading = {"type": "heading", "content": [{"type": "text", "text": "Blocked by"}]}
+    card = {"type": "inlineCard", "attrs": {"url": "https://github.com/acme/api/issues/4"}}
+    item = {"type": "listItem", "content": [{"type": "paragraph", "content": [card]}]}
+    blocks = [{"type": "paragraph", "content": paragraph}, heading]
+    blocks.append({"type": "bulletList", "content": [item]})
+    adf = {"type": "doc", "version": 1, "content": blocks}
+    payload["issue"]["fields"]["description"] = adf  # type: ignore[index]
+    payload["changelog"] = {"items": []}
+    edges = [e for e in ingest(jira(as_body(payload))).events if isinstance(e, DependencyAddedV1)]
+    assert [(e.blocker_id, e.origin) for e in edges] == [
+        ("linear:ENG-7", "text-reference"),
+        ("github:acme/api#4", "text-reference"),
+    ]
