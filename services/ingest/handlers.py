@@ -19,7 +19,7 @@ from typing import Any
 from services.ingest.domain import (
     Delivery,
     Normalised,
-    SourceAdapter,
+    SourceParser,
     SourceRules,
     Uninterpretable,
 )
@@ -58,14 +58,14 @@ def parse_object(body: bytes) -> Mapping[str, Any]:
 
 
 def interpret(
-    adapter: SourceAdapter,
+    parser: SourceParser,
     delivery: Delivery,
     payload: Mapping[str, Any],
     delivery_id: str,
     rules: SourceRules,
 ) -> Normalised:
     try:
-        return adapter.normalise(delivery, payload, delivery_id, rules)
+        return parser.normalise(delivery, payload, delivery_id, rules)
     except Uninterpretable:
         raise
     except Exception as exc:
@@ -77,7 +77,7 @@ def interpret(
 
 async def receive_delivery(
     delivery: Delivery,
-    adapter: SourceAdapter,
+    parser: SourceParser,
     secrets: Sequence[str],
     rules: SourceRules,
     log: DeliveryLog,
@@ -90,11 +90,11 @@ async def receive_delivery(
     interpret is kept all the same: the normaliser dead-letters it with the reason, and a
     replay with a fixed normaliser can still read it.
     """
-    adapter.verify(delivery, secrets, now)
+    parser.verify(delivery, secrets, now)
     payload = parse_object(delivery.body)
-    delivery_id = adapter.delivery_id(delivery, payload)
+    delivery_id = parser.delivery_id(delivery, payload)
     try:
-        normalised = interpret(adapter, delivery, payload, delivery_id, rules)
+        normalised = interpret(parser, delivery, payload, delivery_id, rules)
     except Uninterpretable:
         await log.keep(delivery, delivery_id)
         raise
@@ -107,7 +107,7 @@ async def receive_delivery(
     return Receipt(Verdict.ACCEPTED, delivery_id, len(normalised.events))
 
 
-def interpret_kept(delivery: Delivery, adapter: SourceAdapter, rules: SourceRules) -> Normalised:
+def interpret_kept(delivery: Delivery, parser: SourceParser, rules: SourceRules) -> Normalised:
     """What a stored delivery means under the current code; raises Uninterpretable.
 
     No verification: it was verified when received, and its timestamp has aged since.
@@ -116,5 +116,5 @@ def interpret_kept(delivery: Delivery, adapter: SourceAdapter, rules: SourceRule
         payload = parse_object(delivery.body)
     except NotJsonObject as exc:
         raise Uninterpretable(str(exc)) from exc
-    delivery_id = adapter.delivery_id(delivery, payload)
-    return interpret(adapter, delivery, payload, delivery_id, rules)
+    delivery_id = parser.delivery_id(delivery, payload)
+    return interpret(parser, delivery, payload, delivery_id, rules)

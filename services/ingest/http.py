@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 from services.ingest.config import IngestSettings
 from services.ingest.domain import (
     Delivery,
-    SourceAdapter,
+    SourceParser,
     SourceRules,
     Uninterpretable,
     VerificationFailed,
@@ -97,7 +97,7 @@ class WebhookEndpoint:
     def __init__(
         self,
         settings: IngestSettings,
-        adapters: Mapping[str, SourceAdapter],
+        parsers: Mapping[str, SourceParser],
         rules: SourceRules,
         log: Callable[[], DeliveryLog],
         meter: Meter,
@@ -105,11 +105,11 @@ class WebhookEndpoint:
     ) -> None:
         self.settings = settings
         self.accepted = accepted
-        self.adapters = adapters
+        self.parsers = parsers
         self.rules = rules
         self.log = log
         # Read once: settings do not change while the process runs.
-        self.secrets = {name: settings.secrets_for(name) for name in adapters}
+        self.secrets = {name: settings.secrets_for(name) for name in parsers}
         self.outcomes = meter.create_counter(
             "ingest.deliveries", description="Webhook deliveries by source and outcome"
         )
@@ -145,8 +145,8 @@ class WebhookEndpoint:
     async def answer(self, scope: Scope, receive: Receive, source: str) -> Answer:
         if scope["method"] != "POST":
             return failure("wrong_method", 405, "Method Not Allowed", headers={"Allow": "POST"})
-        adapter = self.adapters.get(source)
-        if adapter is None:
+        parser = self.parsers.get(source)
+        if parser is None:
             return failure("unknown_source", 404, "Unknown source", source)
         secrets = self.secrets[source]
         if not secrets:
@@ -165,15 +165,15 @@ class WebhookEndpoint:
             return failure("too_large", 413, "Payload too large", detail)
         now = datetime.now(UTC)
         delivery = Delivery(source=source, headers=headers, body=body, received_at=now)
-        return await self.receive(delivery, adapter, secrets, now)
+        return await self.receive(delivery, parser, secrets, now)
 
     async def receive(
-        self, delivery: Delivery, adapter: SourceAdapter, secrets: tuple[str, ...], now: datetime
+        self, delivery: Delivery, parser: SourceParser, secrets: tuple[str, ...], now: datetime
     ) -> Answer:
         try:
             log = self.log()
             receipt = await receive_delivery(
-                delivery, adapter, secrets, self.rules, log, now, self.accepted
+                delivery, parser, secrets, self.rules, log, now, self.accepted
             )
         except VerificationFailed as exc:
             return failure("bad_signature", 401, "Signature rejected", exc.reason)

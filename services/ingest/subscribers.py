@@ -19,7 +19,7 @@ from opentelemetry.trace import Span
 from services.ingest.adapters.jetstream import delivery_from_message
 from services.ingest.adapters.recent import RecentNormalisations
 from services.ingest.config import IngestSettings
-from services.ingest.domain import Normalised, SourceAdapter, Uninterpretable
+from services.ingest.domain import Normalised, SourceParser, Uninterpretable
 from services.ingest.handlers import interpret_kept
 from shared.consumer import (
     BatchSettler,
@@ -51,7 +51,7 @@ class CountingPublisher:
 
 
 def raw_decoder(
-    adapters: Mapping[str, SourceAdapter],
+    parsers: Mapping[str, SourceParser],
     settings: IngestSettings,
     telemetry: Telemetry,
     recent: RecentNormalisations | None = None,
@@ -62,11 +62,11 @@ def raw_decoder(
         except ValueError as exc:
             raise Rejected(f"undecodable raw delivery: {exc}") from exc
         span.set_attribute("slipstream.source", delivery.source)
-        adapter = adapters.get(delivery.source)
-        if adapter is None:
+        parser = parsers.get(delivery.source)
+        if parser is None:
             raise Rejected(f"no normaliser for source {delivery.source!r}")
         try:
-            return interpret_kept(delivery, adapter, settings.rules)
+            return interpret_kept(delivery, parser, settings.rules)
         except Uninterpretable as exc:
             raise Rejected(f"uninterpretable: {exc.reason}") from exc
 
@@ -92,7 +92,7 @@ def raw_decoder(
 def register(
     broker: NatsBroker,
     settings: IngestSettings,
-    adapters: Mapping[str, SourceAdapter],
+    parsers: Mapping[str, SourceParser],
     publisher: EventPublisher,
     telemetry: Telemetry,
     recent: RecentNormalisations | None = None,
@@ -109,7 +109,7 @@ def register(
         handle,
         CountingPublisher(publisher, published),
         telemetry.tracer,
-        decoder=raw_decoder(adapters, settings, telemetry, recent),
+        decoder=raw_decoder(parsers, settings, telemetry, recent),
     )
     subscribe_batches(
         broker, INGEST_NORMALISER, settler, settings.normaliser_batch_size, "on_raw_delivery"

@@ -35,11 +35,11 @@ def reschedule(event: ItemScheduleChangedV1, portfolio: Portfolio) -> None:
 
 
 def add_dependency(event: DependencyAddedV1, portfolio: Portfolio) -> None:
-    portfolio.add_dependency(event.blocker_id, event.blocked_id)
+    """Nothing here: an edge may name its ends by global id, so ``sync_edges`` decides it."""
 
 
 def remove_dependency(event: DependencyRemovedV1, portfolio: Portfolio) -> None:
-    portfolio.remove_dependency(event.blocker_id, event.blocked_id)
+    """Nothing here: whether the edge still counts is ``sync_edges``' answer from storage."""
 
 
 def upsert_release(event: ReleaseChangedV1, portfolio: Portfolio) -> None:

@@ -10,7 +10,9 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.scheduler.aliases import all_names, deciding_edges, names_for
 from services.scheduler.documents import edge_is_live
+from services.scheduler.projections import MongoWorkStore
 from services.scheduler.views import day
 
 
@@ -32,7 +34,7 @@ class GraphView:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.assessments = db["assessments"]
         self.items = db["items"]
-        self.dependencies = db["dependencies"]
+        self.store = MongoWorkStore(db)
 
     async def graph(self, selection: dict[str, str], limit: int) -> dict[str, Any]:
         """``selection`` is ``{"team": t}`` or ``{"release_id": r}``."""
@@ -42,18 +44,19 @@ class GraphView:
         if truncated:
             inside.pop(max(inside))
         ids = list(inside)
-        query = {
-            "present": True,
-            "$or": [{"blocker_id": {"$in": ids}}, {"blocked_id": {"$in": ids}}],
-        }
-        candidates = [d async for d in self.dependencies.find(query)]
-        ends = list({d[k] for d in candidates for k in ("blocker_id", "blocked_id")})
-        removed_at = {
-            d["_id"]: d["removed_at"]
-            async for d in self.items.find({"_id": {"$in": ends}, "removed_at": {"$ne": None}})
-        }
+        # Edges may name an item by its tool's global id or by a key from before a move.
+        names = await names_for(self.store, ids)
+        mine = all_names(names, ids)
+        candidates = await self.store.edges_touching(mine)
+        ends = {d[k] for d in candidates for k in ("blocker_id", "blocked_id")}
+        names = await names_for(self.store, mine | ends)
+        deciding = list(deciding_edges(candidates, names).values())
+        removed_at = await self.store.removed_at(
+            {d[k] for d in deciding for k in ("blocker_id", "blocked_id")}
+        )
         edges = sorted(
-            (d for d in candidates if edge_is_live(d, removed_at)), key=lambda d: d["_id"]
+            (d for d in deciding if edge_is_live(d, removed_at)),
+            key=lambda d: (d["blocker_id"], d["blocked_id"]),
         )
         outside_ids = sorted({d[k] for d in edges for k in ("blocker_id", "blocked_id")} - {*ids})
         found = {d["_id"]: d async for d in self.assessments.find({"_id": {"$in": outside_ids}})}
@@ -67,6 +70,7 @@ class GraphView:
                     "blocker_id": d["blocker_id"],
                     "blocked_id": d["blocked_id"],
                     "source": d.get("source"),
+                    "origin": d.get("origin"),
                     # The edge that sets the blocked item's forecast: draw it bold.
                     "critical": chains.get(d["blocked_id"], [None, None])[1:2] == [d["blocker_id"]],
                 }

@@ -10,20 +10,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from services.scheduler.aliases import decided_edges, names_from
 from services.scheduler.documents import (
-    edge_is_live,
     item_from_document,
     release_from_document,
 )
 from services.scheduler.domain import AssessmentChange, Portfolio, RiskPolicy
+from services.scheduler.edges import sync_edges
 from services.scheduler.engine_feed import APPLY_TO_PORTFOLIO, REFERENCED_ITEMS
 from services.scheduler.plans import apply_plans, by_ref, planned, plans_of, refs_of
 from services.scheduler.ports import WorkStore
 from shared.events import (
-    DependencyAddedV1,
-    DependencyRemovedV1,
     Event,
-    ItemRemovedV1,
     RiskChangedV1,
     RiskLevel,
     Source,
@@ -36,41 +34,23 @@ async def load_portfolio(store: WorkStore, policy: RiskPolicy) -> Portfolio:
     portfolio = Portfolio(policy)
     removed_at: dict[str, datetime] = {}
     plans = by_ref(await store.documents("schedules", {}))
-    for document in await store.documents("items", {}):
+    items = await store.documents("items", {})
+    names = names_from(items)  # edges may name an item by global id or by a key before a move
+    for document in items:
         if document.get("removed_at") is not None:
             removed_at[document["_id"]] = document["removed_at"]
-        if not document.get("removed"):
+        if not document.get("removed") and document["_id"] not in names.superseded:
             refs = refs_of(document["_id"], document.get("node_id"))
             portfolio.upsert_item(planned(item_from_document(document), plans_of(refs, plans)))
     for document in await store.documents("releases", {}):
         portfolio.upsert_release(release_from_document(document))
-    for document in await store.documents("dependencies", {"present": True}):
-        if edge_is_live(document, removed_at):
-            portfolio.add_dependency(document["blocker_id"], document["blocked_id"])
+    edges = decided_edges(await store.documents("dependencies", {}), names, removed_at)
+    for (blocker, blocked), live in edges.items():
+        if live:
+            portfolio.add_dependency(blocker, blocked)
     for document in await store.documents("demand", {}):
-        portfolio.set_demand(document["_id"], float(document.get("weight", 0.0)))
+        portfolio.set_demand(names.of(document["_id"]), float(document.get("weight", 0.0)))
     return portfolio
-
-
-async def sync_edges(store: WorkStore, portfolio: Portfolio, applied: Sequence[Event]) -> None:
-    """Make the engine's edges around these events match what the projections decide.
-
-    Whether an edge counts depends on clocks (its own and its ends' deletions), not on the
-    order events arrived in, so the engine re-reads the edges whose answer may have moved.
-    """
-    ends: set[str] = set()
-    for event in applied:
-        if isinstance(event, DependencyAddedV1 | DependencyRemovedV1 | ItemRemovedV1):
-            ends.update(REFERENCED_ITEMS(event))
-    if not ends:
-        return
-    edges = await store.edges_touching(ends)
-    removed_at = await store.removed_at({e[k] for e in edges for k in ("blocker_id", "blocked_id")})
-    for edge in edges:
-        if edge_is_live(edge, removed_at):
-            portfolio.add_dependency(edge["blocker_id"], edge["blocked_id"])
-        else:
-            portfolio.remove_dependency(edge["blocker_id"], edge["blocked_id"])
 
 
 def risk_changed(

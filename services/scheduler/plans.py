@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
+from services.scheduler.aliases import tool_ref
 from services.scheduler.documents import (
     from_bson_date,
     item_from_changed,
@@ -27,12 +28,11 @@ from services.scheduler.domain import Item, Portfolio
 from services.scheduler.ports import WorkStore
 from shared.events import Event, ItemChangedV1, ItemScheduleChangedV1, ScheduleField
 
-NODE_PREFIX = "github-node:"
-
 
 def refs_of(item_id: str, node_id: str | None) -> tuple[str, ...]:
     """Every name a schedule change may use for this item."""
-    return (item_id,) if node_id is None else (item_id, f"{NODE_PREFIX}{node_id}")
+    ref = tool_ref(item_id, node_id)
+    return (item_id,) if ref is None else (item_id, ref)
 
 
 def schedule_id(ref: str, field: ScheduleField) -> str:

@@ -21,7 +21,7 @@ class WorkStore(Protocol):
         ...
 
     async def items_known_as(self, refs: Collection[str]) -> list[dict[str, Any]]:
-        """Item documents whose id, or ``github-node:`` node id, is one of these refs."""
+        """Item documents whose id, or ``github-node:`` / ``jira-id:`` global id, is a ref."""
         ...
 
     async def edges_touching(self, item_ids: Collection[str]) -> list[dict[str, Any]]:

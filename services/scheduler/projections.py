@@ -14,8 +14,9 @@ from typing import Any, NamedTuple
 from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.scheduler.aliases import nodes_named
 from services.scheduler.documents import item_document, release_document
-from services.scheduler.plans import NODE_PREFIX, schedule_documents
+from services.scheduler.plans import schedule_documents
 from shared.dispatch import Dispatch
 from shared.events import (
     DemandChangedV1,
@@ -75,6 +76,7 @@ def edge_write(event: DependencyAddedV1 | DependencyRemovedV1, present: bool) ->
         "blocked_id": event.blocked_id,
         "present": present,
         "source": event.source.value,
+        "origin": event.origin.value if event.origin else None,
         "source_updated_at": event.source_updated_at,
     }
     key = edge_id(event.blocker_id, event.blocked_id)
@@ -168,8 +170,11 @@ class MongoWorkStore:
         return await self.documents("schedules", {"item_ref": {"$in": list(refs)}})
 
     async def items_known_as(self, refs: Collection[str]) -> list[dict[str, Any]]:
-        nodes = [r.removeprefix(NODE_PREFIX) for r in refs if r.startswith(NODE_PREFIX)]
-        query = {"$or": [{"_id": {"$in": list(refs)}}, {"node_id": {"$in": nodes}}]}
+        by_node = [
+            {"node_id": {"$in": nodes}, "_id": {"$regex": f"^{tool}:"}}
+            for tool, nodes in nodes_named(refs).items()
+        ]
+        query = {"$or": [{"_id": {"$in": list(refs)}}, *by_node]}
         return await self.documents("items", query)
 
     async def edges_touching(self, item_ids: Collection[str]) -> list[dict[str, Any]]:

@@ -11,6 +11,10 @@ from typing import Any
 from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.scheduler.aliases import all_names, deciding_edges, names_for
+from services.scheduler.documents import edge_is_live
+from services.scheduler.projections import MongoWorkStore
+
 NOT_REMOVED = {"removed": {"$ne": True}}
 
 
@@ -54,6 +58,7 @@ class RiskViews:
         self.assessments = db["assessments"]
         self.items = db["items"]
         self.releases = db["releases"]
+        self.store = MongoWorkStore(db)
 
     async def ranked(self, filters: dict[str, str], limit: int) -> list[dict[str, Any]]:
         cursor = (
@@ -77,7 +82,11 @@ class RiskViews:
         return chain
 
     async def one(self, item_id: str) -> dict[str, Any] | None:
-        """The item, its assessment, and the explanation: its critical chain, member by member."""
+        """The item, its assessment, and the explanation: its critical chain, member by member.
+
+        A key from before a Jira project move answers with the item under its key now.
+        """
+        item_id = (await names_for(self.store, [item_id])).of(item_id)
         item = await self.items.find_one({"_id": item_id, **NOT_REMOVED})
         if item is None:
             return None
@@ -95,7 +104,31 @@ class RiskViews:
             "url": item.get("url"),
             "chain": chain,
             "explanation": explanation,
+            "blockers": await self.blockers(item_id),
         }
+
+    async def blockers(self, item_id: str) -> list[dict[str, Any]]:
+        """What blocks the item and where each edge was stated (``jira-link``, ...)."""
+        names = await names_for(self.store, [item_id])
+        mine = all_names(names, [item_id])
+        edges = await self.store.documents("dependencies", {"blocked_id": {"$in": sorted(mine)}})
+        names = await names_for(self.store, mine | {edge["blocker_id"] for edge in edges})
+        deciding = deciding_edges(edges, names).values()
+        removed_at = await self.store.removed_at({edge["blocker_id"] for edge in deciding})
+        live = sorted(
+            (e for e in deciding if edge_is_live(e, removed_at)), key=lambda e: e["blocker_id"]
+        )
+        items = await self.by_id("items", [edge["blocker_id"] for edge in live])
+        return [
+            {
+                "item_id": edge["blocker_id"],
+                "title": items.get(edge["blocker_id"], {}).get("title"),
+                "status": items.get(edge["blocker_id"], {}).get("status"),
+                # Events from before origins were recorded say only which tool sent them.
+                "origin": edge.get("origin") or edge.get("source"),
+            }
+            for edge in live
+        ]
 
     async def release(self, release_id: str) -> dict[str, Any] | None:
         """Its due date, its forecast (latest among its items) and the items past the due date."""

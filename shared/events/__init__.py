@@ -7,6 +7,7 @@ from shared.events.risk import RiskChangedV1, RiskLevel, RiskReason
 from shared.events.work import (
     DependencyAddedV1,
     DependencyRemovedV1,
+    EdgeOrigin,
     ItemChangedV1,
     ItemRemovedV1,
     ItemScheduleChangedV1,
@@ -35,6 +36,7 @@ __all__ = [
     "DemandChangedV1",
     "DependencyAddedV1",
     "DependencyRemovedV1",
+    "EdgeOrigin",
     "Event",
     "FeedbackReceivedV1",
     "ItemChangedV1",

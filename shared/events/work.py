@@ -27,6 +27,17 @@ class ScheduleField(StrEnum):
     TARGET = "target"
 
 
+class EdgeOrigin(StrEnum):
+    """Where a dependency was stated, so a person can check it in the tool that said so."""
+
+    JIRA_LINK = "jira-link"
+    GITHUB_DEPENDENCY = "github-dependency"
+    GITHUB_SUB_ISSUE = "github-sub-issue"
+    LINEAR_RELATION = "linear-relation"
+    TEXT_REFERENCE = "text-reference"
+    STANDARD_WEBHOOK = "standard-webhook"
+
+
 class ReleaseState(StrEnum):
     OPEN = "open"
     RELEASED = "released"
@@ -51,7 +62,8 @@ class ItemChangedV1(Event):
     url: str | None = None
     labels: tuple[str, ...] = ()
     parent_id: str | None = None
-    # The tool's global id (GitHub's GraphQL node id), for events that know only that.
+    # The tool's global id (GitHub's GraphQL node id, Jira's numeric issue id), for events
+    # that know only that; it stays when a Jira issue moves project and changes key.
     node_id: str | None = None
 
 
@@ -85,6 +97,7 @@ class DependencyAddedV1(Event):
     blocker_id: str
     blocked_id: str
     source_updated_at: AwareDatetime
+    origin: EdgeOrigin | None = None  # None from producers that predate it
 
 
 class DependencyRemovedV1(Event):
@@ -95,6 +108,7 @@ class DependencyRemovedV1(Event):
     blocker_id: str
     blocked_id: str
     source_updated_at: AwareDatetime
+    origin: EdgeOrigin | None = None  # None from producers that predate it
 
 
 class ReleaseChangedV1(Event):

@@ -55,8 +55,10 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "intercom/conversation.admin.replied.json": [
         (FEEDBACK, "intercom:conversation/137324500000000/part/6073780765")
     ],
-    "jira/issuelink_created.json": [],
-    "jira/issuelink_deleted.json": [],
+    "jira/issuelink_created.json": [("work.dependency.added.v1", "jira-id:11442 -> jira-id:11961")],
+    "jira/issuelink_deleted.json": [
+        ("work.dependency.removed.v1", "jira-id:11442 -> jira-id:11961")
+    ],
     "jira/jira_issue_created.json": [(ITEM, "jira:TES-41")],
     "jira/jira_issue_updated.description.json": [(ITEM, "jira:KAN-22")],
     "jira/jira_issue_updated.fix_version.json": [(ITEM, "jira:TES-41")],

@@ -18,7 +18,7 @@ from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from services.ingest.adapters.jetstream import delivery_from_message
-from services.ingest.domain import SourceAdapter, SourceRules, Uninterpretable
+from services.ingest.domain import SourceParser, SourceRules, Uninterpretable
 from services.ingest.handlers import interpret_kept
 from shared.events import Event
 from shared.subjects import RAW_DELIVERIES, RAW_DELIVERY_PREFIX, raw_delivery_subject
@@ -35,15 +35,15 @@ class ReplayCounts:
 
 
 def renormalise(
-    message: Msg, adapters: Mapping[str, SourceAdapter], rules: SourceRules, counts: ReplayCounts
+    message: Msg, parsers: Mapping[str, SourceParser], rules: SourceRules, counts: ReplayCounts
 ) -> tuple[Event, ...]:
     counts.deliveries += 1
     try:
         delivery = delivery_from_message(message)
-        adapter = adapters.get(delivery.source)
-        if adapter is None:
+        parser = parsers.get(delivery.source)
+        if parser is None:
             raise Uninterpretable(f"no normaliser for source {delivery.source!r}")
-        events = interpret_kept(delivery, adapter, rules).events
+        events = interpret_kept(delivery, parser, rules).events
     except (ValueError, Uninterpretable):
         counts.uninterpretable += 1
         return ()
@@ -62,7 +62,7 @@ async def replay(
     js: JetStreamContext,
     since: datetime,
     source: str | None,
-    adapters: Mapping[str, SourceAdapter],
+    parsers: Mapping[str, SourceParser],
     rules: SourceRules,
     run_id: str,
     idle_seconds: float = 2.0,
@@ -80,7 +80,7 @@ async def replay(
                 message = await subscription.next_msg(timeout=idle_seconds)
             except TimeoutError:
                 break  # nothing (more) stored after `since`
-            for event in renormalise(message, adapters, rules, counts):
+            for event in renormalise(message, parsers, rules, counts):
                 in_flight.append(republish(js, event, run_id))
             if len(in_flight) >= PIPELINE:
                 await asyncio.gather(*in_flight)

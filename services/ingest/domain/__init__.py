@@ -7,39 +7,39 @@ No I/O, no clocks (``now`` is passed in), no framework: the HTTP layer calls
 
 from collections.abc import Mapping
 
-from services.ingest.domain.canny import CannyAdapter
-from services.ingest.domain.github import GitHubAdapter
-from services.ingest.domain.intercom import IntercomAdapter
-from services.ingest.domain.jira import JiraAdapter
-from services.ingest.domain.linear import LinearAdapter
+from services.ingest.domain.canny import CannyParser
+from services.ingest.domain.github import GitHubParser
+from services.ingest.domain.intercom import IntercomParser
+from services.ingest.domain.jira import JiraParser
+from services.ingest.domain.linear import LinearParser
 from services.ingest.domain.model import (
     Delivery,
     Normalised,
-    SourceAdapter,
+    SourceParser,
     SourceRules,
     Uninterpretable,
     VerificationFailed,
 )
 from services.ingest.domain.reading import parse_payload
-from services.ingest.domain.standard import StandardAdapter
-from services.ingest.domain.zendesk import ZendeskAdapter
+from services.ingest.domain.standard import StandardParser
+from services.ingest.domain.zendesk import ZendeskParser
 
-_ADAPTERS: tuple[SourceAdapter, ...] = (
-    GitHubAdapter(),
-    JiraAdapter(),
-    LinearAdapter(),
-    ZendeskAdapter(),
-    IntercomAdapter(),
-    CannyAdapter(),
-    StandardAdapter(),
+_PARSERS: tuple[SourceParser, ...] = (
+    GitHubParser(),
+    JiraParser(),
+    LinearParser(),
+    ZendeskParser(),
+    IntercomParser(),
+    CannyParser(),
+    StandardParser(),
 )
-SOURCES: Mapping[str, SourceAdapter] = {adapter.name: adapter for adapter in _ADAPTERS}
+SOURCES: Mapping[str, SourceParser] = {parser.name: parser for parser in _PARSERS}
 
 __all__ = [
     "SOURCES",
     "Delivery",
     "Normalised",
-    "SourceAdapter",
+    "SourceParser",
     "SourceRules",
     "Uninterpretable",
     "VerificationFailed",

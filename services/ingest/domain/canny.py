@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from services.ingest.domain.customers import customer_key
+from services.ingest.domain.mentions import linked_items
 from services.ingest.domain.model import (
     Delivery,
     Emitter,
@@ -51,7 +52,7 @@ def _timestamp(value: str) -> datetime | None:
     return epoch_text(value, millis=len(value.strip()) > 11)
 
 
-class CannyAdapter:
+class CannyParser:
     name = "canny"
 
     def verify(self, delivery: Delivery, secrets: Sequence[str], now: datetime) -> None:
@@ -81,10 +82,11 @@ class CannyAdapter:
         kind = text(payload, "type") or ""
         thing = need_obj(payload, "object", f"canny {kind}")
         if kind in POST_TYPES:
-            em.emit(_feedback(em, "post", thing, thing, obj(thing, "author")))
+            em.emit(_feedback(em, "post", thing, thing, obj(thing, "author"), rules))
         elif kind in VOTE_TYPES:
             post = need_obj(thing, "post", "canny vote")
-            em.emit(_feedback(em, "vote", thing, post, obj(thing, "voter"), kind == "vote.deleted"))
+            voter = obj(thing, "voter")
+            em.emit(_feedback(em, "vote", thing, post, voter, rules, kind == "vote.deleted"))
         else:
             return em.result(f"canny event '{kind}' not handled")
         return em.result()
@@ -113,6 +115,7 @@ def _feedback(
     thing: JsonObject,
     post: JsonObject,
     person: JsonObject | None,
+    rules: SourceRules,
     retracted: bool = False,
 ) -> FeedbackReceivedV1:
     identifier = text(thing, "id")
@@ -129,6 +132,8 @@ def _feedback(
         kind=kind,
         text=" — ".join(t for t in (text(post, "title"), text(post, "details")) if t) or None,
         url=text(post, "url"),
-        item_ids=_linked_items(post),
+        item_ids=linked_items(
+            _linked_items(post), text(post, "title"), text(post, "details"), rules=rules
+        ),
         retracted=retracted,
     )

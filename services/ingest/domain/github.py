@@ -50,7 +50,7 @@ ITEM_ACTIONS = frozenset(
 MILESTONE_ACTIONS = frozenset({"created", "edited", "opened", "closed", "deleted"})
 
 
-class GitHubAdapter:
+class GitHubParser:
     name = "github"
 
     def verify(self, delivery: Delivery, secrets: Sequence[str], now: datetime) -> None:

@@ -19,6 +19,7 @@ from services.ingest.domain.references import reference_changes
 from shared.events import (
     DependencyAddedV1,
     DependencyRemovedV1,
+    EdgeOrigin,
     ItemChangedV1,
     ItemStatus,
     ReleaseChangedV1,
@@ -127,5 +128,6 @@ def emit_body_references(
                     blocker_id=blocker,
                     blocked_id=blocked,
                     source_updated_at=em.occurred_at,
+                    origin=EdgeOrigin.TEXT_REFERENCE,
                 )
             )

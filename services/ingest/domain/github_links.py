@@ -15,6 +15,7 @@ from services.ingest.domain.reading import JsonObject, day, instant, need_obj, o
 from shared.events import (
     DependencyAddedV1,
     DependencyRemovedV1,
+    EdgeOrigin,
     ItemScheduleChangedV1,
     ScheduleField,
 )
@@ -27,7 +28,7 @@ SUB_ISSUE_ACTIONS = frozenset(
 )
 
 
-def _edge(em: Emitter, added: bool, blocker: str, blocked: str) -> Normalised:
+def _edge(em: Emitter, added: bool, blocker: str, blocked: str, origin: EdgeOrigin) -> Normalised:
     event = DependencyAddedV1 if added else DependencyRemovedV1
     # The edge has no clock of its own; the delivery time orders add against remove.
     em.emit(
@@ -36,6 +37,7 @@ def _edge(em: Emitter, added: bool, blocker: str, blocked: str) -> Normalised:
             blocker_id=blocker,
             blocked_id=blocked,
             source_updated_at=em.occurred_at,
+            origin=origin,
         )
     )
     return em.result()
@@ -53,7 +55,7 @@ def emit_dependency(em: Emitter, payload: JsonObject, action: str, home: str | N
     blocked_key = "blocked_issue" if obj(payload, "blocked_issue") else "issue"
     blocked = _issue_ref(payload, blocked_key, home)
     blocker = _issue_ref(payload, "blocking_issue", home)
-    return _edge(em, action.endswith("_added"), blocker, blocked)
+    return _edge(em, action.endswith("_added"), blocker, blocked, EdgeOrigin.GITHUB_DEPENDENCY)
 
 
 def emit_sub_issue(em: Emitter, payload: JsonObject, action: str, home: str | None) -> Normalised:
@@ -61,7 +63,7 @@ def emit_sub_issue(em: Emitter, payload: JsonObject, action: str, home: str | No
         return em.result(f"github sub_issues action '{action}' not handled")
     parent = _issue_ref(payload, "parent_issue", home)
     child = _issue_ref(payload, "sub_issue", home)
-    return _edge(em, action.endswith("_added"), child, parent)
+    return _edge(em, action.endswith("_added"), child, parent, EdgeOrigin.GITHUB_SUB_ISSUE)
 
 
 def emit_project_schedule(

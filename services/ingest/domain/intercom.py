@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from services.ingest.domain.customers import customer_key, plain
+from services.ingest.domain.mentions import linked_items
 from services.ingest.domain.model import (
     Delivery,
     Emitter,
@@ -29,7 +30,7 @@ TOPIC_KINDS = {
 }
 
 
-class IntercomAdapter:
+class IntercomParser:
     name = "intercom"
 
     def verify(self, delivery: Delivery, secrets: Sequence[str], now: datetime) -> None:
@@ -51,7 +52,7 @@ class IntercomAdapter:
         if topic not in TOPIC_KINDS:
             return em.result(f"intercom topic '{topic}' not handled")
         conversation = need_obj(need_obj(payload, "data", "intercom"), "item", "intercom data")
-        em.emit(_feedback(em, conversation, TOPIC_KINDS[topic]))
+        em.emit(_feedback(em, conversation, TOPIC_KINDS[topic], rules))
         return em.result()
 
 
@@ -66,7 +67,9 @@ def _customer(conversation: JsonObject) -> JsonObject | None:
     return obj(conversation, "user") or (contacts[0] if contacts else None)
 
 
-def _feedback(em: Emitter, conversation: JsonObject, kind: str) -> FeedbackReceivedV1:
+def _feedback(
+    em: Emitter, conversation: JsonObject, kind: str, rules: SourceRules
+) -> FeedbackReceivedV1:
     conversation_id = scalar_id(conversation, "id")
     if not conversation_id:
         raise Uninterpretable("intercom conversation without id")
@@ -84,4 +87,6 @@ def _feedback(em: Emitter, conversation: JsonObject, kind: str) -> FeedbackRecei
         kind=kind,
         text=plain(text(message, "body")) if message else None,
         url=text(obj(conversation, "links") or {}, "conversation_web"),
+        # The body is read raw: a pasted link survives only in the HTML's href.
+        item_ids=linked_items((), text(message, "body") if message else None, rules=rules),
     )

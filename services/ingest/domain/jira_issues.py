@@ -109,6 +109,8 @@ def item_changed(
         url=_browse_url(issue),
         labels=tuple(v for v in labels if isinstance(v, str)) if isinstance(labels, list) else (),
         parent_id=f"jira:{text(parent, 'key')}" if parent and text(parent, "key") else None,
+        # Link events name issues by this id, and it survives a move to another project.
+        node_id=scalar_id(issue, "id"),
     )
 
 

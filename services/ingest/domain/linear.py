@@ -55,7 +55,7 @@ def _sent_at(delivery: Delivery) -> datetime | None:
     return sent
 
 
-class LinearAdapter:
+class LinearParser:
     name = "linear"
 
     def verify(self, delivery: Delivery, secrets: Sequence[str], now: datetime) -> None:

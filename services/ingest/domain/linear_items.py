@@ -8,6 +8,7 @@ from services.ingest.domain.reading import JsonObject, day, instant, integer, ob
 from shared.events import (
     DependencyAddedV1,
     DependencyRemovedV1,
+    EdgeOrigin,
     ItemChangedV1,
     ItemStatus,
     ReleaseChangedV1,
@@ -92,6 +93,7 @@ def relation(em: Emitter, data: JsonObject, previous: JsonObject | None, action:
             blocker_id=_related(data, "issue"),
             blocked_id=_related(data, "relatedIssue"),
             source_updated_at=instant(data.get("updatedAt")) or em.occurred_at,
+            origin=EdgeOrigin.LINEAR_RELATION,
         )
     )
     return em.result()

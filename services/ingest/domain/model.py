@@ -1,4 +1,4 @@
-"""The vocabulary every source adapter shares: a delivery in, canonical events out."""
+"""The vocabulary every source parser shares: a delivery in, canonical events out."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypedDict
 
-# Re-exported: adapters import their whole vocabulary from this one module.
+# Re-exported: parsers import their whole vocabulary from this one module.
 from services.ingest.domain.rules import SourceRules as SourceRules
 from shared.events import Event, Source, derive_event_id
 
@@ -96,7 +96,7 @@ def body_digest(body: bytes) -> str:
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
-class SourceAdapter(Protocol):
+class SourceParser(Protocol):
     """What the HTTP layer needs from each vendor."""
 
     name: str

@@ -55,3 +55,6 @@ class SourceRules:
     jira_link_inward: frozenset[str] = frozenset({"is blocked by"})
     linear_state_types: Mapping[str, ItemStatus] = field(default_factory=_default_linear_states)
     linear_team_keys: frozenset[str] = frozenset()  # bare "ENG-7" with these keys means Linear
+    # Whose issue URLs are ours (lower-case host names, Linear workspace slugs); empty: anyone's.
+    jira_sites: frozenset[str] = frozenset()
+    linear_workspaces: frozenset[str] = frozenset()

@@ -1,4 +1,4 @@
-"""Standard Webhooks (standardwebhooks.com): the door for any tool we have no adapter for.
+"""Standard Webhooks (standardwebhooks.com): the door for any tool we have no parser for.
 
 Signature: ``webhook-signature`` lists space-separated ``v1,<base64 HMAC-SHA256>`` entries
 (several during key rotation; any match passes) over ``<webhook-id>.<webhook-timestamp>.<body>``,
@@ -23,6 +23,7 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
+from services.ingest.domain.mentions import linked_items
 from services.ingest.domain.model import (
     Delivery,
     Emitter,
@@ -66,7 +67,7 @@ def sign(secret: str, msg_id: str, timestamp: str, body: bytes) -> str:
         raise VerificationFailed("configured standard-webhooks secret is not base64") from exc
 
 
-class StandardAdapter:
+class StandardParser:
     name = "standard"
 
     def verify(self, delivery: Delivery, secrets: Sequence[str], now: datetime) -> None:
@@ -104,10 +105,14 @@ class StandardAdapter:
         data = dict(need_obj(payload, "data", f"standard webhook {kind}"))
         envelope: dict[str, object] = dict(em.envelope())
         try:
-            em.emit(model.model_validate(data | envelope))
+            event = model.model_validate(data | envelope)
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
             )
             raise Uninterpretable(f"standard webhook {kind}: {problems}") from exc
+        if isinstance(event, FeedbackReceivedV1):
+            items = linked_items(event.item_ids, event.text, rules=rules)
+            event = event.model_copy(update={"item_ids": items})
+        em.emit(event)
         return em.result()

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from services.ingest.domain.customers import customer_key, plain
+from services.ingest.domain.mentions import linked_items
 from services.ingest.domain.model import (
     Delivery,
     Emitter,
@@ -44,7 +45,7 @@ def _signature(secret: str, message: bytes) -> str:
     return base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest()).decode()
 
 
-class ZendeskAdapter:
+class ZendeskParser:
     name = "zendesk"
 
     def verify(self, delivery: Delivery, secrets: Sequence[str], now: datetime) -> None:
@@ -88,11 +89,13 @@ class ZendeskAdapter:
         ticket = obj(payload, "detail") if kind else obj(payload, "ticket")
         if ticket is None:
             raise Uninterpretable("zendesk body is neither a ticket event nor our trigger template")
-        em.emit(_feedback(em, ticket, payload))
+        em.emit(_feedback(em, ticket, payload, rules))
         return em.result()
 
 
-def _feedback(em: Emitter, ticket: JsonObject, payload: JsonObject) -> FeedbackReceivedV1:
+def _feedback(
+    em: Emitter, ticket: JsonObject, payload: JsonObject, rules: SourceRules
+) -> FeedbackReceivedV1:
     ticket_id = scalar_id(ticket, "id")
     if not ticket_id:
         raise Uninterpretable("zendesk ticket without id")
@@ -113,5 +116,11 @@ def _feedback(em: Emitter, ticket: JsonObject, payload: JsonObject) -> FeedbackR
         )
         or None,
         url=text(ticket, "url"),
-        item_ids=tuple(i for i in items if isinstance(i, str)) if isinstance(items, list) else (),
+        # The body is read raw: a pasted link survives only in the HTML's href.
+        item_ids=linked_items(
+            tuple(i for i in items if isinstance(i, str)) if isinstance(items, list) else (),
+            text(ticket, "subject"),
+            text(ticket, "description"),
+            rules=rules,
+        ),
     )

@@ -109,3 +109,25 @@ async def test_unknowns_are_404_and_bad_filters_422_as_problems(
     response = await api.get(path)
     assert response.status_code == status
     assert response.json()["status"] == status
+
+
+async def test_item_names_each_blocker_with_where_the_edge_was_stated(
+    scheduler: Scheduler, api: httpx.AsyncClient, unique: str
+) -> None:
+    u, me = unique, f"jira:SHIP-{unique}"
+    await scheduler.feed(
+        [
+            item(me, 1, target=10, node_id=f"5{u}"),
+            item(f"jira:KEY-{u}", 1, target=30, node_id=f"6{u}"),
+            edge(f"jira-id:6{u}", f"jira-id:5{u}", 2, origin="jira-link"),  # made in Jira's UI
+            edge(f"linear:ENG-{u}", me, 2, origin="text-reference"),  # a URL in the description
+            edge(f"jira:API-{u}", me, 2),  # from a producer that predates origins
+        ]
+    )
+    found = (await api.get(f"/items/{me}")).json()
+    assert [(b["item_id"], b["origin"]) for b in found["blockers"]] == [
+        (f"jira:API-{u}", "github"),
+        (f"jira:KEY-{u}", "jira-link"),
+        (f"linear:ENG-{u}", "text-reference"),
+    ]
+    assert found["chain"][:2] == [me, f"jira:KEY-{u}"]

@@ -40,7 +40,7 @@ async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
 def history(u: str) -> list[list[Event]]:
     """Batches as the live consumer saw them: duplicates, late and out-of-order events."""
     web, api, gone, late = f"jira:WEB-{u}", f"jira:API-{u}", f"jira:OLD-{u}", f"linear:L-{u}"
-    rel = f"jira:REL-{u}"
+    rel, ship = f"jira:REL-{u}", f"jira:SHIP-{u}"
     demand = DemandChangedV1(
         event_id=f"demand-{u}", occurred_at=at(9), source="slipstream",
         item_id=api, customers=3, weight=12.5,
@@ -53,7 +53,7 @@ def history(u: str) -> list[list[Event]]:
     return [
         first,
         [
-            schedule(f"github-node:N{u}", 4, target=25),  # before the item naming the node
+            schedule(f"jira-id:N{u}", 4, target=25),  # before the item naming the node
             item(api, 3, target=30, team="api", title="Ledger", node_id=f"N{u}"),
             edge(gone, web, 2),
         ],
@@ -63,13 +63,16 @@ def history(u: str) -> list[list[Event]]:
             edge(late, web, 5),
             item(api, 2, target=60),
             edge(gone, web, 7),
-            schedule(f"github-node:N{u}", 1, target=50),
+            schedule(f"jira-id:N{u}", 1, target=50),
         ],  # all late
         [
             schedule(late, 8, start=1, target=13),  # by canonical id, before the item
             item(late, 9, target=12, team="web"),
             item(web, 10, target=11, team="web", release_id=rel),
         ],
+        [edge(f"jira-id:7{u}", f"jira-id:8{u}", 11)],  # a Jira UI link before its issues
+        [item(f"jira:PAY-{u}", 12, target=30, node_id=f"7{u}"), item(ship, 12, node_id=f"8{u}")],
+        [item(f"jira:OPS-{u}", 13, target=30, node_id=f"7{u}")],  # PAY moved to OPS
     ]
 
 
@@ -101,8 +104,10 @@ async def test_rebuilt_projections_equal_live_ones_document_for_document(
         await client.drop_database(f"rebuilt_{unique}")
 
     assert actual == expected
-    assert len(expected["assessments"]) == 3
-    assert len(expected["dependencies"]) == 3
+    assert len(expected["assessments"]) == 5  # PAY moved: its assessment went with it
+    assert len(expected["dependencies"]) == 4
+    ship = next(d for d in expected["assessments"] if "SHIP" in d["_id"])
+    assert ship["chain"] == [f"jira:SHIP-{unique}", f"jira:OPS-{unique}"]
     web = next(d for d in expected["assessments"] if "WEB" in d["_id"])
     assert web["level"] == "off_track"
     assert web["chain"][1].startswith("jira:API")

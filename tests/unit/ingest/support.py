@@ -47,8 +47,8 @@ def ingest(
     secret: str = SECRET,
 ) -> Normalised:
     """Everything the HTTP layer will do with a delivery, in order."""
-    adapter = SOURCES[item.source]
-    adapter.verify(item, [secret], now or item.received_at)
+    parser = SOURCES[item.source]
+    parser.verify(item, [secret], now or item.received_at)
     payload = parse_payload(item.body)
-    delivery_id = adapter.delivery_id(item, payload)
-    return adapter.normalise(item, payload, delivery_id, rules or SourceRules())
+    delivery_id = parser.delivery_id(item, payload)
+    return parser.normalise(item, payload, delivery_id, rules or SourceRules())

@@ -196,3 +196,35 @@ def test_canny_signature_and_timestamp_checks() -> None:
     with pytest.raises(VerificationFailed, match="stale"):
         SOURCES["canny"].verify(canny(body, sent=NOW - timedelta(hours=1)), [SECRET], NOW)
     assert ingest(canny(b'{"type": "comment.created", "object": {}}')).ignored is not None
+
+
+def test_zendesk_ticket_pointing_at_work_by_url_links_to_it() -> None:
+    detail = dict(TICKET_EVENT["detail"])  # type: ignore[arg-type]
+    detail["description"] = (
+        '<p>Related: <a href="https://northwind.atlassian.net/browse/PAY-12">the bug</a></p>'
+    )
+    (feedback,) = ingest(zendesk(as_body(TICKET_EVENT | {"detail": detail}))).events
+    assert isinstance(feedback, FeedbackReceivedV1)
+    assert feedback.item_ids == ("jira:PAY-12",)
+    assert feedback.text == "Export fails — Related: the bug"  # the href was read raw
+
+
+def test_intercom_message_linking_a_linear_issue_links_to_it() -> None:
+    payload = fixture_json("intercom/conversation.admin.replied.json")
+    raw = as_body(payload).replace(
+        b"<p>hi Bob</p>",
+        b'<p>tracked in <a href=\\"https://linear.app/nw/issue/ENG-7/keys\\">ENG-7</a></p>',
+    )
+    (feedback,) = ingest(intercom(raw)).events
+    assert isinstance(feedback, FeedbackReceivedV1)
+    assert feedback.item_ids == ("linear:ENG-7",)
+
+
+def test_canny_post_details_naming_work_by_url_link_to_it_after_the_tools_own() -> None:
+    payload = fixture_json("canny/post.created.json")
+    post = payload["object"]  # type: ignore[index]
+    post["details"] = "Same as https://linear.app/nw/issue/ENG-7/keys and PAY-12."  # type: ignore[index]
+    post["jira"] = {"linkedIssues": [{"key": "PAY-12"}]}  # type: ignore[index]
+    (feedback,) = ingest(canny(as_body(payload))).events
+    assert isinstance(feedback, FeedbackReceivedV1)
+    assert feedback.item_ids == ("jira:PAY-12", "linear:ENG-7")

@@ -14,6 +14,7 @@ from services.ingest.domain import (
 from shared.events import (
     DependencyAddedV1,
     DependencyRemovedV1,
+    EdgeOrigin,
     ItemChangedV1,
     ItemRemovedV1,
     ItemStatus,
@@ -172,13 +173,57 @@ def test_version_lifecycle(event: str, state: str) -> None:
     assert release.state == state
 
 
-@pytest.mark.parametrize("name", ["issuelink_created", "issuelink_deleted"])
-def test_issuelink_events_explain_why_the_edge_comes_from_the_changelog(name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "present"), [("issuelink_created", True), ("issuelink_deleted", False)]
+)
+def test_issuelink_events_make_and_remove_the_edge_by_numeric_id(name: str, present: bool) -> None:
     # The fixtures were logged with a string timestamp (see SOURCES.md); the receive time is used.
-    result = ingest(jira(fixture(f"jira/{name}.json")))
-    assert result.events == ()
-    assert result.ignored is not None
-    assert "11442->11961" in result.ignored
+    (edge,) = ingest(jira(fixture(f"jira/{name}.json"))).events
+    assert isinstance(edge, DependencyAddedV1 if present else DependencyRemovedV1)
+    # The source issue is the outward side of "Blocks": it blocks the destination.
+    assert (edge.blocker_id, edge.blocked_id) == ("jira-id:11442", "jira-id:11961")
+    assert edge.origin is EdgeOrigin.JIRA_LINK
+
+
+def test_issuelink_of_a_non_blocking_type_is_ignored_with_the_reason() -> None:
+    payload = fixture_json("jira/issuelink_created.json")
+    payload["issueLink"]["issueLinkType"]["name"] = "Relates"  # type: ignore[index]
+    result = ingest(jira(as_body(payload)))
+    assert (result.events, result.ignored) == (
+        (),
+        "jira issuelink_created: link type 'Relates' is not a blocking link",
+    )
+
+
+def test_issue_events_carry_the_numeric_id_that_link_events_use() -> None:
+    item = ingest(jira(fixture("jira/jira_issue_created.json"))).events[0]
+    assert isinstance(item, ItemChangedV1)
+    assert item.node_id == "10040"
+
+
+def test_description_urls_become_text_reference_edges_and_an_edit_drops_them() -> None:
+    payload = fixture_json("jira/jira_issue_updated.description.json")
+    issue = payload["issue"]  # type: ignore[index]
+    issue["fields"]["description"] = (  # type: ignore[index]
+        "Blocked by [ledger|https://northwind.atlassian.net/browse/PAY-12] and "
+        "https://github.com/acme/api/issues/4."
+    )
+    payload["changelog"] = {
+        "items": [{"field": "description", "fromString": "depends on OPS-1", "toString": "x"}]
+    }
+    events = ingest(jira(as_body(payload))).events
+    me = f"jira:{issue['key']}"  # type: ignore[index]
+    edges = [
+        (type(e).__name__, e.blocker_id, e.blocked_id, e.origin)
+        for e in events
+        if isinstance(e, DependencyAddedV1 | DependencyRemovedV1)
+    ]
+    text = EdgeOrigin.TEXT_REFERENCE
+    assert edges == [
+        ("DependencyAddedV1", "jira:PAY-12", me, text),
+        ("DependencyAddedV1", "github:acme/api#4", me, text),
+        ("DependencyRemovedV1", "jira:OPS-1", me, text),
+    ]
 
 
 def test_unknown_event_is_ignored_and_missing_event_is_uninterpretable() -> None:
@@ -196,3 +241,25 @@ def test_signature_checks() -> None:
         JIRA.verify(jira(body, "nope"), [SECRET], datetime.now(UTC))
     with pytest.raises(VerificationFailed, match="missing header"):
         JIRA.verify(delivery("jira", body, {}), [SECRET], datetime.now(UTC))
+
+
+def test_an_atlassian_document_description_is_read_for_its_text_and_links() -> None:
+    payload = fixture_json("jira/jira_issue_created.json")
+    link = {"type": "link", "attrs": {"href": "https://linear.app/nw/issue/ENG-7/keys"}}
+    paragraph = [
+        {"type": "text", "text": "Waiting on "},
+        {"type": "text", "text": "the key rotation", "marks": [link]},
+    ]
+    heading = {"type": "heading", "content": [{"type": "text", "text": "Blocked by"}]}
+    card = {"type": "inlineCard", "attrs": {"url": "https://github.com/acme/api/issues/4"}}
+    item = {"type": "listItem", "content": [{"type": "paragraph", "content": [card]}]}
+    blocks = [{"type": "paragraph", "content": paragraph}, heading]
+    blocks.append({"type": "bulletList", "content": [item]})
+    adf = {"type": "doc", "version": 1, "content": blocks}
+    payload["issue"]["fields"]["description"] = adf  # type: ignore[index]
+    payload["changelog"] = {"items": []}
+    edges = [e for e in ingest(jira(as_body(payload))).events if isinstance(e, DependencyAddedV1)]
+    assert [(e.blocker_id, e.origin) for e in edges] == [
+        ("linear:ENG-7", "text-reference"),
+        ("github:acme/api#4", "text-reference"),
+    ]

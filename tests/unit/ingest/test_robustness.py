@@ -1,4 +1,4 @@
-"""Whatever arrives, an adapter answers with a verdict, never with a crash (a 500)."""
+"""Whatever arrives, an parser answers with a verdict, never with a crash (a 500)."""
 
 from __future__ import annotations
 
@@ -82,17 +82,17 @@ FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthChe
 
 def run_all(item: Delivery, keys: list[str], now: datetime) -> None:
     """The HTTP layer's sequence; only the two domain exceptions may escape."""
-    adapter = SOURCES[item.source]
+    parser = SOURCES[item.source]
     reasons: list[str] = []
     try:
-        adapter.verify(item, keys, now)
+        parser.verify(item, keys, now)
     except VerificationFailed as failed:
         reasons.append(failed.reason)
     result: Normalised | None = None
     try:
         payload = parse_payload(item.body)
-        delivery_id = adapter.delivery_id(item, payload)
-        result = adapter.normalise(item, payload, delivery_id, SourceRules())
+        delivery_id = parser.delivery_id(item, payload)
+        result = parser.normalise(item, payload, delivery_id, SourceRules())
     except Uninterpretable as failed:
         reasons.append(failed.reason)
     assert all(reasons)

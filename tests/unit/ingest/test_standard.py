@@ -12,7 +12,7 @@ from services.ingest.domain import (
     VerificationFailed,
 )
 from services.ingest.domain.standard import sign
-from shared.events import DependencyAddedV1, ItemChangedV1, ItemStatus
+from shared.events import DependencyAddedV1, FeedbackReceivedV1, ItemChangedV1, ItemStatus
 from tests.unit.ingest.support import as_body, delivery, fixture_json
 from tests.unit.ingest.support import ingest as ingest_with
 
@@ -130,3 +130,16 @@ def test_invalid_data_is_uninterpretable_and_unknown_type_ignored() -> None:
             )
         )
     assert ingest(standard(b'{"type": "risk.changed", "data": {}}')).ignored is not None
+
+
+def test_feedback_text_pointing_at_work_adds_the_items_it_names() -> None:
+    data = {
+        "feedback_id": "acme:nps/9",
+        "customer_id": "acme:customer/4",
+        "source_updated_at": "2024-06-01T11:00:00Z",
+        "text": "Still waiting for https://github.com/acme/api/issues/12 (and PAY-3)",
+        "item_ids": ["jira:PAY-3"],
+    }
+    (feedback,) = ingest(standard(as_body({"type": "feedback.received", "data": data}))).events
+    assert isinstance(feedback, FeedbackReceivedV1)
+    assert feedback.item_ids == ("jira:PAY-3", "github:acme/api#12")

@@ -7,6 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from services.scheduler.plans import refs_of
 from services.scheduler.projections import latest_writes
 from shared.events import Event
 from tests.support.fakes import as_bson_keeps
@@ -38,7 +39,7 @@ class InMemoryWorkStore:
 
     async def items_known_as(self, refs: Collection[str]) -> list[dict[str, Any]]:
         items = await self.documents("items", {})
-        return [i for i in items if i["_id"] in refs or f"github-node:{i.get('node_id')}" in refs]
+        return [i for i in items if set(refs_of(i["_id"], i.get("node_id"))) & set(refs)]
 
     async def edges_touching(self, item_ids: Collection[str]) -> list[dict[str, Any]]:
         edges = await self.documents("dependencies", {})

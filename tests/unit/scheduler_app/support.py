@@ -81,7 +81,9 @@ def removed(item_id: str, minute: int) -> ItemRemovedV1:
     )
 
 
-def edge(blocker: str, blocked: str, minute: int, present: bool = True) -> Event:
+def edge(
+    blocker: str, blocked: str, minute: int, present: bool = True, origin: str | None = None
+) -> Event:
     cls = DependencyAddedV1 if present else DependencyRemovedV1
     return cls(
         event_id=derive_event_id("edge", blocker, blocked, str(minute), str(present)),
@@ -90,6 +92,7 @@ def edge(blocker: str, blocked: str, minute: int, present: bool = True) -> Event
         blocker_id=blocker,
         blocked_id=blocked,
         source_updated_at=at(minute),
+        origin=origin,
     )
 
 
