@@ -72,10 +72,19 @@ async def test_a_removal_leaves_a_tombstone_that_outlives_a_revival(store: WorkS
     assert await store.removed_at(["a"]) == {"a": at(2)}
 
 
-async def test_items_are_found_by_id_or_by_github_node_id(store: WorkStore) -> None:
-    await store.apply([item("a", 1), item("b", 1, node_id="N_b"), item("c", 1, node_id="N_c")])
-    found = await store.items_known_as(["a", "github-node:N_b", "github-node:N_zzz"])
-    assert sorted(d["_id"] for d in found) == ["a", "b"]
+async def test_items_are_found_by_id_or_by_their_tool_global_id(store: WorkStore) -> None:
+    a, b, c, pay = "github:o/r#1", "github:o/r#2", "github:o/r#3", "jira:PAY-12"
+    await store.apply(
+        [
+            item(a, 1),
+            item(b, 1, node_id="N_b"),
+            item(c, 1, node_id="N_c"),
+            item(pay, 1, node_id="10002"),
+        ]
+    )
+    refs = [a, "github-node:N_b", "github-node:N_zzz", "jira-id:10002"]
+    found = await store.items_known_as(refs)
+    assert sorted(d["_id"] for d in found) == sorted([a, b, pay])
 
 
 async def test_edges_touching_includes_removed_edges_at_either_end(store: WorkStore) -> None:
