@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from shared.broker import consumer_config
 from shared.events import ALL_EVENTS, Event
 from shared.publishing import EventPublisher
+from shared.pulling import pull_what_arrived
 from shared.subjects import ConsumerSpec, dead_letter_subject
 
 logger = logging.getLogger(__name__)
@@ -169,12 +170,14 @@ def subscribe_batches(
     settler: BatchSettler,
     batch_size: int,
     title: str,
-    max_wait_seconds: float = 0.5,
+    idle_wait_seconds: float = 5.0,
 ) -> Subscription:
-    """Register a durable pull subscriber that hands whole batches to ``settler``.
+    """Register a durable pull subscriber that hands ``settler`` batches of what has arrived.
 
-    Acks are manual because ``BatchSettler`` decides per message: FastStream's default would
-    terminate a message whose handler raised, and we want a backed-off retry instead.
+    A batch is what is pending when fetched, up to ``batch_size`` (see ``shared.pulling``);
+    ``idle_wait_seconds`` only bounds a fetch that finds nothing, which returns as soon as a
+    message arrives. Acks are manual because ``BatchSettler`` decides per message: FastStream's
+    default would terminate a message whose handler raised, and we want a backed-off retry.
     """
 
     async def on_batch(_: list[bytes], message: NatsMessage) -> None:
@@ -186,9 +189,10 @@ def subscribe_batches(
         stream=JStream(spec.stream, declare=False),
         durable=spec.durable,
         config=consumer_config(spec),
-        pull_sub=PullSub(batch_size=batch_size, timeout=max_wait_seconds, batch=True),
+        pull_sub=PullSub(batch_size=batch_size, timeout=idle_wait_seconds, batch=True),
         ack_policy=AckPolicy.MANUAL,
         title=title,
     )
+    pull_what_arrived(subscriber, batch_size, idle_wait_seconds)
     subscriber(on_batch)
     return subscriber

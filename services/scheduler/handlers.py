@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from services.scheduler.documents import (
     edge_is_live,
@@ -76,21 +77,49 @@ async def sync_edges(store: WorkStore, portfolio: Portfolio, applied: Sequence[E
     """Make the engine's edges around these events match what the projections decide.
 
     Whether an edge counts depends on clocks (its own and its ends' deletions), not on the
-    order events arrived in, so the engine re-reads the edges whose answer may have moved.
+    order events arrived in, so the engine re-reads the edges whose answer may have moved: the
+    ones this batch wrote and those of items it deleted. Nothing else: a new dependant of a
+    busy blocker costs one edge, never the blocker's whole fan-in.
     """
-    ends: set[str] = set()
-    for event in applied:
-        if isinstance(event, DependencyAddedV1 | DependencyRemovedV1 | ItemRemovedV1):
-            ends.update(referenced_items(event))
-    if not ends:
+    written = {
+        (event.blocker_id, event.blocked_id)
+        for event in applied
+        if isinstance(event, DependencyAddedV1 | DependencyRemovedV1)
+    }
+    deleted = {event.item_id for event in applied if isinstance(event, ItemRemovedV1)}
+    edges = {d["_id"]: d for d in await store.dependencies_between(written)} if written else {}
+    if deleted:
+        edges.update((d["_id"], d) for d in await store.present_edges_touching(deleted))
+    if not edges:
         return
-    edges = await store.edges_touching(ends)
-    removed_at = await store.removed_at({e[k] for e in edges for k in ("blocker_id", "blocked_id")})
-    for edge in edges:
+    removed_at = await removals_deciding(store, list(edges.values()), deleted)
+    for edge in edges.values():
         if edge_is_live(edge, removed_at):
             portfolio.add_dependency(edge["blocker_id"], edge["blocked_id"])
         else:
             portfolio.remove_dependency(edge["blocker_id"], edge["blocked_id"])
+
+
+async def removals_deciding(
+    store: WorkStore, edges: Sequence[dict[str, Any]], deleted: set[str]
+) -> dict[str, datetime]:
+    """Enough of the ends' deletion times to decide each edge with ``edge_is_live``.
+
+    A deleted item's edges that are no newer than its deletion are dead whatever their other
+    end says, so a deleted blocker's dependants are looked up only for the rare edge re-created
+    after the deletion.
+    """
+
+    def ends(edge: dict[str, Any]) -> set[str]:
+        return {edge["blocker_id"], edge["blocked_id"]}
+
+    near_deletion = [e for e in edges if ends(e) & deleted]
+    asked = deleted.union(*(ends(e) for e in edges if not ends(e) & deleted))
+    removed_at = await store.removed_at(asked)
+    outliving = [e for e in near_deletion if edge_is_live(e, removed_at)]
+    if unknown := set().union(*map(ends, outliving)) - asked:
+        removed_at.update(await store.removed_at(unknown))
+    return removed_at
 
 
 def risk_changed(

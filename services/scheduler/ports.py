@@ -24,8 +24,14 @@ class WorkStore(Protocol):
         """Item documents whose id, or ``github-node:`` node id, is one of these refs."""
         ...
 
-    async def edges_touching(self, item_ids: Collection[str]) -> list[dict[str, Any]]:
-        """Every dependency document (present or not) with one of these items at an end."""
+    async def dependencies_between(
+        self, pairs: Collection[tuple[str, str]]
+    ) -> list[dict[str, Any]]:
+        """The dependency documents (present or not) of these (blocker, blocked) pairs."""
+        ...
+
+    async def present_edges_touching(self, item_ids: Collection[str]) -> list[dict[str, Any]]:
+        """Every present dependency document with one of these items at an end."""
         ...
 
     async def removed_at(self, item_ids: Collection[str]) -> dict[str, datetime]:

@@ -151,10 +151,16 @@ class MongoWorkStore:
         query = {"$or": [{"_id": {"$in": list(refs)}}, {"node_id": {"$in": nodes}}]}
         return await self.documents("items", query)
 
-    async def edges_touching(self, item_ids: Collection[str]) -> list[dict[str, Any]]:
+    async def dependencies_between(
+        self, pairs: Collection[tuple[str, str]]
+    ) -> list[dict[str, Any]]:
+        ids = [edge_id(blocker, blocked) for blocker, blocked in pairs]
+        return await self.documents("dependencies", {"_id": {"$in": ids}})
+
+    async def present_edges_touching(self, item_ids: Collection[str]) -> list[dict[str, Any]]:
         ids = list(item_ids)
-        query = {"$or": [{"blocker_id": {"$in": ids}}, {"blocked_id": {"$in": ids}}]}
-        return await self.documents("dependencies", query)
+        either_end = [{"blocker_id": {"$in": ids}}, {"blocked_id": {"$in": ids}}]
+        return await self.documents("dependencies", {"present": True, "$or": either_end})
 
     async def removed_at(self, item_ids: Collection[str]) -> dict[str, datetime]:
         """When each of these items was last deleted, for those that ever were."""

@@ -36,9 +36,16 @@ class InMemoryWorkStore:
         items = self.collections.get("items", {}).values()
         return [i for i in items if i["_id"] in refs or f"github-node:{i.get('node_id')}" in refs]
 
-    async def edges_touching(self, item_ids: Collection[str]) -> list[dict[str, Any]]:
+    async def dependencies_between(
+        self, pairs: Collection[tuple[str, str]]
+    ) -> list[dict[str, Any]]:
         edges = self.collections.get("dependencies", {}).values()
-        return [e for e in edges if e["blocker_id"] in item_ids or e["blocked_id"] in item_ids]
+        return [e for e in edges if (e["blocker_id"], e["blocked_id"]) in pairs]
+
+    async def present_edges_touching(self, item_ids: Collection[str]) -> list[dict[str, Any]]:
+        edges = self.collections.get("dependencies", {}).values()
+        touching = (e for e in edges if e["blocker_id"] in item_ids or e["blocked_id"] in item_ids)
+        return [e for e in touching if e["present"]]
 
     async def removed_at(self, item_ids: Collection[str]) -> dict[str, datetime]:
         items = self.collections.get("items", {})
