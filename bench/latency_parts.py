@@ -15,6 +15,7 @@ import httpx
 import nats
 
 from services.cli.demo import GitHubDelivery, issue, milestone, repository
+from shared.subjects import INGEST_NORMALISER, NOTIFIER_RISK, SCHEDULER_WORK
 
 REPO = "acme/bench"
 
@@ -149,6 +150,18 @@ async def floor_latencies(nats_url: str, rate: float, duration: float) -> list[f
     await js.delete_stream(name)
     await client.close()
     return [received[n] - sent[n] for n in sorted(received)]
+
+
+async def backlogs(nats_url: str) -> dict[str, int]:
+    """Messages each stage of the pipeline has not finished yet (pending plus unacked)."""
+    client = await nats.connect(nats_url)
+    js = client.jetstream()
+    found: dict[str, int] = {}
+    for spec in (INGEST_NORMALISER, SCHEDULER_WORK, NOTIFIER_RISK):
+        info = await js.consumer_info(spec.stream, spec.durable)
+        found[spec.durable] = int(info.num_pending or 0) + int(info.num_ack_pending or 0)
+    await client.close()
+    return found
 
 
 class Stats:

@@ -24,6 +24,7 @@ from pathlib import Path
 from bench.latency_parts import (
     Arrivals,
     Stats,
+    backlogs,
     floor_latencies,
     overdue_issue,
     post_paced,
@@ -60,6 +61,8 @@ async def pipeline_latencies(
     numbers = range(first, first + count)
     url = f"{stack.urls['ingest']}/webhooks/github"
     accepted = await post_paced(url, [overdue_issue(n) for n in numbers], GITHUB_SECRET, rate)
+    # Where a backlog builds is the stage that cannot keep up with this rate.
+    print(f"{rate:>5.0f}/s backlog when sending stopped: {await backlogs(stack.nats_url)}")
     with suppress(TimeoutError):
         async with asyncio.timeout(drain):
             await arrivals.until_all(accepted)

@@ -75,6 +75,7 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     runtime.on_start.append(store.ensure_indexes)
     runtime.after_start.append(leadership.start)
     runtime.on_stop.append(leadership.stop)
+    runtime.readiness["role"] = leadership.ready
     app = runtime.create_app("Slipstream scheduler")
     app.include_router(risk_router(RiskViews(runtime.db), GraphView(runtime.db)))
     return app
