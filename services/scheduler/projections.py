@@ -123,11 +123,12 @@ class MongoWorkStore:
         await self.db["dependencies"].create_index([("blocked_id", ASCENDING)])
         await self.db["dependencies"].create_index([("blocker_id", ASCENDING)])
         assessments = self.db["assessments"]
-        # /risk ranks by score then id; each filter gets its own prefix of that order.
-        await assessments.create_index([("score", DESCENDING), ("_id", ASCENDING)])
-        await assessments.create_index([("level", ASCENDING), ("score", DESCENDING)])
-        for field in ("team", "release_id", "owner"):
-            await assessments.create_index([(field, ASCENDING), ("score", DESCENDING)])
+        # /risk ranks by score then id; each filter's index ends in that whole order, so a
+        # page is a walk of one index range (a sort on score alone would still sort ties).
+        rank = [("score", DESCENDING), ("_id", ASCENDING)]
+        await assessments.create_index(rank)
+        for field in ("level", "team", "release_id", "owner"):
+            await assessments.create_index([(field, ASCENDING), *rank])
 
     async def apply(self, events: Sequence[Event]) -> list[Event]:
         """Project a batch with one bulk write per collection; return the events that applied."""

@@ -5,6 +5,9 @@ Views read MongoDB, never the in-memory portfolio, so every replica answers the 
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +15,25 @@ from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 NOT_REMOVED = {"removed": {"$ne": True}}
+# The risk table's order; ``ensure_indexes`` gives each filter an index ending in it.
+RANK = [("score", DESCENDING), ("_id", 1)]
+
+
+def page_token(document: dict[str, Any]) -> str:
+    """Where the next page starts: just after this row in ``RANK`` order (opaque to clients)."""
+    raw = json.dumps([float(document.get("score") or 0.0), document["_id"]]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def after_token(token: str) -> tuple[float, str]:
+    """The row a ``page_token`` names; ValueError if it is not one this API gave out."""
+    try:
+        score, item_id = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (binascii.Error, UnicodeDecodeError, TypeError, ValueError) as exc:
+        raise ValueError("not a page token from this API") from exc
+    if not isinstance(score, int | float) or not isinstance(item_id, str):
+        raise ValueError("not a page token from this API")
+    return float(score), item_id
 
 
 def day(moment: datetime | None) -> str | None:
@@ -55,11 +77,23 @@ class RiskViews:
         self.items = db["items"]
         self.releases = db["releases"]
 
-    async def ranked(self, filters: dict[str, str], limit: int) -> list[dict[str, Any]]:
-        cursor = (
-            self.assessments.find(filters).sort([("score", DESCENDING), ("_id", 1)]).limit(limit)
-        )
-        return [risk_row(document) async for document in cursor]
+    async def ranked(
+        self, filters: dict[str, str], limit: int, after: tuple[float, str] | None = None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of the risk table from ``after`` on, and the token of the next (or None).
+
+        Keyset paging: each page is a range of the index, so page 100 costs what page 1 does
+        and rows do not shift between pages when others are inserted ahead of them.
+        """
+        query: dict[str, Any] = dict(filters)
+        if after is not None:
+            score, item_id = after
+            query["$or"] = [{"score": {"$lt": score}}, {"score": score, "_id": {"$gt": item_id}}]
+        cursor = self.assessments.find(query).sort(RANK).limit(limit + 1)
+        documents = [document async for document in cursor]
+        page = documents[:limit]
+        token = page_token(page[-1]) if len(documents) > limit else None
+        return [risk_row(document) for document in page], token
 
     async def by_id(self, name: str, ids: list[str]) -> dict[str, dict[str, Any]]:
         collection = self.assessments if name == "assessments" else self.items
@@ -100,12 +134,7 @@ class RiskViews:
     async def release(self, release_id: str) -> dict[str, Any] | None:
         """Its due date, its forecast (latest among its items) and the items past the due date."""
         release = await self.releases.find_one({"_id": release_id})
-        members = [
-            d
-            async for d in self.assessments.find({"release_id": release_id}).sort(
-                [("score", DESCENDING), ("_id", 1)]
-            )
-        ]
+        members = [d async for d in self.assessments.find({"release_id": release_id}).sort(RANK)]
         if release is None and not members:
             return None
         release = release or {}
