@@ -82,18 +82,25 @@ class RiskViews:
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page of the risk table from ``after`` on, and the token of the next (or None).
 
-        Keyset paging: each page is a range of the index, so page 100 costs what page 1 does
-        and rows do not shift between pages when others are inserted ahead of them.
+        Keyset paging, as two plain index ranges (the rest of ``after``'s score, then lower
+        scores) rather than one ``$or``, which some servers answer with a collection scan:
+        page 100 costs what page 1 does, and rows do not shift when others arrive ahead.
         """
-        query: dict[str, Any] = dict(filters)
-        if after is not None:
+        if after is None:
+            documents = await self._in_rank_order(filters, limit + 1)
+        else:
             score, item_id = after
-            query["$or"] = [{"score": {"$lt": score}}, {"score": score, "_id": {"$gt": item_id}}]
-        cursor = self.assessments.find(query).sort(RANK).limit(limit + 1)
-        documents = [document async for document in cursor]
+            ties = {**filters, "score": score, "_id": {"$gt": item_id}}
+            documents = await self._in_rank_order(ties, limit + 1)
+            if len(documents) <= limit:
+                lower = {**filters, "score": {"$lt": score}}
+                documents += await self._in_rank_order(lower, limit + 1 - len(documents))
         page = documents[:limit]
         token = page_token(page[-1]) if len(documents) > limit else None
         return [risk_row(document) for document in page], token
+
+    async def _in_rank_order(self, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+        return [d async for d in self.assessments.find(query).sort(RANK).limit(limit)]
 
     async def by_id(self, name: str, ids: list[str]) -> dict[str, dict[str, Any]]:
         collection = self.assessments if name == "assessments" else self.items
