@@ -23,23 +23,7 @@ from shared.telemetry import Telemetry
 logger = logging.getLogger(__name__)
 
 
-def tolerate_builtin_fetch_timeouts() -> None:
-    """Work around a FastStream 0.7 / nats-py 2.16 mismatch that stalls batch consumers.
-
-    FastStream's batch pull loop fetches again after a partial batch and stops on
-    ``nats.errors.TimeoutError``; nats-py 2.16 raises the builtin ``TimeoutError`` when the
-    remaining deadline is used up. The loop then dies holding the messages it fetched, and
-    they wait a full ack_wait for redelivery. The builtin class is the base of the nats one,
-    so catching it covers both. ``tests/integration/test_consumer_settlement.py`` shows the
-    symptom if this is removed while the upstream bug remains.
-    """
-    from faststream.nats.subscriber.usecases import stream_pull_subscriber
-
-    stream_pull_subscriber.TimeoutError = TimeoutError  # type: ignore[assignment,attr-defined]
-
-
 def create_broker(settings: ServiceSettings, telemetry: Telemetry) -> NatsBroker:
-    tolerate_builtin_fetch_timeouts()
     middleware = NatsTelemetryMiddleware(
         tracer_provider=telemetry.tracer_provider, meter_provider=telemetry.meter_provider
     )

@@ -23,7 +23,7 @@ from nats.aio.msg import Msg
 from opentelemetry import context as otel_context
 from opentelemetry.trace import Tracer
 
-from shared.broker import consumer_config, tolerate_builtin_fetch_timeouts
+from shared.broker import consumer_config
 from shared.decoding import (
     Decoder,
     Envelope,
@@ -38,6 +38,7 @@ from shared.decoding import (
 )
 from shared.events import Event
 from shared.publishing import EventPublisher
+from shared.pulling import pull_what_arrived
 from shared.subjects import ConsumerSpec, dead_letter_subject
 
 logger = logging.getLogger(__name__)
@@ -154,21 +155,19 @@ def subscribe_batches(
     settler: BatchSettler,
     batch_size: int,
     title: str,
-    max_wait_seconds: float = 0.5,
+    idle_wait_seconds: float = 5.0,
 ) -> Subscription:
-    """Register a durable pull subscriber that hands whole batches to ``settler``.
+    """Register a durable pull subscriber that hands ``settler`` batches of what has arrived.
 
-    The handler's body is declared as a list of the settler's ``payload``, so FastStream
-    validates against it and the AsyncAPI document names each contract; without one (ingest's
-    raw deliveries) the body is the bytes of the messages that decoded.
+    A batch is what is pending when fetched, up to ``batch_size`` (see ``shared.pulling``);
+    ``idle_wait_seconds`` only bounds a fetch that finds nothing, which returns as soon as a
+    message arrives. The handler's body is declared as a list of the settler's ``payload``, so
+    FastStream validates against it and the AsyncAPI document names each contract; without one
+    (ingest's raw deliveries) the body is the bytes of the messages that decoded.
 
     Acks are manual because ``BatchSettler`` decides per message: FastStream's default would
     terminate a message whose handler raised, and we want a backed-off retry instead.
     """
-
-    # Here as well as in ``create_broker``: the stall is in the batch pull loop, so every batch
-    # subscriber needs it, whichever way its broker was built.
-    tolerate_builtin_fetch_timeouts()
 
     async def on_batch(body: list[Any], message: NatsMessage) -> None:
         assert isinstance(message, SortedBatch), "subscribe_batches installs sorting_parser"
@@ -182,12 +181,13 @@ def subscribe_batches(
         stream=JStream(spec.stream, declare=False),
         durable=spec.durable,
         config=consumer_config(spec),
-        pull_sub=PullSub(batch_size=batch_size, timeout=max_wait_seconds, batch=True),
+        pull_sub=PullSub(batch_size=batch_size, timeout=idle_wait_seconds, batch=True),
         ack_policy=AckPolicy.MANUAL,
         parser=sorting_parser(settler.decoder, typed=payload is not None),
         decoder=sorted_body,
         title=title,
     )
+    pull_what_arrived(subscriber, batch_size, idle_wait_seconds)
     subscriber(on_batch)
     return subscriber
 

@@ -19,6 +19,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 logger = logging.getLogger(__name__)
 
 ReadinessCheck = Callable[[], Awaitable[None]]
+
+
+class NotReady(Exception):
+    """Raised by a readiness check: reachable, but not doing its job yet; the message says why."""
+
+
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -72,6 +78,8 @@ def health_router(checks: Mapping[str, ReadinessCheck], timeout: float = 2.0) ->
             try:
                 await asyncio.wait_for(check(), timeout)
                 results[name] = "ok"
+            except NotReady as exc:
+                results[name] = f"not ready: {exc}"
             except Exception as exc:
                 results[name] = f"unavailable: {type(exc).__name__}"
         ready = all(value == "ok" for value in results.values())

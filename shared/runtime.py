@@ -23,6 +23,7 @@ from starlette.types import ASGIApp
 from shared.broker import create_broker, ensure_streams
 from shared.http import (
     PrefixDispatch,
+    ReadinessCheck,
     TracingMiddleware,
     health_router,
     install_problem_handlers,
@@ -68,6 +69,8 @@ class ServiceRuntime:
         # After the broker runs: for subscribers started later, e.g. by a leader only.
         self.after_start: list[Hook] = []
         self.on_stop: list[Hook] = []
+        # Checks of the service's own job, beside NATS and MongoDB (see ``NotReady``).
+        self.readiness: dict[str, ReadinessCheck] = {}
 
     @property
     def db(self) -> AsyncDatabase[dict[str, Any]]:
@@ -122,6 +125,6 @@ class ServiceRuntime:
         app.tracer = self.telemetry.tracer
         # ``slipstream docs`` reads the subscribers from it to write the AsyncAPI document.
         app.state.broker = self.broker
-        checks = {"nats": self.nats_ready, "mongodb": self.mongo_ready}
+        checks = {"nats": self.nats_ready, "mongodb": self.mongo_ready, **self.readiness}
         app.include_router(health_router(checks))
         return app

@@ -22,6 +22,7 @@ from services.scheduler.plans import apply_plans, by_ref, planned, plans_of, ref
 from services.scheduler.ports import WorkStore
 from shared.events import (
     Event,
+    ItemChangedV1,
     RiskChangedV1,
     RiskLevel,
     Source,
@@ -90,10 +91,15 @@ async def project_work(
     What to announce is decided afterwards against the stored assessments (see ``mirror``).
     """
     applied = await store.apply(events)
+    newcomers = {
+        event.item_id
+        for event in applied
+        if isinstance(event, ItemChangedV1) and event.node_id and not portfolio.item(event.item_id)
+    }
     for event in applied:
         APPLY_TO_PORTFOLIO(event, portfolio)
     await apply_plans(store, portfolio, applied)
-    await sync_edges(store, portfolio, applied)
+    await sync_edges(store, portfolio, applied, newcomers)
     portfolio.reassess(today)
     return applied
 

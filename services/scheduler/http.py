@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.scheduler.graph_view import GraphView
-from services.scheduler.views import RiskViews
+from services.scheduler.views import RiskViews, after_token
 from shared.events import RiskLevel
 from shared.http import problem
 
@@ -16,15 +16,25 @@ from shared.http import problem
 def risk_router(views: RiskViews, graph: GraphView) -> APIRouter:
     router = APIRouter()
 
-    @router.get("/risk")
+    @router.get("/risk", response_model=None)
     async def risk(
+        request: Request,
+        response: Response,
         level: RiskLevel | None = None,
         team: str | None = None,
         release: str | None = None,
         owner: str | None = None,
         limit: int = Query(200, ge=1, le=5000),
-    ) -> list[dict[str, Any]]:
-        """Current assessments, highest score first, optionally filtered."""
+        cursor: str | None = None,
+    ) -> list[dict[str, Any]] | JSONResponse:
+        """Current assessments, highest score first, optionally filtered, a page at a time.
+
+        When more rows follow, ``Link: <…&cursor=…>; rel="next"`` names the next page.
+        """
+        try:
+            after = None if cursor is None else after_token(cursor)
+        except ValueError as exc:
+            return problem(422, "Invalid request", f"cursor: {exc}")
         filters = {
             key: value
             for key, value in (
@@ -35,7 +45,11 @@ def risk_router(views: RiskViews, graph: GraphView) -> APIRouter:
             )
             if value is not None
         }
-        return await views.ranked(filters, limit)
+        rows, following = await views.ranked(filters, limit, after)
+        if following is not None:
+            next_page = request.url.include_query_params(cursor=following)
+            response.headers["Link"] = f'<{next_page}>; rel="next"'
+        return rows
 
     @router.get("/items/{item_id:path}", response_model=None)
     async def item(item_id: str) -> dict[str, Any] | JSONResponse:

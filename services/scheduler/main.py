@@ -79,6 +79,7 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     runtime.on_start.append(store.ensure_indexes)
     runtime.after_start.append(leadership.start)
     runtime.on_stop.append(leadership.stop)
+    runtime.readiness["role"] = leadership.ready
     app = runtime.create_app("Slipstream scheduler")
     # For ``slipstream docs``, which never starts the broker.
     app.state.register_subscribers = register_subscribers

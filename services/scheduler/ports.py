@@ -28,6 +28,16 @@ class WorkStore(Protocol):
         """Every dependency document (present or not) with one of these items at an end."""
         ...
 
+    async def dependencies_between(
+        self, pairs: Collection[tuple[str, str]]
+    ) -> list[dict[str, Any]]:
+        """The dependency documents (present or not) of these (blocker, blocked) pairs."""
+        ...
+
+    async def present_edges_touching(self, item_ids: Collection[str]) -> list[dict[str, Any]]:
+        """Every present dependency document with one of these items at an end."""
+        ...
+
     async def removed_at(self, item_ids: Collection[str]) -> dict[str, datetime]:
         """The latest deletion time of each of these items that was ever deleted."""
         ...

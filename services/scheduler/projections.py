@@ -146,11 +146,12 @@ class MongoWorkStore:
         await self.db["dependencies"].create_index([("blocked_id", ASCENDING)])
         await self.db["dependencies"].create_index([("blocker_id", ASCENDING)])
         assessments = self.db["assessments"]
-        # /risk ranks by score then id; each filter gets its own prefix of that order.
-        await assessments.create_index([("score", DESCENDING), ("_id", ASCENDING)])
-        await assessments.create_index([("level", ASCENDING), ("score", DESCENDING)])
-        for field in ("team", "release_id", "owner"):
-            await assessments.create_index([(field, ASCENDING), ("score", DESCENDING)])
+        # /risk ranks by score then id; each filter's index ends in that whole order, so a
+        # page is a walk of one index range (a sort on score alone would still sort ties).
+        rank = [("score", DESCENDING), ("_id", ASCENDING)]
+        await assessments.create_index(rank)
+        for field in ("level", "team", "release_id", "owner"):
+            await assessments.create_index([(field, ASCENDING), *rank])
 
     async def apply(self, events: Sequence[Event]) -> list[Event]:
         """Project a batch with one bulk write per collection; return the events that applied."""
@@ -181,6 +182,17 @@ class MongoWorkStore:
         ids = list(item_ids)
         query = {"$or": [{"blocker_id": {"$in": ids}}, {"blocked_id": {"$in": ids}}]}
         return await self.documents("dependencies", query)
+
+    async def dependencies_between(
+        self, pairs: Collection[tuple[str, str]]
+    ) -> list[dict[str, Any]]:
+        ids = [edge_id(blocker, blocked) for blocker, blocked in pairs]
+        return await self.documents("dependencies", {"_id": {"$in": ids}})
+
+    async def present_edges_touching(self, item_ids: Collection[str]) -> list[dict[str, Any]]:
+        ids = list(item_ids)
+        either_end = [{"blocker_id": {"$in": ids}}, {"blocked_id": {"$in": ids}}]
+        return await self.documents("dependencies", {"present": True, "$or": either_end})
 
     async def removed_at(self, item_ids: Collection[str]) -> dict[str, datetime]:
         """When each of these items was last deleted, for those that ever were."""

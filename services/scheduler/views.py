@@ -5,6 +5,9 @@ Views read MongoDB, never the in-memory portfolio, so every replica answers the 
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +19,25 @@ from services.scheduler.documents import edge_is_live
 from services.scheduler.projections import MongoWorkStore
 
 NOT_REMOVED = {"removed": {"$ne": True}}
+# The risk table's order; ``ensure_indexes`` gives each filter an index ending in it.
+RANK = [("score", DESCENDING), ("_id", 1)]
+
+
+def page_token(document: dict[str, Any]) -> str:
+    """Where the next page starts: just after this row in ``RANK`` order (opaque to clients)."""
+    raw = json.dumps([float(document.get("score") or 0.0), document["_id"]]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def after_token(token: str) -> tuple[float, str]:
+    """The row a ``page_token`` names; ValueError if it is not one this API gave out."""
+    try:
+        score, item_id = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (binascii.Error, UnicodeDecodeError, TypeError, ValueError) as exc:
+        raise ValueError("not a page token from this API") from exc
+    if not isinstance(score, int | float) or not isinstance(item_id, str):
+        raise ValueError("not a page token from this API")
+    return float(score), item_id
 
 
 def day(moment: datetime | None) -> str | None:
@@ -60,11 +82,30 @@ class RiskViews:
         self.releases = db["releases"]
         self.store = MongoWorkStore(db)
 
-    async def ranked(self, filters: dict[str, str], limit: int) -> list[dict[str, Any]]:
-        cursor = (
-            self.assessments.find(filters).sort([("score", DESCENDING), ("_id", 1)]).limit(limit)
-        )
-        return [risk_row(document) async for document in cursor]
+    async def ranked(
+        self, filters: dict[str, str], limit: int, after: tuple[float, str] | None = None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of the risk table from ``after`` on, and the token of the next (or None).
+
+        Keyset paging, as two plain index ranges (the rest of ``after``'s score, then lower
+        scores) rather than one ``$or``, which some servers answer with a collection scan:
+        page 100 costs what page 1 does, and rows do not shift when others arrive ahead.
+        """
+        if after is None:
+            documents = await self._in_rank_order(filters, limit + 1)
+        else:
+            score, item_id = after
+            ties = {**filters, "score": score, "_id": {"$gt": item_id}}
+            documents = await self._in_rank_order(ties, limit + 1)
+            if len(documents) <= limit:
+                lower = {**filters, "score": {"$lt": score}}
+                documents += await self._in_rank_order(lower, limit + 1 - len(documents))
+        page = documents[:limit]
+        token = page_token(page[-1]) if len(documents) > limit else None
+        return [risk_row(document) for document in page], token
+
+    async def _in_rank_order(self, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+        return [d async for d in self.assessments.find(query).sort(RANK).limit(limit)]
 
     async def by_id(self, name: str, ids: list[str]) -> dict[str, dict[str, Any]]:
         collection = self.assessments if name == "assessments" else self.items
@@ -133,12 +174,7 @@ class RiskViews:
     async def release(self, release_id: str) -> dict[str, Any] | None:
         """Its due date, its forecast (latest among its items) and the items past the due date."""
         release = await self.releases.find_one({"_id": release_id})
-        members = [
-            d
-            async for d in self.assessments.find({"release_id": release_id}).sort(
-                [("score", DESCENDING), ("_id", 1)]
-            )
-        ]
+        members = [d async for d in self.assessments.find({"release_id": release_id}).sort(RANK)]
         if release is None and not members:
             return None
         release = release or {}

@@ -69,7 +69,7 @@ async def run_consumer(url: str, handled: list[str], poison: str) -> list[tuple[
         return []
 
     settler = BatchSettler(SPEC, handle, JetStreamPublisher(broker), telemetry.tracer)
-    subscribe_batches(broker, SPEC, settler, batch_size=10, title="test", max_wait_seconds=0.1)
+    subscribe_batches(broker, SPEC, settler, batch_size=10, title="test", idle_wait_seconds=0.1)
     client = await broker.connect()
     await ensure_streams(client.jetstream(), replicas=1)
     publisher = JetStreamPublisher(broker)

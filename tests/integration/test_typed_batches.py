@@ -78,7 +78,7 @@ async def test_poison_is_dead_lettered_with_its_reason_and_its_batch_mates_handl
 
     publisher = JetStreamPublisher(broker)
     settler = BatchSettler(SPEC, handle, publisher, telemetry.tracer, payload=TAKES)
-    subscribe_batches(broker, SPEC, settler, batch_size=10, title="typed", max_wait_seconds=0.1)
+    subscribe_batches(broker, SPEC, settler, batch_size=10, title="typed", idle_wait_seconds=0.1)
     client = await broker.connect()
     js = client.jetstream()
     await ensure_streams(js, replicas=1)

@@ -51,6 +51,33 @@ async def test_risk_is_ranked_and_filtered(api: httpx.AsyncClient, unique: str) 
     assert bad.headers["content-type"] == "application/problem+json"
 
 
+async def test_risk_pages_follow_the_next_link_through_every_row_once(
+    api: httpx.AsyncClient, scheduler: Scheduler, unique: str
+) -> None:
+    # Three more of one score: ties are where a page boundary could skip or repeat a row.
+    calm = [item(f"jira:TIE{n}-{unique}", 3, target=90, team=f"api{unique}") for n in range(3)]
+    await scheduler.feed(calm)
+    mine = {"team": f"api{unique}"}
+    whole = [r["item_id"] for r in (await api.get("/risk", params=mine)).json()]
+    paged: list[str] = []
+    response = await api.get("/risk", params={**mine, "limit": 1})
+    while True:
+        paged += [r["item_id"] for r in response.json()]
+        if "next" not in response.links:
+            break
+        response = await api.get(response.links["next"]["url"])
+
+    assert len(whole) == 5
+    assert paged == whole
+
+
+async def test_a_cursor_this_api_never_gave_out_is_refused(api: httpx.AsyncClient) -> None:
+    response = await api.get("/risk", params={"cursor": "not-a-token"})
+
+    assert response.status_code == 422
+    assert "cursor" in response.json()["detail"]
+
+
 async def test_item_explains_its_whole_chain_with_dates(
     api: httpx.AsyncClient, unique: str
 ) -> None:

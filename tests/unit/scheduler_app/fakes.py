@@ -45,6 +45,17 @@ class InMemoryWorkStore:
         edges = await self.documents("dependencies", {})
         return [e for e in edges if e["blocker_id"] in item_ids or e["blocked_id"] in item_ids]
 
+    async def dependencies_between(
+        self, pairs: Collection[tuple[str, str]]
+    ) -> list[dict[str, Any]]:
+        edges = await self.documents("dependencies", {})
+        return [e for e in edges if (e["blocker_id"], e["blocked_id"]) in pairs]
+
+    async def present_edges_touching(self, item_ids: Collection[str]) -> list[dict[str, Any]]:
+        edges = await self.documents("dependencies", {})
+        touching = (e for e in edges if e["blocker_id"] in item_ids or e["blocked_id"] in item_ids)
+        return [e for e in touching if e["present"]]
+
     async def removed_at(self, item_ids: Collection[str]) -> dict[str, datetime]:
         items = self.collections.get("items", {})
         return {i: items[i]["removed_at"] for i in item_ids if items.get(i, {}).get("removed_at")}
