@@ -84,6 +84,8 @@ def write_for(event: Event) -> Write | None:
         document = {
             "customers": event.customers,
             "weight": event.weight,
+            "organisations": event.organisations,
+            "arr_waiting": event.arr_waiting,
             "occurred_at": event.occurred_at,
         }
         return Write("demand", event.item_id, "occurred_at", event.occurred_at, document)

@@ -35,6 +35,17 @@ def risk_row(document: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def demand_of(document: dict[str, Any] | None) -> dict[str, Any]:
+    """Who waits on the item itself (not its dependants), as feedback last reported it."""
+    document = document or {}
+    return {
+        "customers": document.get("customers", 0),
+        "organisations": document.get("organisations") or 0,
+        "arr_waiting": document.get("arr_waiting"),
+        "weight": document.get("weight", 0.0),
+    }
+
+
 def chain_member(item_id: str, assessment: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
     return {
         "item_id": item_id,
@@ -54,12 +65,18 @@ class RiskViews:
         self.assessments = db["assessments"]
         self.items = db["items"]
         self.releases = db["releases"]
+        self.demand = db["demand"]
 
     async def ranked(self, filters: dict[str, str], limit: int) -> list[dict[str, Any]]:
         cursor = (
             self.assessments.find(filters).sort([("score", DESCENDING), ("_id", 1)]).limit(limit)
         )
-        return [risk_row(document) async for document in cursor]
+        rows = [risk_row(document) async for document in cursor]
+        waiting = await self.demand_on([row["item_id"] for row in rows])
+        return [{**row, "demand": demand_of(waiting.get(row["item_id"]))} for row in rows]
+
+    async def demand_on(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        return {d["_id"]: d async for d in self.demand.find({"_id": {"$in": ids}})}
 
     async def by_id(self, name: str, ids: list[str]) -> dict[str, dict[str, Any]]:
         collection = self.assessments if name == "assessments" else self.items
@@ -95,6 +112,7 @@ class RiskViews:
             "url": item.get("url"),
             "chain": chain,
             "explanation": explanation,
+            "demand": demand_of(await self.demand.find_one({"_id": item_id})),
         }
 
     async def release(self, release_id: str) -> dict[str, Any] | None:

@@ -1,0 +1,40 @@
+"""Use cases a person drives through the API: link and unlink feedback, edit organisations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.feedback.domain.organisations import Organisation
+from services.feedback.handlers import Weighing
+from shared.events import DemandChangedV1
+from shared.publishing import EventPublisher
+
+
+class UnknownFeedback(LookupError):
+    pass
+
+
+async def decide_link(
+    weighing: Weighing,
+    publisher: EventPublisher,
+    decision: tuple[str, str, bool],
+    now: datetime,
+) -> list[DemandChangedV1]:
+    """Record a manual link (True) or unlink (False) and announce the item's new demand.
+
+    The decision is stored apart from the feedback, so a later delivery of the same ticket
+    that still names the item cannot undo an unlink.
+    """
+    feedback_id, item_id, linked = decision
+    if await weighing.store.one_feedback(feedback_id) is None:
+        raise UnknownFeedback(feedback_id)
+    await weighing.store.set_link(feedback_id, item_id, linked, now)
+    changes = await weighing.recompute([item_id], now)
+    for change in changes:
+        await publisher.publish(change)
+    return changes
+
+
+async def put_organisation(weighing: Weighing, organisation: Organisation) -> None:
+    """Stored edits win over the organisations file from now on (see Weighing.directory)."""
+    await weighing.store.save_organisation(organisation)
