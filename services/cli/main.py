@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-from services.cli import ingest_commands, scheduler_commands
+from services.cli import feedback_commands, ingest_commands, scheduler_commands
 from services.cli.demo import risk_table, scenario
 from services.cli.stack import DEFAULT_PORTS, PortInUse, Stack, dev_secret, start_stack
 
@@ -106,6 +106,7 @@ def demo(
 
 scheduler_commands.register(app)
 ingest_commands.register(app)
+feedback_commands.register(app)
 
 
 def run() -> None:

@@ -13,9 +13,11 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
 from services.cli.demo import scenario
 from services.cli.embedded import free_port
+from services.cli.main import app
 from services.cli.stack import SERVICES, Stack, start_stack
 from shared.standard_webhooks import signed_headers
 
@@ -150,3 +152,20 @@ def test_a_manual_unlink_lowers_the_demand_the_scheduler_shows(stack: Stack) -> 
     unknown = httpx.post(f"{feedback}/links", json={"feedback_id": "nope", "item_id": BLOCKED})
     assert unknown.status_code == 404
     assert unknown.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_cli_shows_demand_and_an_items_feedback_and_links(stack: Stack) -> None:
+    feedback = ["--feedback-url", stack.urls["feedback"]]
+    runner = CliRunner()
+    ranked = runner.invoke(app, ["demand", *feedback])
+    assert ranked.exit_code == 0, ranked.output
+    assert BLOCKED in ranked.output
+    relinked = runner.invoke(app, ["link", "standard:ticket/2", BLOCKED, *feedback])
+    assert relinked.exit_code == 0, relinked.output
+    pieces = runner.invoke(app, ["feedback", BLOCKED, *feedback])
+    assert pieces.exit_code == 0, pieces.output
+    assert "domain:globex.test" in pieces.output
+    assert "manual" in pieces.output
+    missing = runner.invoke(app, ["link", "nope", BLOCKED, "--remove", *feedback])
+    assert missing.exit_code == 1
+    assert "Unknown feedback" in missing.output
