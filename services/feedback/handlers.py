@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from opentelemetry import trace
+
 from services.feedback.domain.demand import demand_changed
 from services.feedback.domain.organisations import Organisation
 from services.feedback.domain.weighing import DemandRules, Directory
@@ -56,4 +58,8 @@ async def project_feedback(
     weighing: Weighing | None = None,
 ) -> list[DemandChangedV1]:
     touched = await store.apply(events)
-    return await (weighing or Weighing(store)).recompute(touched, now)
+    changes = await (weighing or Weighing(store)).recompute(touched, now)
+    span = trace.get_current_span()
+    span.set_attribute("slipstream.feedback.items_touched", len(touched))
+    span.set_attribute("slipstream.feedback.demand_changes", len(changes))
+    return changes

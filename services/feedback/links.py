@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from services.feedback.domain.organisations import Organisation
 from services.feedback.handlers import Weighing
 from shared.events import DemandChangedV1
 from shared.publishing import EventPublisher
+from shared.telemetry import log_fields
+
+logger = logging.getLogger(__name__)
 
 
 class UnknownFeedback(LookupError):
@@ -32,9 +36,18 @@ async def decide_link(
     changes = await weighing.recompute([item_id], now)
     for change in changes:
         await publisher.publish(change)
+    logger.info(
+        "feedback link decided",
+        extra=log_fields(
+            feedback_id=feedback_id, item_id=item_id, linked=linked, demand_changed=bool(changes)
+        ),
+    )
     return changes
 
 
 async def put_organisation(weighing: Weighing, organisation: Organisation) -> None:
     """Stored edits win over the organisations file from now on (see Weighing.directory)."""
     await weighing.store.save_organisation(organisation)
+    logger.info(
+        "organisation edited", extra=log_fields(organisation_id=organisation.organisation_id)
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from services.feedback.domain.customers import normalised
 from services.feedback.domain.demand import Demand, DemandPolicy, Waiting, demand_from
@@ -18,7 +19,9 @@ class Directory:
 
     organisations: Mapping[str, Organisation] = field(default_factory=dict)
 
+    @cached_property
     def domains(self) -> dict[str, str]:
+        # Cached: every piece of feedback on every item looks its domain up here.
         return {d: o.organisation_id for o in self.organisations.values() for d in o.domains}
 
     def arr(self) -> dict[str, float]:
@@ -34,7 +37,7 @@ class DemandRules:
     def waiting(self, feedback: FeedbackReceivedV1, directory: Directory) -> Waiting:
         customer = normalised(feedback.customer_id)
         organisation = organisation_for(
-            feedback.organisation, customer, self.public_domains, directory.domains()
+            feedback.organisation, customer, self.public_domains, directory.domains
         )
         importance = importance_of(feedback.importance, feedback.kind, None, self.importance)
         return Waiting(customer, organisation, importance)
