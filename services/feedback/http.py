@@ -70,7 +70,7 @@ def feedback_router(
     async def edit_organisation(organisation_id: str, body: OrganisationBody) -> dict[str, Any]:
         domains = tuple(sorted({d.strip().lower() for d in body.domains if d.strip()}))
         edited = Organisation(organisation_id, body.name, domains, body.tier, body.arr)
-        await put_organisation(weighing, edited)
+        await put_organisation(weighing, publisher, edited, clock())
         return await views.organisation(organisation_id) or {}
 
     async def decide(feedback_id: str, item_id: str, linked: bool) -> dict[str, Any] | JSONResponse:

@@ -45,9 +45,26 @@ async def decide_link(
     return changes
 
 
-async def put_organisation(weighing: Weighing, organisation: Organisation) -> None:
-    """Stored edits win over the organisations file from now on (see Weighing.directory)."""
+async def put_organisation(
+    weighing: Weighing, publisher: EventPublisher, organisation: Organisation, now: datetime
+) -> list[DemandChangedV1]:
+    """Store the edit (it wins over the file) and re-weigh what this organisation asked for.
+
+    Items are found by the organisation's domains and name before and after the edit, so a
+    domain moved away re-weighs the items it used to count on as well.
+    """
+    before = (await weighing.directory()).organisations.get(organisation.organisation_id)
     await weighing.store.save_organisation(organisation)
+    domains = set(organisation.domains) | set(before.domains if before else ())
+    names = {n for n in (organisation.name, before.name if before else None) if n}
+    items = await weighing.store.items_asked_by(domains, names)
+    changes = await weighing.recompute(items, now)
+    for change in changes:
+        await publisher.publish(change)
     logger.info(
-        "organisation edited", extra=log_fields(organisation_id=organisation.organisation_id)
+        "organisation edited",
+        extra=log_fields(
+            organisation_id=organisation.organisation_id, items=len(items), changes=len(changes)
+        ),
     )
+    return changes

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -30,6 +30,10 @@ class FeedbackStore(Protocol):
 
     async def set_link(self, feedback_id: str, item_id: str, linked: bool, at: datetime) -> None:
         """A person's decision; it outlives later deliveries of the same feedback."""
+        ...
+
+    async def items_asked_by(self, domains: Collection[str], names: Collection[str]) -> set[str]:
+        """Items with live feedback from these e-mail domains or these tool organisations."""
         ...
 
     async def demand(self, item_id: str) -> Demand | None: ...

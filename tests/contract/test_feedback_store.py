@@ -148,5 +148,23 @@ async def test_an_organisation_is_what_was_last_saved(store: FeedbackStore) -> N
     assert await store.organisations() == {"org:acme": Organisation("org:acme", "Acme Inc")}
 
 
+async def test_items_asked_by_an_organisations_domains_or_name(store: FeedbackStore) -> None:
+    tool_named = feedback("f3", "zendesk:user/9", ("c",)).model_copy(
+        update={"organisation": "Acme"}
+    )
+    await store.apply(
+        [
+            feedback("f1", "email:ann@acme.test", ("a",)),
+            feedback("f2", "email:bo@notacme.test", ("b",)),
+            tool_named,
+            feedback("f4", "email:cy@acme.test", ("d",), retracted=True),
+            feedback("f5", "email:di@acme.test", ()),
+        ]
+    )
+    await store.set_link("f5", "e", True, T0)
+    assert await store.items_asked_by({"acme.test"}, {"Acme"}) == {"a", "c", "e"}
+    assert await store.items_asked_by(set(), {"Nobody"}) == set()
+
+
 async def customers_waiting_on(store: FeedbackStore, item_id: str) -> list[str]:
     return [f.customer_id for f in await store.feedback_on(item_id)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -92,6 +92,18 @@ class InMemoryFeedbackStore:
 
     async def set_link(self, feedback_id: str, item_id: str, linked: bool, at: datetime) -> None:
         self.links[(feedback_id, item_id)] = linked
+
+    async def items_asked_by(self, domains: Collection[str], names: Collection[str]) -> set[str]:
+        asked = [
+            f
+            for f in self.feedback.values()
+            if not f.retracted
+            and (f.organisation in names or f.customer_id.rsplit("@", 1)[-1] in domains)
+        ]
+        manual = {
+            i for (f, i), yes in self.links.items() if yes and f in {a.feedback_id for a in asked}
+        }
+        return {i for f in asked for i in f.item_ids} | manual
 
     async def demand(self, item_id: str) -> Demand | None:
         return self.demands.get(item_id)

@@ -3,7 +3,8 @@ by the source's own clock."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -86,6 +87,17 @@ class MongoFeedbackStore:
     async def set_link(self, feedback_id: str, item_id: str, linked: bool, at: datetime) -> None:
         document = {"feedback_id": feedback_id, "item_id": item_id, "linked": linked, "at": at}
         await self.links.replace_one({"_id": f"{feedback_id} {item_id}"}, document, upsert=True)
+
+    async def items_asked_by(self, domains: Collection[str], names: Collection[str]) -> set[str]:
+        ways: list[dict[str, Any]] = [{"organisation": {"$in": list(names)}}]
+        if domains:
+            pattern = "@(?:" + "|".join(re.escape(d) for d in sorted(domains)) + ")$"
+            ways.append({"customer_id": {"$regex": pattern}})
+        query = {"$or": ways, "retracted": {"$ne": True}}
+        found = [d async for d in self.feedback.find(query, projection={"item_ids": 1})]
+        items = {i for d in found for i in d.get("item_ids", [])}
+        manual = {"feedback_id": {"$in": [d["_id"] for d in found]}, "linked": True}
+        return items | {d["item_id"] async for d in self.links.find(manual)}
 
     async def demand(self, item_id: str) -> Demand | None:
         found = await self.demand_collection.find_one({"_id": item_id})

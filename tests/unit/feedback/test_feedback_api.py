@@ -111,16 +111,19 @@ def test_link_and_unlink_move_demand_and_announce_it(setup: tuple) -> None:
     assert client.get("/demand").json()[0]["customers"] == 2
 
 
-def test_an_organisation_put_then_read_and_its_arr_weighs(setup: tuple) -> None:
-    client, weighing, _ = setup
+def test_an_organisation_edit_reweighs_what_it_asked_for(setup: tuple) -> None:
+    client, _, published = setup
     body = {"name": "Acme", "domains": ["ACME.test"], "tier": "gold", "arr": 10_000}
     assert client.put("/organisations/org:acme", json=body).json() == {
         "organisation_id": "org:acme", "name": "Acme", "domains": ["acme.test"],
         "tier": "gold", "arr": 10_000.0,
     }  # fmt: skip
-    asyncio.run(weighing.recompute(["jira:PAY-1"], NOW))
+    assert [(e.item_id, e.arr_waiting) for e in published.events] == [("jira:PAY-1", 10_000.0)]
     assert client.get("/demand").json()[0]["arr_waiting"] == 10_000.0
     assert client.get("/customers/email:ann@acme.test").json()["organisation_id"] == "org:acme"
+    # Moving the domain away re-weighs the item the organisation used to count on.
+    client.put("/organisations/org:acme", json={**body, "domains": ["acme.example"]})
+    assert published.events[-1].arr_waiting is None
 
 
 def test_a_bad_organisations_file_stops_start_up_naming_the_row(tmp_path: Path) -> None:
