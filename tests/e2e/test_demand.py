@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from services.cli.demo import scenario
 from services.cli.embedded import free_port
-from services.cli.main import app
+from services.cli.main import _run_demo, app
 from services.cli.stack import SERVICES, Stack, start_stack
 from shared.standard_webhooks import signed_headers
 
@@ -169,3 +169,13 @@ def test_the_cli_shows_demand_and_an_items_feedback_and_links(stack: Stack) -> N
     missing = runner.invoke(app, ["link", "nope", BLOCKED, "--remove", *feedback])
     assert missing.exit_code == 1
     assert "Unknown feedback" in missing.output
+
+
+def test_the_demo_prints_who_waits_beside_the_risk(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Last in this module: the demo's customers ask for the checkout (web#7) itself.
+    _run_demo(stack.urls["ingest"], stack.urls["scheduler"], (GITHUB_SECRET, STANDARD_SECRET))
+    table = capsys.readouterr().out
+    checkout = next(line for line in table.splitlines() if line.startswith(BLOCKER))
+    assert "3 cust/2 org" in checkout
