@@ -40,6 +40,13 @@ def feedback_router(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> APIRouter:
     router = APIRouter()
+    router.include_router(reading_router(views))
+    router.include_router(editing_router(views, weighing, publisher, clock))
+    return router
+
+
+def reading_router(views: FeedbackViews) -> APIRouter:
+    router = APIRouter()
 
     @router.get("/demand", response_model=None)
     async def demand(
@@ -65,6 +72,17 @@ def feedback_router(
     async def organisation(organisation_id: str) -> dict[str, Any] | JSONResponse:
         found = await views.organisation(organisation_id)
         return problem(404, "Unknown organisation", organisation_id) if found is None else found
+
+    return router
+
+
+def editing_router(
+    views: FeedbackViews,
+    weighing: Weighing,
+    publisher: EventPublisher,
+    clock: Callable[[], datetime],
+) -> APIRouter:
+    router = APIRouter()
 
     @router.put("/organisations/{organisation_id:path}")
     async def edit_organisation(organisation_id: str, body: OrganisationBody) -> dict[str, Any]:

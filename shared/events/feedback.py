@@ -27,6 +27,8 @@ class FeedbackReceivedV1(Event):
     # piece matters (0-3, as Productboard's insight importance). Absent means "derive it".
     organisation: str | None = None
     importance: int | None = Field(None, ge=0, le=3)
+    # The tool's own priority label (Zendesk: low, normal, high, urgent), mapped to importance.
+    priority: str | None = None
 
 
 class DemandChangedV1(Event):

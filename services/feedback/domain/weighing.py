@@ -39,7 +39,9 @@ class DemandRules:
         organisation = organisation_for(
             feedback.organisation, customer, self.public_domains, directory.domains
         )
-        importance = importance_of(feedback.importance, feedback.kind, None, self.importance)
+        importance = importance_of(
+            feedback.importance, feedback.kind, feedback.priority, self.importance
+        )
         return Waiting(customer, organisation, importance)
 
     def weigh(self, feedback: Iterable[FeedbackReceivedV1], directory: Directory) -> Demand:

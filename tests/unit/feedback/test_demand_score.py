@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 import pytest
 
 from services.feedback.domain.demand import Demand, DemandPolicy, Waiting, demand_from
+from services.feedback.domain.weighing import DemandRules, Directory
+from shared.events import FeedbackReceivedV1
 
 pytestmark = pytest.mark.unit
 
@@ -47,3 +50,25 @@ def test_importance_zero_is_counted_as_a_customer_but_weighs_nothing() -> None:
 
 def test_nobody_waiting_is_no_demand() -> None:
     assert demand_from([], {"org:acme": 5.0}) == Demand(0, 0.0, 0, None)
+
+
+def test_a_piece_weighs_by_explicit_importance_else_the_tools_priority() -> None:
+    def piece(fid: str, email: str, **fields: object) -> FeedbackReceivedV1:
+        now = datetime(2026, 11, 25, tzinfo=UTC)
+        return FeedbackReceivedV1.model_validate(
+            {"event_id": fid, "occurred_at": now, "source": "zendesk", "feedback_id": fid,
+             "customer_id": f"email:{email}", "source_updated_at": now, "kind": "ticket",
+             **fields}
+        )  # fmt: skip
+
+    rules = DemandRules(public_domains=frozenset({"gmail.com"}))
+    found = rules.weigh(
+        [
+            piece("z1", "a@acme.test", priority="urgent"),
+            piece("z2", "b@acme.test", importance=1),
+            piece("z3", "c@gmail.com", priority="low", importance=2),
+            piece("z4", "d@gone.test", retracted=True, importance=3),
+        ],
+        Directory(),
+    )
+    assert found == Demand(customers=3, weight=5.0, organisations=1)
