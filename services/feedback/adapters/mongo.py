@@ -69,12 +69,14 @@ class MongoFeedbackStore:
     async def feedback_on(self, item_id: str) -> list[FeedbackReceivedV1]:
         decided = await self.links_of(item_id)
         linked = [f for f, yes in decided.items() if yes]
-        query = {
-            "$or": [{"item_ids": item_id}, {"_id": {"$in": linked}}],
-            "retracted": {"$ne": True},
-        }
-        found = [feedback_of(d) async for d in self.feedback.find(query).sort("_id", 1)]
-        return [f for f in found if decided.get(f.feedback_id, True)]
+        # Two indexed queries rather than one ``$or``, which a server may answer by scanning.
+        live = {"retracted": {"$ne": True}}
+        found = {d["_id"]: d async for d in self.feedback.find({"item_ids": item_id, **live})}
+        if linked:
+            found.update(
+                {d["_id"]: d async for d in self.feedback.find({"_id": {"$in": linked}, **live})}
+            )
+        return [feedback_of(found[k]) for k in sorted(found) if decided.get(k, True)]
 
     async def one_feedback(self, feedback_id: str) -> FeedbackReceivedV1 | None:
         found = await self.feedback.find_one({"_id": feedback_id})
