@@ -1,21 +1,16 @@
-"""One customer per person across feedback tools: a normalised e-mail, else the tool's id."""
+"""One customer per person across feedback tools.
+
+Ingest keys customers (``services/ingest/domain/customers.py``: the e-mail, else the tool's
+id); feedback only reads those keys, so the rule has one home.
+"""
 
 from __future__ import annotations
 
 EMAIL_PREFIX = "email:"
 
 
-def customer_key(tool: str, email: str | None, tool_id: str | None) -> str:
-    """The key two tools agree on when they can: the e-mail, trimmed and lower-cased."""
-    if email and email.strip():
-        return EMAIL_PREFIX + email.strip().lower()
-    if tool_id and tool_id.strip():
-        return f"{tool}:user/{tool_id.strip()}"
-    raise ValueError(f"{tool} customer has neither e-mail nor id")
-
-
 def normalised(customer_id: str) -> str:
-    """Ingest already keys by e-mail; re-normalise so a differently cased key still joins."""
+    """Events from any sender (a Standard body writes its own key) join however cased."""
     if customer_id.lower().startswith(EMAIL_PREFIX):
         return EMAIL_PREFIX + customer_id[len(EMAIL_PREFIX) :].strip().lower()
     return customer_id.strip()

