@@ -107,9 +107,18 @@ def scenario(today: date, now: datetime | None = None) -> list[GitHubDelivery]:
     return deliveries
 
 
+def waiting(row: dict[str, Any]) -> str:
+    """Who waits on the item itself: customers and organisations, from feedback."""
+    demand = row.get("demand") or {}
+    if not demand.get("customers"):
+        return "-"
+    return f"{demand['customers']} cust/{demand.get('organisations') or 0} org"
+
+
 def risk_table(rows: list[dict[str, Any]]) -> str:
     header = (
-        f"{'item':<22} {'level':<10} {'score':>6} {'slip':>5} {'target':<11} {'forecast':<11} why"
+        f"{'item':<22} {'level':<10} {'score':>6} {'slip':>5} {'target':<11} {'forecast':<11} "
+        f"{'waiting':<14} why"
     )
     lines = [header, "-" * len(header)]
     for row in rows:
@@ -117,6 +126,6 @@ def risk_table(rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"{row['item_id']:<22} {row['level']:<10} {row['score'] or 0:>6.1f} "
             f"{row['slip_days'] or 0:>5} {row['target'] or '-':<11} {row['forecast'] or '-':<11} "
-            f"{why or '-'}"
+            f"{waiting(row):<14} {why or '-'}"
         )
     return "\n".join(lines)

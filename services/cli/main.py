@@ -13,9 +13,17 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-from services.cli import docs, ingest_commands, scheduler_commands
+from services.cli import docs, feedback_commands, ingest_commands, scheduler_commands
 from services.cli.demo import risk_table, scenario
-from services.cli.stack import DEFAULT_PORTS, PortInUse, Stack, dev_secret, start_stack
+from services.cli.demo_feedback import ASKING, BLOCKED_ITEM, feedback_scenario
+from services.cli.stack import (
+    DEFAULT_PORTS,
+    PortInUse,
+    Stack,
+    dev_secret,
+    standard_dev_secret,
+    start_stack,
+)
 
 app = typer.Typer(help="Slipstream: webhooks in, dependency risk out.", no_args_is_help=True)
 DataDir = Annotated[Path, typer.Option("--data-dir", help="Where embedded servers keep data.")]
@@ -64,7 +72,8 @@ def up(
             typer.echo(f"{name:<9} {url}")
         typer.echo(f"data and logs in {data_dir.resolve()}; Ctrl-C stops everything")
         if demo:
-            _run_demo(stack.urls["ingest"], stack.urls["scheduler"], dev_secret(data_dir, "github"))
+            secrets = (dev_secret(data_dir, "github"), standard_dev_secret(data_dir))
+            _run_demo(stack.urls["ingest"], stack.urls["scheduler"], secrets)
         _supervise(stack)
     except KeyboardInterrupt:
         typer.echo("stopping…")
@@ -72,21 +81,43 @@ def up(
         stack.stop()
 
 
-def _run_demo(ingest_url: str, scheduler_url: str, secret: str, timeout: float = 30) -> None:
+def _send(client: httpx.Client, url: str, what: str, signed: tuple[bytes, dict[str, str]]) -> None:
+    body, headers = signed
+    response = client.post(url, content=body, headers=headers)
+    typer.echo(f"sent {what}: {response.status_code}")
+    if response.status_code != 202:
+        typer.echo(response.text, err=True)
+        raise typer.Exit(1)
+
+
+def _demo_settled(rows: list[dict[str, Any]]) -> bool:
+    """The checkout is at risk and its three waiting customers have reached the scheduler."""
+    return any(
+        r["item_id"] == BLOCKED_ITEM
+        and r["level"] != "on_track"
+        and r.get("demand", {}).get("customers") == len(ASKING)
+        for r in rows
+    )
+
+
+def _run_demo(
+    ingest_url: str, scheduler_url: str, secrets: tuple[str, str], timeout: float = 30
+) -> None:
+    github, standard = secrets
     with httpx.Client(timeout=10) as client:
         for delivery in scenario(date.today()):
-            body, headers = delivery.signed(secret)
-            response = client.post(f"{ingest_url}/webhooks/github", content=body, headers=headers)
-            action = delivery.body.get("action")
-            typer.echo(f"sent {delivery.event}.{action}: {response.status_code}")
-            if response.status_code != 202:
-                typer.echo(response.text, err=True)
-                raise typer.Exit(1)
+            what = f"{delivery.event}.{delivery.body.get('action')}"
+            _send(client, f"{ingest_url}/webhooks/github", what, delivery.signed(github))
+        for feedback in feedback_scenario():
+            signed = feedback.signed(standard)
+            _send(client, f"{ingest_url}/webhooks/standard", feedback.message_id, signed)
         deadline = time.monotonic() + timeout
         rows: list[dict[str, Any]] = []
         while time.monotonic() < deadline:
             rows = client.get(f"{scheduler_url}/risk").json()
-            if any(r["item_id"] == "github:acme/web#7" and r["level"] != "on_track" for r in rows):
+            if _demo_settled(rows) or (
+                not standard and any(r["level"] != "on_track" for r in rows)
+            ):
                 break
             time.sleep(0.3)
     typer.echo("")
@@ -100,13 +131,15 @@ def demo(
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """Send the bundled scenario of signed GitHub deliveries and print the risk table."""
-    secret = os.environ.get("INGEST_GITHUB_SECRET") or dev_secret(data_dir, "github")
-    _run_demo(ingest_url, scheduler_url, secret.split(",")[0])
+    github = os.environ.get("INGEST_GITHUB_SECRET") or dev_secret(data_dir, "github")
+    standard = os.environ.get("INGEST_STANDARD_SECRET") or standard_dev_secret(data_dir)
+    _run_demo(ingest_url, scheduler_url, (github.split(",")[0], standard.split(",")[0]))
 
 
 scheduler_commands.register(app)
 ingest_commands.register(app)
 docs.register(app)
+feedback_commands.register(app)
 
 
 def run() -> None:

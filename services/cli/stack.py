@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 from services.cli.embedded import EmbeddedServer, start_mongo, start_nats
 from services.cli.processes import ChildProcess, stop_all
 from shared.server import port_is_free
+from shared.standard_webhooks import SECRET_PREFIX
 
 SERVICES = ("ingest", "scheduler", "feedback", "notifier")
 DEFAULT_PORTS = {"ingest": 8080, "scheduler": 8081, "feedback": 8082, "notifier": 8083}
@@ -45,11 +47,18 @@ def dev_secret(data_dir: Path, name: str) -> str:
     return path.read_text().strip()
 
 
+def standard_dev_secret(data_dir: Path) -> str:
+    """The Standard Webhooks form (``whsec_`` + base64) of this data dir's dev secret."""
+    raw = bytes.fromhex(dev_secret(data_dir, "standard"))
+    return SECRET_PREFIX + base64.b64encode(raw).decode()
+
+
 def service_env(
     base: Mapping[str, str], stack: Stack, ports: Mapping[str, int], host: str
 ) -> dict[str, str]:
     env = dict(base)
     env.setdefault("INGEST_GITHUB_SECRET", dev_secret(stack.data_dir, "github"))
+    env.setdefault("INGEST_STANDARD_SECRET", standard_dev_secret(stack.data_dir))
     env["NATS_URL"] = stack.nats_url
     env["MONGODB_URL"] = stack.mongodb_url
     for name, port in ports.items():

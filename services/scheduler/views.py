@@ -61,6 +61,17 @@ def risk_row(document: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def demand_of(document: dict[str, Any] | None) -> dict[str, Any]:
+    """Who waits on the item itself (not its dependants), as feedback last reported it."""
+    document = document or {}
+    return {
+        "customers": document.get("customers", 0),
+        "organisations": document.get("organisations") or 0,
+        "arr_waiting": document.get("arr_waiting"),
+        "weight": document.get("weight", 0.0),
+    }
+
+
 def chain_member(item_id: str, assessment: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
     return {
         "item_id": item_id,
@@ -81,6 +92,7 @@ class RiskViews:
         self.items = db["items"]
         self.releases = db["releases"]
         self.store = MongoWorkStore(db)
+        self.demand = db["demand"]
 
     async def ranked(
         self, filters: dict[str, str], limit: int, after: tuple[float, str] | None = None
@@ -102,10 +114,15 @@ class RiskViews:
                 documents += await self._in_rank_order(lower, limit + 1 - len(documents))
         page = documents[:limit]
         token = page_token(page[-1]) if len(documents) > limit else None
-        return [risk_row(document) for document in page], token
+        rows = [risk_row(document) for document in page]
+        waiting = await self.demand_on([row["item_id"] for row in rows])
+        return [{**row, "demand": demand_of(waiting.get(row["item_id"]))} for row in rows], token
 
     async def _in_rank_order(self, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
         return [d async for d in self.assessments.find(query).sort(RANK).limit(limit)]
+
+    async def demand_on(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        return {d["_id"]: d async for d in self.demand.find({"_id": {"$in": ids}})}
 
     async def by_id(self, name: str, ids: list[str]) -> dict[str, dict[str, Any]]:
         collection = self.assessments if name == "assessments" else self.items
@@ -146,6 +163,7 @@ class RiskViews:
             "chain": chain,
             "explanation": explanation,
             "blockers": await self.blockers(item_id),
+            "demand": demand_of(await self.demand.find_one({"_id": item_id})),
         }
 
     async def blockers(self, item_id: str) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 
 from shared.events.base import Event
 
@@ -23,6 +23,12 @@ class FeedbackReceivedV1(Event):
     url: str | None = None
     item_ids: tuple[str, ...] = ()
     retracted: bool = False
+    # Optional: the tool's own organisation/company for the customer, and how much this
+    # piece matters (0-3, as Productboard's insight importance). Absent means "derive it".
+    organisation: str | None = None
+    importance: int | None = Field(None, ge=0, le=3)
+    # The tool's own priority label (Zendesk: low, normal, high, urgent), mapped to importance.
+    priority: str | None = None
 
 
 class DemandChangedV1(Event):
@@ -33,3 +39,6 @@ class DemandChangedV1(Event):
     item_id: str
     customers: int
     weight: float
+    # Added later; optional so events already on the stream still decode.
+    organisations: int | None = None
+    arr_waiting: float | None = None

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.feedback.adapters.mongo import MongoFeedbackStore
-from services.feedback.domain import Demand
+from services.feedback.domain.demand import Demand
+from services.feedback.domain.organisations import Organisation
 from services.feedback.ports import FeedbackStore
 from shared.events import FeedbackReceivedV1
 from tests.contract.conftest import Database
@@ -50,22 +51,22 @@ async def test_new_feedback_touches_the_items_it_names(store: FeedbackStore) -> 
 async def test_relinking_touches_the_items_it_left_as_well(store: FeedbackStore) -> None:
     await store.apply([feedback("f1", "acme", ("a",), minute=1)])
     assert await store.apply([feedback("f1", "acme", ("b",), minute=2)]) == {"a", "b"}
-    assert await store.customers_waiting_on("a") == []
-    assert await store.customers_waiting_on("b") == ["acme"]
+    assert await customers_waiting_on(store, "a") == []
+    assert await customers_waiting_on(store, "b") == ["acme"]
 
 
 async def test_late_feedback_touches_nothing_and_changes_nothing(store: FeedbackStore) -> None:
     await store.apply([feedback("f1", "acme", ("a",), minute=5)])
     assert await store.apply([feedback("f1", "acme", ("b",), minute=1)]) == set()
-    assert await store.customers_waiting_on("a") == ["acme"]
-    assert await store.customers_waiting_on("b") == []
+    assert await customers_waiting_on(store, "a") == ["acme"]
+    assert await customers_waiting_on(store, "b") == []
 
 
 async def test_redelivered_feedback_applies_again(store: FeedbackStore) -> None:
     event = feedback("f1", "acme", ("a",), minute=1)
     await store.apply([event])
     assert await store.apply([event]) == {"a"}
-    assert await store.customers_waiting_on("a") == ["acme"]
+    assert await customers_waiting_on(store, "a") == ["acme"]
 
 
 async def test_one_late_feedback_does_not_hold_back_the_rest(store: FeedbackStore) -> None:
@@ -82,8 +83,8 @@ async def test_waiting_customers_leave_out_retracted_feedback(store: FeedbackSto
             feedback("f3", "acme", ("a", "b")),
         ]
     )
-    assert sorted(await store.customers_waiting_on("a")) == ["acme", "acme"]
-    assert await store.customers_waiting_on("nobody") == []
+    assert sorted(await customers_waiting_on(store, "a")) == ["acme", "acme"]
+    assert await customers_waiting_on(store, "nobody") == []
 
 
 async def test_demand_is_what_was_last_saved(store: FeedbackStore) -> None:
@@ -103,3 +104,67 @@ async def test_within_one_millisecond_the_later_arrival_wins_as_bson_compares(
     second = second.model_copy(update={"source_updated_at": T0.replace(microsecond=1100)})
     await store.apply([first])
     assert await store.apply([second]) == {"a", "b"}
+
+
+async def test_a_manual_unlink_outlives_a_later_delivery_naming_the_item(
+    store: FeedbackStore,
+) -> None:
+    await store.apply([feedback("f1", "acme", ("a",), minute=1)])
+    await store.set_link("f1", "a", False, T0)
+    await store.apply([feedback("f1", "acme", ("a",), minute=2)])
+    assert await customers_waiting_on(store, "a") == []
+    assert await store.links_of("a") == {"f1": False}
+
+
+async def test_a_manual_link_adds_feedback_the_tool_never_linked(store: FeedbackStore) -> None:
+    await store.apply([feedback("f1", "acme", ("a",)), feedback("f2", "globex", ())])
+    await store.set_link("f2", "a", True, T0)
+    assert await customers_waiting_on(store, "a") == ["acme", "globex"]
+    assert await customers_waiting_on(store, "b") == []
+
+
+async def test_feedback_is_found_by_id_and_by_customer(store: FeedbackStore) -> None:
+    await store.apply([feedback("f1", "acme", ("a",)), feedback("f2", "acme", ("b",))])
+    assert (await store.one_feedback("f1")) == feedback("f1", "acme", ("a",))
+    assert await store.one_feedback("nope") is None
+    assert [f.feedback_id for f in await store.feedback_from("acme")] == ["f1", "f2"]
+
+
+async def test_ranked_demand_is_heaviest_first_without_empty_items(store: FeedbackStore) -> None:
+    await store.save_demand("a", Demand(1, 1.0, 1))
+    await store.save_demand("b", Demand(3, 4.5, 2, 90_000.0))
+    await store.save_demand("c", Demand(0, 0.0))
+    assert await store.ranked_demand(10) == [
+        ("b", Demand(3, 4.5, 2, 90_000.0)),
+        ("a", Demand(1, 1.0, 1)),
+    ]
+    assert [i for i, _ in await store.ranked_demand(1)] == ["b"]
+
+
+async def test_an_organisation_is_what_was_last_saved(store: FeedbackStore) -> None:
+    first = Organisation("org:acme", "Acme", ("acme.test",), "gold", 50_000.0)
+    await store.save_organisation(first)
+    await store.save_organisation(Organisation("org:acme", "Acme Inc", (), None, None))
+    assert await store.organisations() == {"org:acme": Organisation("org:acme", "Acme Inc")}
+
+
+async def test_items_asked_by_an_organisations_domains_or_name(store: FeedbackStore) -> None:
+    tool_named = feedback("f3", "zendesk:user/9", ("c",)).model_copy(
+        update={"organisation": "Acme"}
+    )
+    await store.apply(
+        [
+            feedback("f1", "email:ann@acme.test", ("a",)),
+            feedback("f2", "email:bo@notacme.test", ("b",)),
+            tool_named,
+            feedback("f4", "email:cy@acme.test", ("d",), retracted=True),
+            feedback("f5", "email:di@acme.test", ()),
+        ]
+    )
+    await store.set_link("f5", "e", True, T0)
+    assert await store.items_asked_by({"acme.test"}, {"Acme"}) == {"a", "c", "e"}
+    assert await store.items_asked_by(set(), {"Nobody"}) == set()
+
+
+async def customers_waiting_on(store: FeedbackStore, item_id: str) -> list[str]:
+    return [f.customer_id for f in await store.feedback_on(item_id)]

@@ -70,6 +70,10 @@ async def test_feedback_store_counts_customers_and_sees_unlinks(db: Any) -> None
         )
 
     assert await store.apply([feedback(("jira:PAY-1",), T0)]) == {"jira:PAY-1"}
-    assert await store.customers_waiting_on("jira:PAY-1") == ["email:a@x.test"]
+    assert await customers_waiting_on(store, "jira:PAY-1") == ["email:a@x.test"]
     assert await store.apply([feedback((), T0 + timedelta(minutes=1))]) == {"jira:PAY-1"}
-    assert await store.customers_waiting_on("jira:PAY-1") == []
+    assert await customers_waiting_on(store, "jira:PAY-1") == []
+
+
+async def customers_waiting_on(store: MongoFeedbackStore, item_id: str) -> list[str]:
+    return [f.customer_id for f in await store.feedback_on(item_id)]

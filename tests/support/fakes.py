@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from services.feedback.domain import Demand
+from services.feedback.domain.demand import Demand
+from services.feedback.domain.organisations import Organisation
 from services.notifier.domain import Notification
 from shared.events import FeedbackReceivedV1
 
@@ -58,6 +59,8 @@ class InMemoryFeedbackStore:
     def __init__(self) -> None:
         self.feedback: dict[str, FeedbackReceivedV1] = {}
         self.demands: dict[str, Demand] = {}
+        self.links: dict[tuple[str, str], bool] = {}
+        self.known: dict[str, Organisation] = {}
 
     async def apply(self, events: Sequence[FeedbackReceivedV1]) -> set[str]:
         touched: set[str] = set()
@@ -70,15 +73,50 @@ class InMemoryFeedbackStore:
             self.feedback[event.feedback_id] = event
         return touched
 
-    async def customers_waiting_on(self, item_id: str) -> list[str]:
+    async def links_of(self, item_id: str) -> dict[str, bool]:
+        return {f: linked for (f, i), linked in self.links.items() if i == item_id}
+
+    async def feedback_on(self, item_id: str) -> list[FeedbackReceivedV1]:
+        decided = await self.links_of(item_id)
         return [
-            f.customer_id
-            for f in self.feedback.values()
-            if item_id in f.item_ids and not f.retracted
+            f
+            for _, f in sorted(self.feedback.items())
+            if not f.retracted and decided.get(f.feedback_id, item_id in f.item_ids)
         ]
+
+    async def one_feedback(self, feedback_id: str) -> FeedbackReceivedV1 | None:
+        return self.feedback.get(feedback_id)
+
+    async def feedback_from(self, customer_id: str) -> list[FeedbackReceivedV1]:
+        return [f for _, f in sorted(self.feedback.items()) if f.customer_id == customer_id]
+
+    async def set_link(self, feedback_id: str, item_id: str, linked: bool, at: datetime) -> None:
+        self.links[(feedback_id, item_id)] = linked
+
+    async def items_asked_by(self, domains: Collection[str], names: Collection[str]) -> set[str]:
+        asked = [
+            f
+            for f in self.feedback.values()
+            if not f.retracted
+            and (f.organisation in names or f.customer_id.rsplit("@", 1)[-1] in domains)
+        ]
+        manual = {
+            i for (f, i), yes in self.links.items() if yes and f in {a.feedback_id for a in asked}
+        }
+        return {i for f in asked for i in f.item_ids} | manual
 
     async def demand(self, item_id: str) -> Demand | None:
         return self.demands.get(item_id)
 
     async def save_demand(self, item_id: str, demand: Demand) -> None:
         self.demands[item_id] = demand
+
+    async def ranked_demand(self, limit: int) -> list[tuple[str, Demand]]:
+        live = [(i, d) for i, d in self.demands.items() if d.customers > 0]
+        return sorted(live, key=lambda pair: (-pair[1].weight, pair[0]))[:limit]
+
+    async def organisations(self) -> dict[str, Organisation]:
+        return dict(self.known)
+
+    async def save_organisation(self, organisation: Organisation) -> None:
+        self.known[organisation.organisation_id] = organisation

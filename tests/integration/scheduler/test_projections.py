@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from services.scheduler.projections import edge_id
+from shared.events import DemandChangedV1
 from tests.integration.scheduler.conftest import Scheduler
-from tests.unit.scheduler_app.support import edge, item, removed
+from tests.unit.scheduler_app.support import at, edge, item, removed
 
 pytestmark = pytest.mark.integration
 
@@ -109,3 +110,28 @@ async def test_busy_item_that_keeps_its_verdict_is_announced_once(
     stored = await scheduler.document("assessments", a)
     assert stored is not None
     assert stored["owner"] == "owner-1"
+
+
+async def test_demand_projection_keeps_who_waits_and_ignores_older_news(
+    scheduler: Scheduler, unique: str
+) -> None:
+    a = f"jira:A-{unique}"
+
+    def demand(minute: int, customers: int, organisations: int | None) -> DemandChangedV1:
+        return DemandChangedV1(
+            event_id=f"d-{unique}-{minute}",
+            occurred_at=at(minute),
+            source="slipstream",
+            item_id=a,
+            customers=customers,
+            weight=float(customers),
+            organisations=organisations,
+            arr_waiting=None if organisations is None else 5_000.0,
+        )
+
+    await scheduler.feed([item(a, 1, target=10), demand(5, 3, 2)])
+    assert await scheduler.feed([demand(5, 3, 2)]) == 0  # redelivered
+    assert await scheduler.feed([demand(2, 9, None)]) == 0  # older, from before the fields
+    stored = await scheduler.document("demand", a)
+    assert stored is not None
+    assert (stored["customers"], stored["organisations"], stored["arr_waiting"]) == (3, 2, 5e3)
