@@ -15,6 +15,7 @@ from opentelemetry import context as otel_context
 
 from services.scheduler.domain import AssessmentChange
 from services.scheduler.handlers import risk_changed
+from services.scheduler.history import history_document
 from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import AssessmentMirror
 from shared.publishing import EventPublisher
@@ -60,6 +61,7 @@ class RiskAnnouncer:
                 cause_id, context = cause(change)
                 event = risk_changed(change, self.live.portfolio, cause_id, now)
                 await self.publisher.publish(event, context)
+                result.history.append(history_document(event))
                 self.published.add(1, {"level": event.level.value, "trigger": trigger})
             await self.mirror.commit(result)
             span.set_attribute("slipstream.risk.items_reevaluated", result.reevaluated)

@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from services.scheduler.graph_view import GraphView
+from services.scheduler.history_views import HistoryViews
 from services.scheduler.views import RiskViews
 from shared.events import RiskLevel
 from shared.http import problem
 
 
-def risk_router(views: RiskViews, graph: GraphView) -> APIRouter:
+def risk_router(views: RiskViews, graph: GraphView, history: HistoryViews) -> APIRouter:
     router = APIRouter()
 
-    @router.get("/risk")
+    @router.get("/risk", response_model=None)
     async def risk(
         level: RiskLevel | None = None,
         team: str | None = None,
         release: str | None = None,
         owner: str | None = None,
         limit: int = Query(200, ge=1, le=5000),
-    ) -> list[dict[str, Any]]:
-        """Current assessments, highest score first, optionally filtered."""
+        as_of: datetime | None = None,
+    ) -> list[dict[str, Any]] | JSONResponse:
+        """Current assessments (or, with ``as_of``, those of that instant), highest score first."""
         filters = {
             key: value
             for key, value in (
@@ -35,7 +38,16 @@ def risk_router(views: RiskViews, graph: GraphView) -> APIRouter:
             )
             if value is not None
         }
+        if as_of is not None:
+            if as_of.tzinfo is None:
+                return problem(422, "Invalid request", "as_of needs a UTC offset, e.g. Z")
+            return await history.as_of(filters, as_of, limit)
         return await views.ranked(filters, limit)
+
+    @router.get("/items/{item_id:path}/history")
+    async def item_history(item_id: str) -> list[dict[str, Any]]:
+        """The item's kept assessments over time, oldest first (empty when none were kept)."""
+        return await history.of_item(item_id)
 
     @router.get("/items/{item_id:path}", response_model=None)
     async def item(item_id: str) -> dict[str, Any] | JSONResponse:
