@@ -23,6 +23,7 @@ from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import AssessmentMirror
 from services.scheduler.projections import MongoWorkStore
 from services.scheduler.reconcile import reconcile
+from services.scheduler.report_http import ReportReader, report_router
 from services.scheduler.timer import RecheckTimer
 from services.scheduler.views import RiskViews
 from shared.consumer import Subscription
@@ -94,6 +95,7 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     app.state.register_subscribers = register_subscribers
     views = RiskViews(runtime.db), GraphView(runtime.db), HistoryViews(runtime.db)
     app.include_router(risk_router(*views))
+    app.include_router(report_router(ReportReader(runtime.db)))
     return app
 
 
