@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-from services.cli import docs, ingest_commands, scheduler_commands
+from services.cli import docs, ingest_commands, report_command, scheduler_commands
 from services.cli.demo import risk_table, scenario
 from services.cli.stack import DEFAULT_PORTS, PortInUse, Stack, dev_secret, start_stack
 
@@ -107,6 +107,7 @@ def demo(
 scheduler_commands.register(app)
 ingest_commands.register(app)
 docs.register(app)
+report_command.register(app)
 
 
 def run() -> None:

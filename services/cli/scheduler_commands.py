@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -43,11 +44,13 @@ def risk(
     release: str | None = None,
     owner: str | None = None,
     limit: int = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
 ) -> None:
     """Print the ranked risk table."""
     filters = {"level": level, "team": team, "release": release, "owner": owner}
     params = {k: v for k, v in filters.items() if v is not None} | {"limit": str(limit)}
-    typer.echo(risk_table(_get(f"{scheduler_url}/risk", params)))
+    rows = _get(f"{scheduler_url}/risk", params)
+    typer.echo(json.dumps(rows, indent=2) if as_json else risk_table(rows))
 
 
 def explain_text(found: dict[str, Any]) -> str:

@@ -57,7 +57,7 @@ def at_risk_chart(points: Sequence[tuple[datetime, int]]) -> str:
         return ""
     height, top, bottom = 150, 24, 130
     most = max(1, *(count for _, count in points))
-    step = (WIDTH - 40) / max(1, len(points) - 1)
+    step = (WIDTH - 60) / max(1, len(points) - 1)
     coords = [
         (30 + n * step, bottom - count * (bottom - top) / most)
         for n, (_, count) in enumerate(points)
