@@ -67,6 +67,7 @@ class RiskAnnouncer:
             span.set_attribute("slipstream.risk.items_reevaluated", result.reevaluated)
             span.set_attribute("slipstream.risk.changes", len(result.changes))
             span.set_attribute("slipstream.risk.documents_written", len(result.upserts))
+            span.set_attribute("slipstream.risk.history_entries", len(result.history))
         elapsed = time.perf_counter() - started
         self.duration.record(elapsed, {"trigger": trigger})
         if result.changes or result.removals:
