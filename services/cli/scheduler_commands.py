@@ -84,9 +84,15 @@ async def _rebuild(nats_url: str, mongodb_url: str, database: str, check: bool) 
     scratch = f"{database}_rebuild"
     try:
         await client.drop_database(scratch)
-        policy = policy_from(SchedulerSettings())
+        settings = SchedulerSettings()
         today = datetime.now(UTC).date()
-        report = await rebuild_into(client[scratch], connection.jetstream(), policy, today)
+        report = await rebuild_into(
+            client[scratch],
+            connection.jetstream(),
+            policy_from(settings),
+            today,
+            history_retention_days=settings.history_retention_days,
+        )
         report.differences = await differences(client[database], client[scratch])
         if check:
             await client.drop_database(scratch)
@@ -104,7 +110,7 @@ def rebuild_scheduler(
     database: Annotated[str, typer.Option(envvar="MONGODB_DATABASE")] = "slipstream",
     check: Annotated[bool, typer.Option(help="Compare only; exit 1 if they differ.")] = False,
 ) -> None:
-    """Replay WORK and demand events into empty collections and swap them in.
+    """Replay WORK and demand events (and RISK into history) into empty collections; swap in.
 
     Stop the scheduler first and start it afterwards: its start-up reconciliation then
     announces any risk the rebuilt assessments changed.

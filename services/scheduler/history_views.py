@@ -24,6 +24,11 @@ class HistoryViews:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.history = db["assessment_history"]
         self.assessments = db["assessments"]
+        self.items = db["items"]
+
+    async def known(self, item_id: str) -> bool:
+        """Projected at some time (removed items keep their history)."""
+        return await self.items.find_one({"_id": item_id}, {"_id": 1}) is not None
 
     async def releases_of(self) -> dict[str, str | None]:
         cursor = self.assessments.find({}, {"release_id": 1})

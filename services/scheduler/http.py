@@ -44,10 +44,13 @@ def risk_router(views: RiskViews, graph: GraphView, history: HistoryViews) -> AP
             return await history.as_of(filters, as_of, limit)
         return await views.ranked(filters, limit)
 
-    @router.get("/items/{item_id:path}/history")
-    async def item_history(item_id: str) -> list[dict[str, Any]]:
+    @router.get("/items/{item_id:path}/history", response_model=None)
+    async def item_history(item_id: str) -> list[dict[str, Any]] | JSONResponse:
         """The item's kept assessments over time, oldest first (empty when none were kept)."""
-        return await history.of_item(item_id)
+        found = await history.of_item(item_id)
+        if not found and not await history.known(item_id):
+            return problem(404, "Unknown item", item_id)
+        return found
 
     @router.get("/items/{item_id:path}", response_model=None)
     async def item(item_id: str) -> dict[str, Any] | JSONResponse:

@@ -81,6 +81,10 @@ async def test_item_history_lists_each_change_once_oldest_first(
         ("on_track", "off_track"),
     ]
     assert found[0]["forecast"] > found[0]["target"]
+    quiet = (await api.get(f"/items/{quote(f'jira:API-{unique}', safe=':/')}/history")).json()
+    assert quiet == []  # known, never announced
+    unknown = await api.get("/items/jira:NEVER/history")
+    assert unknown.status_code == 404
 
 
 async def test_history_has_a_ttl_index_of_the_configured_retention(
