@@ -63,6 +63,7 @@ def at_risk_chart(points: Sequence[tuple[datetime, int]]) -> str:
         for n, (_, count) in enumerate(points)
     ]
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#c0392b"/>' for x, y in coords)
     labels = "".join(
         f'<text x="{x - 12:.1f}" y="{bottom + 14}" font-size="9">{moment:%m-%d}</text>'
         for (x, _), (moment, _) in zip(coords, points, strict=True)
@@ -70,6 +71,6 @@ def at_risk_chart(points: Sequence[tuple[datetime, int]]) -> str:
     body = (
         f'<text x="0" y="{top + 8}" font-size="9">{most}</text>'
         f'<text x="0" y="{bottom}" font-size="9">0</text>'
-        f'<polyline points="{line}" fill="none" stroke="#c0392b" stroke-width="2"/>{labels}'
+        f'<polyline points="{line}" fill="none" stroke="#c0392b" stroke-width="2"/>{dots}{labels}'
     )
     return svg(height, "Items at risk, day by day", body)

@@ -165,14 +165,14 @@ def waiting_demand(
 def at_risk_by_day(
     history: Sequence[Document], since: datetime, until: datetime
 ) -> list[tuple[datetime, int]]:
-    """How many items were at risk at the end of each day of the period (for the chart)."""
-    points = []
-    moment = since
-    while moment < until:
-        moment = min(moment + timedelta(days=1), until)
-        count = sum(e.get("level") in RISKY for e in latest_per_item(history, moment))
-        points.append((moment, count))
-    return points
+    """How many items were at risk at the start and at the end of each day of the period."""
+    moments = [since]
+    while moments[-1] < until:
+        moments.append(min(moments[-1] + timedelta(days=1), until))
+    return [
+        (moment, sum(e.get("level") in RISKY for e in latest_per_item(history, moment)))
+        for moment in moments
+    ]
 
 
 def weekly_report(

@@ -6,6 +6,7 @@ risk history; this module only reads them and picks the format.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.scheduler.report_figures import WeeklyReport, weekly_report
 from services.scheduler.report_render import to_html, to_markdown
 from shared.http import problem
+from shared.telemetry import log_fields
+
+logger = logging.getLogger(__name__)
 
 SPAN = re.compile(r"^(\d+)([hdw])$")
 UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -70,6 +74,16 @@ def report_router(reader: ReportReader) -> APIRouter:
         except ValueError as exc:
             return problem(422, "Invalid request", str(exc))
         figures = await reader.weekly(start, now)
+        logger.info(
+            "report rendered",
+            extra=log_fields(
+                format=format,
+                since=start.isoformat(),
+                releases=len(figures.releases),
+                newly_at_risk=len(figures.newly_at_risk),
+                recovered=len(figures.recovered),
+            ),
+        )
         if format == "html":
             return HTMLResponse(to_html(figures))
         if format == "json":

@@ -86,7 +86,8 @@ def test_demand_lists_weighted_items_with_their_risk(report: Any) -> None:
 
 
 def test_at_risk_count_at_the_end_of_each_day(report: Any) -> None:
-    assert [count for _, count in report.at_risk_by_day] == [4, 3, 2, 2, 2, 2, 2]
+    # At the start A, D and E; B joins on day 1; E recovers on day 2, D on day 3.
+    assert [count for _, count in report.at_risk_by_day] == [3, 4, 3, 2, 2, 2, 2, 2]
 
 
 def test_markdown_has_every_section_and_escapes_table_cells(report: Any) -> None:
