@@ -132,7 +132,10 @@ def test_history_as_of_and_the_report_follow_the_demo_slip(stack: Stack, tmp_pat
     scheduler, web = stack.urls["scheduler"], "github:acme/web#7"
 
     def kept() -> list[dict[str, object]] | None:
-        found = httpx.get(f"{scheduler}/items/{quote(web, safe=':/')}/history").json()
+        response = httpx.get(f"{scheduler}/items/{quote(web, safe=':/')}/history")
+        if response.status_code == 404:  # not projected yet
+            return None
+        found = response.json()
         return found if any(e["level"] == "off_track" for e in found) else None
 
     entries = eventually(kept)
