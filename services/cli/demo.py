@@ -115,17 +115,37 @@ def waiting(row: dict[str, Any]) -> str:
     return f"{demand['customers']} cust/{demand.get('organisations') or 0} org"
 
 
-def risk_table(rows: list[dict[str, Any]]) -> str:
-    header = (
-        f"{'item':<22} {'level':<10} {'score':>6} {'slip':>5} {'target':<11} {'forecast':<11} "
-        f"{'waiting':<14} why"
+RISK_COLUMNS = ("item", "level", "score", "slip", "target", "forecast", "waiting")
+RIGHT_ALIGNED = {"score", "slip"}
+
+
+def risk_cells(row: dict[str, Any]) -> tuple[str, ...]:
+    return (
+        row["item_id"],
+        row["level"],
+        f"{row['score'] or 0:.1f}",
+        str(row["slip_days"] or 0),
+        row["target"] or "-",
+        row["forecast"] or "-",
+        waiting(row),
     )
-    lines = [header, "-" * len(header)]
-    for row in rows:
-        why = "; ".join(reason.get("message", reason.get("code", "")) for reason in row["reasons"])
-        lines.append(
-            f"{row['item_id']:<22} {row['level']:<10} {row['score'] or 0:>6.1f} "
-            f"{row['slip_days'] or 0:>5} {row['target'] or '-':<11} {row['forecast'] or '-':<11} "
-            f"{waiting(row):<14} {why or '-'}"
+
+
+def risk_table(rows: list[dict[str, Any]]) -> str:
+    """Columns as wide as their longest cell, so long ids never push the others out of line."""
+    cells = [risk_cells(row) for row in rows]
+    widths = [max([len(h), *(len(c[n]) for c in cells)]) for n, h in enumerate(RISK_COLUMNS)]
+
+    def line(values: tuple[str, ...], why: str) -> str:
+        laid = (
+            v.rjust(w) if h in RIGHT_ALIGNED else v.ljust(w)
+            for h, v, w in zip(RISK_COLUMNS, values, widths, strict=True)
         )
+        return " ".join([*laid, why])
+
+    header = line(RISK_COLUMNS, "why")
+    lines = [header, "-" * len(header)]
+    for row, values in zip(rows, cells, strict=True):
+        why = "; ".join(reason.get("message", reason.get("code", "")) for reason in row["reasons"])
+        lines.append(line(values, why or "-"))
     return "\n".join(lines)

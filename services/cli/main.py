@@ -13,7 +13,13 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-from services.cli import docs, feedback_commands, ingest_commands, scheduler_commands
+from services.cli import (
+    docs,
+    feedback_commands,
+    ingest_commands,
+    report_command,
+    scheduler_commands,
+)
 from services.cli.demo import risk_table, scenario
 from services.cli.demo_feedback import ASKING, BLOCKED_ITEM, feedback_scenario
 from services.cli.stack import (
@@ -140,6 +146,7 @@ scheduler_commands.register(app)
 ingest_commands.register(app)
 docs.register(app)
 feedback_commands.register(app)
+report_command.register(app)
 
 
 def run() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -43,11 +44,13 @@ def risk(
     release: str | None = None,
     owner: str | None = None,
     limit: int = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
 ) -> None:
     """Print the ranked risk table."""
     filters = {"level": level, "team": team, "release": release, "owner": owner}
     params = {k: v for k, v in filters.items() if v is not None} | {"limit": str(limit)}
-    typer.echo(risk_table(_get(f"{scheduler_url}/risk", params)))
+    rows = _get(f"{scheduler_url}/risk", params)
+    typer.echo(json.dumps(rows, indent=2) if as_json else risk_table(rows))
 
 
 def explain_text(found: dict[str, Any]) -> str:
@@ -81,9 +84,15 @@ async def _rebuild(nats_url: str, mongodb_url: str, database: str, check: bool) 
     scratch = f"{database}_rebuild"
     try:
         await client.drop_database(scratch)
-        policy = policy_from(SchedulerSettings())
+        settings = SchedulerSettings()
         today = datetime.now(UTC).date()
-        report = await rebuild_into(client[scratch], connection.jetstream(), policy, today)
+        report = await rebuild_into(
+            client[scratch],
+            connection.jetstream(),
+            policy_from(settings),
+            today,
+            history_retention_days=settings.history_retention_days,
+        )
         report.differences = await differences(client[database], client[scratch])
         if check:
             await client.drop_database(scratch)
@@ -101,7 +110,7 @@ def rebuild_scheduler(
     database: Annotated[str, typer.Option(envvar="MONGODB_DATABASE")] = "slipstream",
     check: Annotated[bool, typer.Option(help="Compare only; exit 1 if they differ.")] = False,
 ) -> None:
-    """Replay WORK and demand events into empty collections and swap them in.
+    """Replay WORK and demand events (and RISK into history) into empty collections; swap in.
 
     Stop the scheduler first and start it afterwards: its start-up reconciliation then
     announces any risk the rebuilt assessments changed.

@@ -16,6 +16,7 @@ from opentelemetry import context as otel_context
 
 from services.scheduler.domain import AssessmentChange
 from services.scheduler.handlers import risk_changed
+from services.scheduler.history import history_document
 from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import AssessmentMirror
 from shared.publishing import EventPublisher
@@ -66,11 +67,13 @@ class RiskAnnouncer:
             # a disk sync per change. All are acked before the commit below, as before.
             await asyncio.gather(*(self.publisher.publish(e, c) for e, c in announcements))
             for event, _ in announcements:
+                result.history.append(history_document(event))
                 self.published.add(1, {"level": event.level.value, "trigger": trigger})
             await self.mirror.commit(result)
             span.set_attribute("slipstream.risk.items_reevaluated", result.reevaluated)
             span.set_attribute("slipstream.risk.changes", len(result.changes))
             span.set_attribute("slipstream.risk.documents_written", len(result.upserts))
+            span.set_attribute("slipstream.risk.history_entries", len(result.history))
         elapsed = time.perf_counter() - started
         self.duration.record(elapsed, {"trigger": trigger})
         if result.changes or result.removals:

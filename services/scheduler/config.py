@@ -23,3 +23,5 @@ class SchedulerSettings(ServiceSettings):
     stale_after_days: int = Field(14, ge=1)
     near_target_days: int = Field(14, ge=0)
     off_track_slip_days: int = Field(7, ge=0)
+    # Risk history older than this is dropped by a TTL index (``assessment_history.at``).
+    history_retention_days: int = Field(400, ge=1)

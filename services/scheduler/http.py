@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.scheduler.graph_view import GraphView
+from services.scheduler.history_views import HistoryViews
 from services.scheduler.views import RiskViews, after_token
 from shared.events import RiskLevel
 from shared.http import problem
 
 
-def risk_router(views: RiskViews, graph: GraphView) -> APIRouter:
+def risk_router(views: RiskViews, graph: GraphView, history: HistoryViews) -> APIRouter:
     router = APIRouter()
 
     @router.get("/risk", response_model=None)
@@ -26,10 +28,12 @@ def risk_router(views: RiskViews, graph: GraphView) -> APIRouter:
         owner: str | None = None,
         limit: int = Query(200, ge=1, le=5000),
         cursor: str | None = None,
+        as_of: datetime | None = None,
     ) -> list[dict[str, Any]] | JSONResponse:
-        """Current assessments, highest score first, optionally filtered, a page at a time.
+        """Current assessments (or, with ``as_of``, those of that instant), highest score first.
 
-        When more rows follow, ``Link: <…&cursor=…>; rel="next"`` names the next page.
+        A page at a time: when more rows follow, ``Link: <…&cursor=…>; rel="next"`` names the
+        next page (``as_of`` answers one page of at most ``limit`` rows).
         """
         try:
             after = None if cursor is None else after_token(cursor)
@@ -45,11 +49,23 @@ def risk_router(views: RiskViews, graph: GraphView) -> APIRouter:
             )
             if value is not None
         }
+        if as_of is not None:
+            if as_of.tzinfo is None:
+                return problem(422, "Invalid request", "as_of needs a UTC offset, e.g. Z")
+            return await history.as_of(filters, as_of, limit)
         rows, following = await views.ranked(filters, limit, after)
         if following is not None:
             next_page = request.url.include_query_params(cursor=following)
             response.headers["Link"] = f'<{next_page}>; rel="next"'
         return rows
+
+    @router.get("/items/{item_id:path}/history", response_model=None)
+    async def item_history(item_id: str) -> list[dict[str, Any]] | JSONResponse:
+        """The item's kept assessments over time, oldest first (empty when none were kept)."""
+        found = await history.of_item(item_id)
+        if not found and not await history.known(item_id):
+            return problem(404, "Unknown item", item_id)
+        return found
 
     @router.get("/items/{item_id:path}", response_model=None)
     async def item(item_id: str) -> dict[str, Any] | JSONResponse:

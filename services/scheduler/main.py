@@ -7,17 +7,23 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from services.scheduler import subscribers
-from services.scheduler.adapters.mongo import MongoAssessmentStore, MongoLease
+from services.scheduler.adapters.mongo import (
+    MongoAssessmentStore,
+    MongoLease,
+    ensure_history_indexes,
+)
 from services.scheduler.announcer import RiskAnnouncer
 from services.scheduler.config import SchedulerSettings
 from services.scheduler.domain import RiskPolicy
 from services.scheduler.graph_view import GraphView
+from services.scheduler.history_views import HistoryViews
 from services.scheduler.http import risk_router
 from services.scheduler.leadership import Leadership
 from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import AssessmentMirror
 from services.scheduler.projections import MongoWorkStore
 from services.scheduler.reconcile import reconcile
+from services.scheduler.report_http import ReportReader, report_router
 from services.scheduler.timer import RecheckTimer
 from services.scheduler.views import RiskViews
 from shared.consumer import Subscription
@@ -77,13 +83,20 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
         MongoLease(runtime.db), timer.holder, settings.leader_lease_seconds, lead, stand_by
     )
     runtime.on_start.append(store.ensure_indexes)
+
+    async def ensure_history() -> None:
+        await ensure_history_indexes(runtime.db, settings.history_retention_days)
+
+    runtime.on_start.append(ensure_history)
     runtime.after_start.append(leadership.start)
     runtime.on_stop.append(leadership.stop)
     runtime.readiness["role"] = leadership.ready
     app = runtime.create_app("Slipstream scheduler")
     # For ``slipstream docs``, which never starts the broker.
     app.state.register_subscribers = register_subscribers
-    app.include_router(risk_router(RiskViews(runtime.db), GraphView(runtime.db)))
+    views = RiskViews(runtime.db), GraphView(runtime.db), HistoryViews(runtime.db)
+    app.include_router(risk_router(*views))
+    app.include_router(report_router(ReportReader(runtime.db)))
     return app
 
 

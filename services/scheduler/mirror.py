@@ -32,6 +32,7 @@ class Reassessment:
     removals: list[str] = field(default_factory=list)
     changes: list[AssessmentChange] = field(default_factory=list)
     snapshot: list[Assessment | None] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
     reevaluated: int = 0
 
 
@@ -84,7 +85,12 @@ class AssessmentMirror:
             result.changes.append(AssessmentChange(before=before, after=now))
 
     async def commit(self, result: Reassessment) -> None:
-        """Store the new documents; only then does the mirror believe them."""
+        """Store the new documents; only then does the mirror believe them.
+
+        History goes first: if saving the assessments fails, the retry announces again under
+        the same event ids and the history keeps one entry each.
+        """
+        await self.store.record(result.history)
         await self.store.save(list(result.upserts.values()))
         await self.store.remove(result.removals)
         self.stored.update(result.upserts)

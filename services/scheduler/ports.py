@@ -50,6 +50,10 @@ class AssessmentStore(Protocol):
 
     async def remove(self, item_ids: Sequence[str]) -> None: ...
 
+    async def record(self, entries: Sequence[dict[str, Any]]) -> None:
+        """Append risk-history entries keyed by event id; a repeated id changes nothing."""
+        ...
+
     async def all(self) -> list[dict[str, Any]]: ...
 
 

@@ -1,7 +1,8 @@
 """Rebuild the scheduler's projections by replaying the event streams into empty collections.
 
 The replay goes through the same guarded writes as the live subscribers, then the engine
-recomputes every assessment from what was projected. Because projections are decided by the
+recomputes every assessment from what was projected. Risk history is the RISK stream itself,
+written as the announcer wrote it. Because projections are decided by the
 sources' clocks, not by arrival order, the result equals the live collections; ``differences``
 proves it, ``swap`` puts the rebuilt ones in place. Only what the streams still retain can be
 replayed (see ``shared.subjects`` for each stream's ``max_age``).
@@ -22,19 +23,24 @@ from pydantic import ValidationError
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.scheduler.adapters.mongo import MongoAssessmentStore
+from services.scheduler.adapters.mongo import MongoAssessmentStore, ensure_history_indexes
 from services.scheduler.domain import RiskPolicy
 from services.scheduler.handlers import load_portfolio
+from services.scheduler.history import history_document
 from services.scheduler.mirror import AssessmentMirror
 from services.scheduler.projections import MongoWorkStore
 from shared.consumer import decode
-from shared.events import Event
-from shared.subjects import SCHEDULER_DEMAND, SCHEDULER_WORK, ConsumerSpec
+from shared.events import Event, RiskChangedV1
+from shared.subjects import RISK, SCHEDULER_DEMAND, SCHEDULER_WORK, ConsumerSpec
 
 logger = logging.getLogger(__name__)
 
 REPLAYED = (SCHEDULER_WORK, SCHEDULER_DEMAND)
-COLLECTIONS = (*MongoWorkStore.COLLECTIONS, "assessments")
+# Only the filter and stream are used: replays read through an ephemeral consumer.
+RISK_HISTORY = ConsumerSpec("scheduler-history-replay", RISK.name, RiskChangedV1.subject)
+COLLECTIONS = (*MongoWorkStore.COLLECTIONS, "assessments", "assessment_history")
+# History outlives the RISK stream's retention: a rebuild adds to it and never replaces it.
+MERGED = "assessment_history"
 
 
 @dataclass
@@ -90,17 +96,24 @@ async def rebuild_into(
     policy: RiskPolicy,
     today: date,
     batch_size: int = 500,
+    history_retention_days: int = 400,
 ) -> RebuildReport:
     """Replay into ``db`` (expected empty) and store assessments computed for ``today``."""
     report = RebuildReport()
     store = MongoWorkStore(db)
     await store.ensure_indexes()
+    await ensure_history_indexes(db, history_retention_days)
     for spec in REPLAYED:
         async for events in replay(js, spec, batch_size, report):
             await store.apply(events)
+    assessments = MongoAssessmentStore(db)
+    async for events in replay(js, RISK_HISTORY, batch_size, report):
+        await assessments.record(
+            [history_document(e) for e in events if isinstance(e, RiskChangedV1)]
+        )
     portfolio = await load_portfolio(store, policy)
     portfolio.assess_all(today)
-    mirror = AssessmentMirror(MongoAssessmentStore(db))
+    mirror = AssessmentMirror(assessments)
     result = mirror.diff(portfolio)
     await mirror.commit(result)
     report.assessments = len(result.upserts)
@@ -118,7 +131,8 @@ async def differences(
     found: dict[str, list[str]] = {}
     for name in COLLECTIONS:
         a, b = await documents_by_id(live, name), await documents_by_id(rebuilt, name)
-        ids = sorted(i for i in a.keys() | b.keys() if a.get(i) != b.get(i))
+        keys = b.keys() if name == MERGED else a.keys() | b.keys()
+        ids = sorted(i for i in keys if a.get(i) != b.get(i))
         if ids:
             found[name] = ids
     return found
@@ -127,11 +141,16 @@ async def differences(
 async def swap(client: AsyncMongoClient[dict[str, Any]], rebuilt: str, live: str) -> None:
     """Move the rebuilt collections over the live ones, one ``renameCollection`` each.
 
-    Each rename is atomic on its own but the set is not: run it with the scheduler stopped,
+    History is merged instead (entries beyond the stream's retention stay). Each rename is
+    atomic on its own but the set is not: run it with the scheduler stopped,
     and restart it afterwards so its start-up reconciliation sees the new assessments.
     """
     present = set(await client[rebuilt].list_collection_names())
+    entries = await client[rebuilt][MERGED].find({}).to_list()
+    await MongoAssessmentStore(client[live]).record(entries)
     for name in COLLECTIONS:
+        if name == MERGED:
+            continue
         if name in present:
             await client.admin.command(
                 "renameCollection", f"{rebuilt}.{name}", to=f"{live}.{name}", dropTarget=True

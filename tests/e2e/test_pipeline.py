@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -124,3 +125,31 @@ def test_every_service_is_alive_and_ready(stack: Stack) -> None:
     for url in stack.urls.values():
         assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
         assert httpx.get(f"{url}/readyz").status_code == 200
+
+
+def test_history_as_of_and_the_report_follow_the_demo_slip(stack: Stack, tmp_path: Path) -> None:
+    post_scenario(stack)
+    scheduler, web = stack.urls["scheduler"], "github:acme/web#7"
+
+    def kept() -> list[dict[str, object]] | None:
+        response = httpx.get(f"{scheduler}/items/{quote(web, safe=':/')}/history")
+        if response.status_code == 404:  # not projected yet
+            return None
+        found = response.json()
+        return found if any(e["level"] == "off_track" for e in found) else None
+
+    entries = eventually(kept)
+    moment = str(entries[-1]["at"])
+    then = httpx.get(f"{scheduler}/risk", params={"as_of": moment, "level": "off_track"}).json()
+    row = next(r for r in then if r["item_id"] == web)
+    assert row["chain"][:2] == [web, "github:acme/api#42"]
+
+    report = httpx.get(f"{scheduler}/report", params={"since": "1d"})
+    assert report.status_code == 200
+    chains = report.text.split("## Longest slipping chains")[1].split("##")[0]
+    assert f"| {web} |" in chains
+    artifacts = Path(os.environ.get("SLIPSTREAM_TEST_ARTIFACTS", tmp_path))
+    artifacts.mkdir(parents=True, exist_ok=True)
+    (artifacts / "demo-report.md").write_text(report.text)
+    page = httpx.get(f"{scheduler}/report", params={"since": "1d", "format": "html"}).text
+    (artifacts / "demo-report.html").write_text(page)

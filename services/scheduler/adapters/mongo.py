@@ -6,14 +6,23 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ReplaceOne
+from pymongo import ASCENDING, ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 
 class MongoAssessmentStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.collection = db["assessments"]
+        self.history = db["assessment_history"]
+
+    async def record(self, entries: Sequence[dict[str, Any]]) -> None:
+        """Append history; an entry already there (same event id) keeps its first copy."""
+        if entries:
+            await self.history.bulk_write(
+                [UpdateOne({"_id": e["_id"]}, {"$setOnInsert": e}, upsert=True) for e in entries],
+                ordered=False,
+            )
 
     async def save(self, documents: Sequence[dict[str, Any]]) -> None:
         if documents:
@@ -28,6 +37,19 @@ class MongoAssessmentStore:
 
     async def all(self) -> list[dict[str, Any]]:
         return [document async for document in self.collection.find({})]
+
+
+async def ensure_history_indexes(db: AsyncDatabase[dict[str, Any]], retention_days: int) -> None:
+    """Per-item timelines, and a TTL index that drops entries older than the retention."""
+    history = db["assessment_history"]
+    await history.create_index([("item_id", ASCENDING), ("at", ASCENDING)])
+    ttl = retention_days * 86400
+    try:
+        await history.create_index("at", name="at_ttl", expireAfterSeconds=ttl)
+    except OperationFailure:
+        # The retention changed since the index was made; an index's options cannot be edited.
+        await history.drop_index("at_ttl")
+        await history.create_index("at", name="at_ttl", expireAfterSeconds=ttl)
 
 
 class MongoLease:

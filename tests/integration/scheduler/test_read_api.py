@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from services.scheduler.graph_view import GraphView
+from services.scheduler.history_views import HistoryViews
 from services.scheduler.http import risk_router
 from services.scheduler.views import RiskViews
 from shared.http import install_problem_handlers
@@ -35,7 +36,8 @@ async def api(scheduler: Scheduler, unique: str) -> AsyncIterator[httpx.AsyncCli
     )
     app = FastAPI()
     install_problem_handlers(app)
-    app.include_router(risk_router(RiskViews(scheduler.db), GraphView(scheduler.db)))
+    views = RiskViews(scheduler.db), GraphView(scheduler.db), HistoryViews(scheduler.db)
+    app.include_router(risk_router(*views))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://scheduler") as client:
         yield client

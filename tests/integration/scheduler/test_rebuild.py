@@ -11,7 +11,7 @@ from nats.js import JetStreamContext
 
 from services.scheduler.documents import from_bson_date
 from services.scheduler.domain import RiskPolicy
-from services.scheduler.rebuild import COLLECTIONS, rebuild_into
+from services.scheduler.rebuild import COLLECTIONS, differences, rebuild_into, swap
 from shared.broker import ensure_streams
 from shared.events import DemandChangedV1, Event
 from tests.integration.scheduler.conftest import Scheduler
@@ -114,3 +114,42 @@ async def test_rebuilt_projections_equal_live_ones_document_for_document(
     assert len(expected["schedules"]) == 3
     api = next(d for d in expected["assessments"] if "API" in d["_id"])
     assert from_bson_date(api["target"]) == day(25)
+
+
+async def publish_once(js: JetStreamContext, events: list[Event], published: set[str]) -> None:
+    for event in events:
+        if event.event_id not in published:
+            published.add(event.event_id)
+            body = event.model_dump_json().encode()
+            await js.publish(event.subject, body, headers={"Nats-Msg-Id": event.event_id})
+
+
+async def test_rebuild_reproduces_risk_history_and_swap_keeps_older_entries(
+    js: JetStreamContext, db: Any, client: Any, unique: str
+) -> None:
+    live = Scheduler(db)
+    await live.start()
+    published: set[str] = set()
+    for batch in history(unique):
+        await live.feed(batch)
+        await publish_once(js, batch, published)
+    await publish_once(js, live.publisher.events, published)  # what the announcer sent
+    beyond_retention = {"_id": f"old-{unique}", "item_id": f"jira:WEB-{unique}", "at": at(-9999)}
+    await db["assessment_history"].insert_one(beyond_retention)
+    mine = {"item_id": {"$regex": unique}}
+    expected = [d async for d in db["assessment_history"].find(mine).sort("_id", 1)]
+    rebuilt = client[f"rebuilt_{unique}"]
+    try:
+        await rebuild_into(rebuilt, js, RiskPolicy(), TODAY)
+        actual = [d async for d in rebuilt["assessment_history"].find(mine).sort("_id", 1)]
+        found = await differences(db, rebuilt)
+        await swap(client, f"rebuilt_{unique}", db.name)
+    finally:
+        await client.drop_database(f"rebuilt_{unique}")
+
+    assert len(live.publisher.risk()) >= 2
+    assert actual == [d for d in expected if d["_id"] != beyond_retention["_id"]]
+    # Other tests' announcements may be on the stream too; none of this test's entries differ.
+    assert not set(found.get("assessment_history", [])) & {d["_id"] for d in expected}
+    kept = [d async for d in db["assessment_history"].find(mine).sort("_id", 1)]
+    assert kept == expected

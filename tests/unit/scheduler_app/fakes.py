@@ -64,7 +64,12 @@ class InMemoryWorkStore:
 class InMemoryAssessmentStore:
     def __init__(self) -> None:
         self.documents: dict[str, dict[str, Any]] = {}
+        self.history: dict[str, dict[str, Any]] = {}
         self.failures = 0
+
+    async def record(self, entries: Sequence[dict[str, Any]]) -> None:
+        for entry in entries:
+            self.history.setdefault(entry["_id"], copy.deepcopy(entry))
 
     async def save(self, documents: Sequence[dict[str, Any]]) -> None:
         if self.failures:
