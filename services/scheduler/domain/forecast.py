@@ -1,4 +1,4 @@
-"""Forecast finish and customer demand, one node at a time, over active edges only.
+"""Forecast finish, slip and customer demand, one node at a time, over active edges only.
 
 Both functions read their inputs' current values and never recurse, so the caller decides the
 order: blockers before dependants for forecasts, dependants before blockers for demand.
@@ -6,8 +6,9 @@ order: blockers before dependants for forecasts, dependants before blockers for 
 
 from __future__ import annotations
 
-from services.scheduler.domain.facts import NO_DATE, NodeFacts
+from services.scheduler.domain.dates import NO_DATE, Values, pick
 from services.scheduler.domain.graph import DependencyGraph
+from services.scheduler.domain.items import NodeFacts
 
 
 def forecast_node(
@@ -63,3 +64,8 @@ def waiting_on(n: int, graph: DependencyGraph, demand: list[float], waiting: lis
         dependants = [d for d in dependants if graph.cycle_of[d] != own_cycle]
     heaviest = max(map(waiting.__getitem__, dependants), default=0.0)
     return demand[n] + (heaviest if heaviest > 0.0 else 0.0)
+
+
+def slip(finish: Values, target: Values) -> Values:
+    """Days the forecast lies past the target; 0 without either."""
+    return pick((finish >= 0) & (target >= 0), finish - target, 0)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from services.scheduler.domain.arrays import Ints, NodeArrays, out_edges
-from services.scheduler.domain.facts import NO_DATE
+from services.scheduler.domain.dates import NO_DATE
+from services.scheduler.domain.engine import EngineState
 from services.scheduler.domain.forecast import forecast_node
-from services.scheduler.domain.state import EngineState
+from services.scheduler.domain.snapshot import Ints, NodeArrays, out_edges
 
 _ROUNDS = 256
 
