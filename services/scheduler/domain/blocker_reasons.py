@@ -15,6 +15,7 @@ import numpy as np
 
 from services.scheduler.domain.dates import earliest, pick
 from services.scheduler.domain.engine import EngineState
+from services.scheduler.domain.model import RiskPolicy
 from services.scheduler.domain.reasons import blocker_late, blocker_stale, blocker_undated, overdue
 from services.scheduler.domain.reasons.blocker_late import late_after
 from services.scheduler.domain.window import FOREVER, Window, ahead, crossed
@@ -64,9 +65,15 @@ def edge_screen(
     facts = state.facts
     target = facts.target[d]
     after = late_after(target, facts.start[d], facts.duration[d])
-    if any(findings(blocker, finish, after, target, today, state.policy)):
+    return _screen(blocker, finish, after, target, today, state.policy)
+
+
+def _screen(
+    blocker: Blocker, finish: int, after: int, target: int, today: int, policy: RiskPolicy
+) -> tuple[bool, int]:
+    if any(findings(blocker, finish, after, target, today, policy)):
         return True, FOREVER
-    return False, pending(blocker, target, today, state.policy)
+    return False, pending(blocker, target, today, policy)
 
 
 def facts_of(state: EngineState, b: int) -> Blocker:
@@ -83,9 +90,12 @@ def suspect_blockers(state: EngineState, n: int, window: Window) -> list[int]:
         blockers = [b for b in blockers if graph.cycle_of[b] != own_cycle]
     if len(blockers) >= _WIDE:
         return _suspects_at_once(state, n, blockers, window)
+    facts, finish, today, policy = state.facts, state.finish, window.today, state.policy
+    target = facts.target[n]
+    after = late_after(target, facts.start[n], facts.duration[n])
     suspects: list[int] = []
     for b in blockers:
-        suspect, until = edge_screen(state, n, facts_of(state, b), state.finish[b], window.today)
+        suspect, until = _screen(facts_of(state, b), finish[b], after, target, today, policy)
         if suspect:
             suspects.append(b)
         elif until < window.until:

@@ -21,24 +21,33 @@ def forecast_node(
     blocker is the one that sets that maximum; ties go to the smaller id so that the chain is
     the same however the graph was built.
     """
-    item = facts.items[n]
-    if item is None:
-        return NO_DATE, -1
-    if not facts.is_open[n]:
-        return facts.done[n], -1
+    item, is_open = facts.items[n], facts.is_open[n]
+    own = own_finish(item is not None, is_open, facts.target[n], facts.done[n])
+    if item is None or not is_open:
+        return own, -1
     own_cycle = graph.cycle_of[n]
     blockers = graph.blockers[n]
     if own_cycle >= 0:
         blockers = [b for b in blockers if graph.cycle_of[b] != own_cycle]
     # max() over map() runs in C; the critical blocker is only looked for when it matters.
     best = max(map(finish.__getitem__, blockers), default=NO_DATE)
-    own = facts.target[n]
-    driven = best + facts.duration[n]
-    if best < 0 or driven <= own:
+    proposed = driven(best, facts.duration[n])
+    if proposed <= own:
         return own, -1
     ids = graph.ids
     critical = min((b for b in blockers if finish[b] == best), key=ids.__getitem__)
-    return driven, critical
+    return proposed, critical
+
+
+def own_finish(known: Values, is_open: Values, target: Values, done: Values) -> Values:
+    """What a node finishes on before its blockers are considered: an open item on its
+    target, a done one on its done date, an unknown one never (``NO_DATE``)."""
+    return pick(is_open, target, pick(known, done, NO_DATE))
+
+
+def driven(blocker_finish: Values, duration: Values) -> Values:
+    """The finish a blocker's forecast proposes for its dependant (``NO_DATE`` if it has none)."""
+    return pick(blocker_finish >= 0, blocker_finish + duration, NO_DATE)
 
 
 def chain_of(
