@@ -16,12 +16,11 @@ import numpy as np
 from services.scheduler.domain.engine import EngineState
 from services.scheduler.domain.forecast import slip
 from services.scheduler.domain.item_reasons import item_reasons
-from services.scheduler.domain.level import is_off_track
+from services.scheduler.domain.level import LEVEL_OF, is_off_track
 from services.scheduler.domain.model import Assessment
 from services.scheduler.domain.reasons import blocker_late, blocker_stale, blocker_undated, overdue
-from services.scheduler.domain.reasons.blocker_late import late_after
 from services.scheduler.domain.risk_windows import Findings, own_reasons
-from services.scheduler.domain.score import demand_term, other_team, raw_score
+from services.scheduler.domain.score import band_of, demand_terms, other_team, raw_score, rounded
 from services.scheduler.domain.snapshot import Flags, Ints, NodeArrays
 from services.scheduler.domain.verdict import flagged
 from services.scheduler.domain.window import Window
@@ -41,12 +40,15 @@ def assess_flagged(
     target, forecast = arrays.target[found.flagged], finish[found.flagged]
     slipped = slip(forecast, target)
     off = is_off_track(slipped, overdue_itself[found.flagged], state.policy)
-    waiting = [demand_term(w) for w in map(state.waiting.__getitem__, loud)]
-    demand = np.array(waiting, dtype=np.float64)
+    demand = np.array(demand_terms(map(state.waiting.__getitem__, loud)), dtype=np.float64)
     raw = raw_score(off, slipped, demand, crossing[found.flagged], state.policy)
-    rows = zip(loud, forecast.tolist(), off.tolist(), slipped.tolist(), raw.tolist(), strict=True)
+    score = rounded(raw.tolist())
+    band = band_of(np.array(score, dtype=np.float64), state.policy).tolist()
+    level = [LEVEL_OF[o] for o in off.tolist()]
+    rows = zip(loud, forecast.tolist(), level, score, band, slipped.tolist(), strict=True)
     return [
-        flagged(state, n, f, _target(state, n), reasons[n], (o, r, s)) for n, f, o, s, r in rows
+        flagged(state, n, f, _target(state, n), reasons[n], (lv, sc, b, sl))
+        for n, f, lv, sc, b, sl in rows
     ]
 
 
@@ -64,10 +66,10 @@ def _blamed(
     items, finish = facts.items, state.finish
     reasons: dict[int, list[RiskReason]] = {n: [] for n in loud}
     crossing = np.zeros(len(items), dtype=np.bool_)
-    for d, s, late, due, stale, undated in zip(
+    for d, s, after, due, stale, undated in zip(
         found.dst.tolist(),
         found.src.tolist(),
-        found.late.tolist(),
+        found.late_after.tolist(),
         found.overdue.tolist(),
         found.stale.tolist(),
         found.undated.tolist(),
@@ -75,8 +77,7 @@ def _blamed(
     ):
         bid, mine, blocker = ids[s], reasons[d], items[s]
         target = facts.target[d]
-        if late:
-            after = late_after(target, facts.start[d], facts.duration[d])
+        if after >= 0:
             mine.append(blocker_late.reason(bid, finish[s], after, target, facts.start[d]))
         if due:
             mine.append(overdue.blocker_reason(bid, facts.target[s]))

@@ -15,5 +15,5 @@ def is_off_track(slip: Values, overdue_itself: Any, policy: RiskPolicy) -> Value
     return (slip >= policy.off_track_slip_days) | overdue_itself
 
 
-def level_of(off_track: bool) -> RiskLevel:
-    return RiskLevel.OFF_TRACK if off_track else RiskLevel.AT_RISK
+# The level of an item with a reason, by whether it is off track.
+LEVEL_OF = {True: RiskLevel.OFF_TRACK, False: RiskLevel.AT_RISK}

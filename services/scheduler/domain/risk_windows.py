@@ -28,6 +28,8 @@ class Findings:
     src: Ints
     dst: Ints
     late: Flags
+    # Where ``late``: the dependant's ``late_after`` (which the reason quotes), else -1.
+    late_after: Ints
     overdue: Flags
     stale: Flags
     undated: Flags
@@ -67,6 +69,7 @@ def find_all(state: EngineState, arrays: NodeArrays, finish: Ints, today: int) -
         src[gives],
         dst[gives],
         late[gives],
+        np.where(late, after, -1)[gives],
         due[gives],
         stale[gives],
         undated[gives],

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Iterable
 from typing import Any
+
+import numpy as np
 
 from services.scheduler.domain.dates import Values, earliest, latest, pick
 from services.scheduler.domain.model import RiskPolicy
 
 
-def demand_term(waiting: float) -> float:
-    # math.log1p for one value and for many alike (numpy's may differ in the last bit).
-    return math.log1p(max(waiting, 0.0))
+def demand_terms(waiting: Iterable[float]) -> list[float]:
+    """ln(1 + demand) for each item; math.log1p, as numpy's may differ in the last bit."""
+    return [math.log1p(w if w > 0.0 else 0.0) for w in waiting]
 
 
 def other_team(team: str | None, theirs: str | None) -> bool:
@@ -38,10 +41,13 @@ def raw_score(
     return base + slipped + policy.demand_weight * demand + team
 
 
-def rounded(raw: float) -> float:
-    return round(raw, 2)
+def rounded(raw: Iterable[float]) -> list[float]:
+    """The scores as published (Python's correctly rounded ``round``, for numpy's is not)."""
+    return [round(r, 2) for r in raw]
 
 
-def band_of(score: float, policy: RiskPolicy) -> int:
-    """The band of an item at risk with this (rounded) score."""
+def band_of(score: Values, policy: RiskPolicy) -> Values:
+    """The band of an item at risk with this (rounded) score, or of each of many."""
+    if isinstance(score, np.ndarray):
+        return 1 + np.searchsorted(policy.band_edges, score, side="right")
     return 1 + bisect_right(policy.band_edges, score)

@@ -13,10 +13,10 @@ from services.scheduler.domain.dates import day_of
 from services.scheduler.domain.engine import EngineState
 from services.scheduler.domain.forecast import slip
 from services.scheduler.domain.item_reasons import item_is_quiet, item_reasons
-from services.scheduler.domain.level import is_off_track, level_of
+from services.scheduler.domain.level import LEVEL_OF, is_off_track
 from services.scheduler.domain.model import QUIET, Assessment
 from services.scheduler.domain.reasons import overdue, reason_order
-from services.scheduler.domain.score import band_of, demand_term, other_team, raw_score, rounded
+from services.scheduler.domain.score import band_of, demand_terms, other_team, raw_score, rounded
 from services.scheduler.domain.window import Window
 from shared.events import RiskLevel, RiskReason
 
@@ -49,8 +49,10 @@ def _verdict(
     policy, finish, own = state.policy, state.finish[n], state.facts.target[n]
     slipped = slip(finish, own)
     off = is_off_track(slipped, overdue.is_overdue(True, own, today), policy)
-    raw = raw_score(off, slipped, demand_term(state.waiting[n]), crosses, policy)
-    return flagged(state, n, finish, target, reasons, (off, raw, slipped))
+    raw = raw_score(off, slipped, demand_terms([state.waiting[n]])[0], crosses, policy)
+    score = rounded([raw])[0]
+    numbers = (LEVEL_OF[off], score, band_of(score, policy), slipped)
+    return flagged(state, n, finish, target, reasons, numbers)
 
 
 def flagged(
@@ -59,16 +61,14 @@ def flagged(
     finish: int,
     target: date | None,
     reasons: list[RiskReason],
-    numbers: tuple[bool, float, int],
+    numbers: tuple[RiskLevel, float, int, int],
 ) -> Assessment:
     """The one place an assessment with reasons and its change signature are built; the
     incremental path (``_verdict``) and the full pass (``flagged``) both end here, with
-    (off track, unrounded score, slip) computed by the same rules."""
-    off, raw, slipped = numbers
+    (level, score, band, slip) computed by the same rules."""
+    level, score, band, slipped = numbers
     if len(reasons) > 1:  # most items at risk have exactly one reason
         reasons.sort(key=reason_order)
-    level, score = level_of(off), rounded(raw)
-    band = band_of(score, state.policy)
     blamed = tuple([(r.code, r.blocker_id or "") for r in reasons])
     return Assessment(
         item_id=state.graph.ids[n],
