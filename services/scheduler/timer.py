@@ -52,7 +52,7 @@ class RecheckTimer:
         cause = f"recheck:{now.date().isoformat()}"
 
         async def recompute() -> None:
-            live.portfolio.recheck(now.date())
+            live.portfolio.reassess(now.date())
 
         async with live.lock:
             return await self.announcer.reassess("recheck", recompute, lambda _: (cause, None), now)

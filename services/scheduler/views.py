@@ -1,6 +1,8 @@
 """Read side: the risk table, one item with its chain, a release, straight from the projections.
 
-Views read MongoDB, never the in-memory portfolio, so every replica answers the same.
+Views read MongoDB, never the in-memory portfolio, so every replica answers the same; what
+they derive (the whole chain, a release's forecast and the items threatening it, its slip)
+comes from the same domain functions the engine uses, applied to the stored documents.
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.scheduler.aliases import all_names, deciding_edges, names_for
 from services.scheduler.documents import edge_is_live
+from services.scheduler.domain.dates import NO_DATE, day_of, ordinal
+from services.scheduler.domain.explanation import continue_chain, first_links
+from services.scheduler.domain.forecast import slip
+from services.scheduler.domain.reasons.release_at_risk import outlook
 from services.scheduler.projections import MongoWorkStore
 
 NOT_REMOVED = {"removed": {"$ne": True}}
@@ -42,6 +48,10 @@ def after_token(token: str) -> tuple[float, str]:
 
 def day(moment: datetime | None) -> str | None:
     return None if moment is None else moment.date().isoformat()
+
+
+def day_ordinal(moment: datetime | None) -> int:
+    return ordinal(None if moment is None else moment.date())
 
 
 def risk_row(document: dict[str, Any]) -> dict[str, Any]:
@@ -130,13 +140,11 @@ class RiskViews:
 
     async def full_chain(self, assessment: dict[str, Any]) -> list[str]:
         """Stored chains stop at the policy's limit; each member's own chain continues it."""
-        chain = list(assessment.get("chain") or [assessment["_id"]])
+        chain = first_links(assessment["_id"], assessment.get("chain") or ())
         while len(chain) > 1:
             last = await self.assessments.find_one({"_id": chain[-1]}, {"chain": 1})
-            more = [] if last is None else list(last.get("chain", []))[1:]
-            if not more or set(more) & set(chain):
+            if not continue_chain(chain, [] if last is None else last.get("chain", [])):
                 break
-            chain.extend(more)
         return chain
 
     async def one(self, item_id: str) -> dict[str, Any] | None:
@@ -196,12 +204,12 @@ class RiskViews:
         if release is None and not members:
             return None
         release = release or {}
-        due = release.get("due") if release.get("state", "open") == "open" else None
-        forecasts = [d["forecast"] for d in members if d.get("forecast") is not None]
-        forecast = max(forecasts, default=None)
-        threatening = [
-            risk_row(d) for d in members if due is not None and (d.get("forecast") or due) > due
-        ]
+        # As the engine's ReleaseBook: only an open release has a due date to be late for.
+        due = day_ordinal(release.get("due")) if release.get("state", "open") == "open" else NO_DATE
+        latest, late = outlook(due, {d["_id"]: day_ordinal(d.get("forecast")) for d in members})
+        threatened = frozenset(late)
+        threatening = [risk_row(d) for d in members if d["_id"] in threatened]
+        forecast = day_of(latest)
         return {
             "release_id": release_id,
             "name": release.get("name"),
@@ -209,8 +217,8 @@ class RiskViews:
             "team": release.get("team"),
             "url": release.get("url"),
             "due": day(release.get("due")),
-            "forecast": day(forecast),
-            "slip_days": (forecast - due).days if forecast and due else 0,
+            "forecast": None if forecast is None else forecast.isoformat(),
+            "slip_days": slip(latest, due),
             "items": len(members),
             "threatening": threatening,
         }

@@ -1,4 +1,4 @@
-"""Forecast finish and customer demand, one node at a time, over active edges only.
+"""Forecast finish, slip and customer demand, one node at a time, over active edges only.
 
 Both functions read their inputs' current values and never recurse, so the caller decides the
 order: blockers before dependants for forecasts, dependants before blockers for demand.
@@ -6,8 +6,9 @@ order: blockers before dependants for forecasts, dependants before blockers for 
 
 from __future__ import annotations
 
-from services.scheduler.domain.facts import NO_DATE, NodeFacts
+from services.scheduler.domain.dates import NO_DATE, Values, pick
 from services.scheduler.domain.graph import DependencyGraph
+from services.scheduler.domain.items import NodeFacts
 
 
 def forecast_node(
@@ -20,24 +21,33 @@ def forecast_node(
     blocker is the one that sets that maximum; ties go to the smaller id so that the chain is
     the same however the graph was built.
     """
-    item = facts.items[n]
-    if item is None:
-        return NO_DATE, -1
-    if not facts.is_open[n]:
-        return facts.done[n], -1
+    item, is_open = facts.items[n], facts.is_open[n]
+    own = own_finish(item is not None, is_open, facts.target[n], facts.done[n])
+    if item is None or not is_open:
+        return own, -1
     own_cycle = graph.cycle_of[n]
     blockers = graph.blockers[n]
     if own_cycle >= 0:
         blockers = [b for b in blockers if graph.cycle_of[b] != own_cycle]
     # max() over map() runs in C; the critical blocker is only looked for when it matters.
     best = max(map(finish.__getitem__, blockers), default=NO_DATE)
-    own = facts.target[n]
-    driven = best + facts.duration[n]
-    if best < 0 or driven <= own:
+    proposed = driven(best, facts.duration[n])
+    if proposed <= own:
         return own, -1
     ids = graph.ids
     critical = min((b for b in blockers if finish[b] == best), key=ids.__getitem__)
-    return driven, critical
+    return proposed, critical
+
+
+def own_finish(known: Values, is_open: Values, target: Values, done: Values) -> Values:
+    """What a node finishes on before its blockers are considered: an open item on its
+    target, a done one on its done date, an unknown one never (``NO_DATE``)."""
+    return pick(is_open, target, pick(known, done, NO_DATE))
+
+
+def driven(blocker_finish: Values, duration: Values) -> Values:
+    """The finish a blocker's forecast proposes for its dependant (``NO_DATE`` if it has none)."""
+    return pick(blocker_finish >= 0, blocker_finish + duration, NO_DATE)
 
 
 def chain_of(
@@ -63,3 +73,8 @@ def waiting_on(n: int, graph: DependencyGraph, demand: list[float], waiting: lis
         dependants = [d for d in dependants if graph.cycle_of[d] != own_cycle]
     heaviest = max(map(waiting.__getitem__, dependants), default=0.0)
     return demand[n] + (heaviest if heaviest > 0.0 else 0.0)
+
+
+def slip(finish: Values, target: Values) -> Values:
+    """Days the forecast lies past the target; 0 without either."""
+    return pick((finish >= 0) & (target >= 0), finish - target, 0)

@@ -40,7 +40,7 @@ class Release:
 
 @dataclass(frozen=True, slots=True)
 class RiskPolicy:
-    """Thresholds and weights; the defaults are documented in the package docstring."""
+    """Thresholds and weights, read by the rules in ``reasons``, ``level`` and ``score``."""
 
     stale_after_days: int = 14
     near_target_days: int = 14

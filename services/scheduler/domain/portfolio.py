@@ -1,6 +1,6 @@
 """The portfolio: a mutable, in-memory dependency graph that keeps every item assessed.
 
-Mutations only record what they touched; ``reassess`` (or the timer's ``recheck``) then
+Mutations only record what they touched; ``reassess`` (events and the timer alike) then
 re-derives demand upstream and forecasts downstream from those nodes alone, re-assesses what
 changed plus the items whose time window has run out, and returns the notable changes.
 
@@ -19,8 +19,10 @@ from datetime import date
 
 import numpy as np
 
-from services.scheduler.domain.facts import NO_DATE, ordinal
-from services.scheduler.domain.loud import assess_loud
+from services.scheduler.domain.blocker_reasons import Blocker, edge_screen
+from services.scheduler.domain.dates import NO_DATE, ordinal
+from services.scheduler.domain.engine import EngineState
+from services.scheduler.domain.flagged import assess_flagged
 from services.scheduler.domain.model import (
     Assessment,
     AssessmentChange,
@@ -29,12 +31,11 @@ from services.scheduler.domain.model import (
     RiskPolicy,
     signature_of,
 )
-from services.scheduler.domain.passes import demand_pass, forecast_pass, full_pass
+from services.scheduler.domain.propagation import demand_pass, forecast_pass, full_pass
 from services.scheduler.domain.queries import PortfolioQueries
-from services.scheduler.domain.screening import edge_screen
-from services.scheduler.domain.state import FOREVER, EngineState
-from services.scheduler.domain.triage import triage
+from services.scheduler.domain.risk_windows import find_all
 from services.scheduler.domain.verdict import assess_node, current
+from services.scheduler.domain.window import FOREVER
 from shared.events import ItemStatus
 
 
@@ -75,7 +76,7 @@ class Portfolio(PortfolioQueries):
         self._forecast_dirty.add(n)
         self._assess_dirty.add(n)
         # Dependants quote this item's status, dates and team; which of them care is decided
-        # at the next flush, when ``today`` is known.
+        # at the next ``reassess``, when ``today`` is known.
         self._facts_before.setdefault(n, old)
         self._finish_before.setdefault(n, state.finish[n])
 
@@ -129,18 +130,10 @@ class Portfolio(PortfolioQueries):
 
     # -- recomputation ---------------------------------------------------------------------
 
-    def reassess(self, today: date) -> list[AssessmentChange]:
-        """Apply everything since the last call, for ``today``; only notable changes return."""
-        return self._flush(today.toordinal())
-
-    def recheck(self, today: date) -> list[AssessmentChange]:
-        """The timer's entry: items whose assessment depended on the date, for a new ``today``.
-
-        It also applies pending mutations, so the portfolio is never half up to date.
-        """
-        return self._flush(today.toordinal())
-
-    def _flush(self, today: int) -> list[AssessmentChange]:
+    def reassess(self, day: date) -> list[AssessmentChange]:
+        """Apply everything since the last call, and re-assess the items whose time window
+        ``day`` leaves (the timer calls it with nothing pending); only notable changes return."""
+        today = day.toordinal()
         state, graph = self._state, self._state.graph
         changed = graph.take_cycle_changes()
         if changed:
@@ -235,16 +228,16 @@ class Portfolio(PortfolioQueries):
         state.unbuilt = set()
         arrays, _ = full_pass(state)
         finish = np.asarray(state.finish, dtype=np.int64)
-        found = triage(state, arrays, finish, today)
+        found = find_all(state, arrays, finish, today)
         assessments: list[Assessment | None] = [None] * arrays.size
         for n, assessment in zip(
-            found.loud.tolist(), assess_loud(state, arrays, found, finish, today), strict=True
+            found.flagged.tolist(), assess_flagged(state, arrays, found, finish, today), strict=True
         ):
             assessments[n] = assessment
         state.assessments = assessments
         # Everything else known is quiet (or done): built on first access, see ``current``.
         quiet = arrays.known.copy()
-        quiet[found.loud] = False
+        quiet[found.flagged] = False
         state.unbuilt = set(np.flatnonzero(quiet).tolist())
         state.valid_from = found.valid_from.tolist()
         state.valid_until = found.valid_until.tolist()
@@ -259,7 +252,7 @@ class Portfolio(PortfolioQueries):
         self._today = today
 
 
-def _screen_facts(item: Item | None) -> tuple[bool, bool, int, int]:
+def _screen_facts(item: Item | None) -> Blocker:
     if item is None:
         return False, False, NO_DATE, NO_DATE
     updated = NO_DATE if item.updated_at is None else item.updated_at.toordinal()

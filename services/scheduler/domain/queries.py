@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from services.scheduler.domain.facts import day_of
+from services.scheduler.domain.dates import day_of
+from services.scheduler.domain.engine import EngineState
+from services.scheduler.domain.explanation import continue_chain, first_links
 from services.scheduler.domain.model import Assessment, Item
-from services.scheduler.domain.state import FOREVER, EngineState
+from services.scheduler.domain.reasons.release_at_risk import outlook
 from services.scheduler.domain.verdict import current
 
 
@@ -34,45 +36,23 @@ class PortfolioQueries:
 
     def explain(self, item_id: str) -> tuple[str, ...]:
         """The whole critical chain, unlike ``Assessment.chain`` which stops at the policy's
-        ``chain_limit`` to keep stored assessments small."""
+        ``chain_limit`` to keep stored assessments small (see ``explanation``)."""
         state = self._state
         n = state.find(item_id)
         if n is None or state.facts.items[n] is None:
             return ()
-        chain = [item_id]
-        n = state.critical[n]
-        while n >= 0:
-            chain.append(state.graph.ids[n])
-            n = state.critical[n]
-        return tuple(chain)
+        found = first_links(item_id, state.chains[n])
+        while continue_chain(found, state.chains[state.graph.index[found[-1]]]):
+            pass
+        return tuple(found)
 
     def release_forecast(self, release_id: str) -> tuple[date | None, tuple[str, ...]]:
         """The latest forecast among the release's items, and the items past its due date."""
         state = self._state
         members = state.releases.members.get(release_id, set())
-        latest = max((state.finish[n] for n in members), default=-1)
-        ids = state.graph.ids
-        threatening = sorted(ids[n] for n in state.releases.late_members(release_id))
-        return day_of(latest), tuple(threatening)
-
-    def time_sensitive(self) -> frozenset[str]:
-        """Items whose assessment will change with the date alone (overdue, stale, near)."""
-        state = self._state
-        items, ids = state.facts.items, state.graph.ids
-        return frozenset(
-            ids[n]
-            for n, item in enumerate(items)
-            if item is not None and (state.valid_until[n] < FOREVER or state.valid_from[n] > 0)
-        )
-
-    def next_recheck(self) -> date | None:
-        """The first day on which some assessment's time window runs out."""
-        state = self._state
-        until = min(
-            (u for n, u in enumerate(state.valid_until) if state.facts.items[n] is not None),
-            default=FOREVER,
-        )
-        return None if until >= FOREVER else day_of(until)
+        finish = {state.graph.ids[n]: state.finish[n] for n in members}
+        latest, threatening = outlook(state.releases.due(release_id), finish)
+        return day_of(latest), threatening
 
     def assessment_slots(self) -> tuple[Sequence[Assessment | None], Sequence[str]]:
         """Per-node assessments and ids, read-only, for callers that diff successive states.

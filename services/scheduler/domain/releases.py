@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from services.scheduler.domain.facts import NO_DATE, ordinal
+from services.scheduler.domain.dates import NO_DATE, ordinal
 from services.scheduler.domain.model import Release
+from services.scheduler.domain.reasons.release_at_risk import threatens
 from shared.events import ReleaseState
 
 
@@ -30,8 +31,7 @@ class ReleaseBook:
         self._due[release.id] = due
         late = self._late[release.id]
         late.clear()
-        if due >= 0:
-            late.update(n for n in self.members[release.id] if finish[n] > due)
+        late.update(n for n in self.members[release.id] if threatens(finish[n], due))
 
     def join(self, n: int, release_id: str, finish: int) -> None:
         self.members[release_id].add(n)
@@ -42,8 +42,7 @@ class ReleaseBook:
         self._late[release_id].discard(n)
 
     def place(self, n: int, release_id: str, finish: int) -> None:
-        due = self.due(release_id)
-        if due >= 0 and finish > due:
+        if threatens(finish, self.due(release_id)):
             self._late[release_id].add(n)
         else:
             self._late[release_id].discard(n)
@@ -52,7 +51,7 @@ class ReleaseBook:
         """Every member's lateness from scratch (the full pass)."""
         for rid, members in self.members.items():
             due = self.due(rid)
-            self._late[rid] = {n for n in members if finish[n] > due} if due >= 0 else set()
+            self._late[rid] = {n for n in members if threatens(finish[n], due)}
 
     def refresh(self, release_ids: set[str]) -> set[str]:
         """Update the at-risk flags of these releases; returns those whose flag flipped."""

@@ -1,71 +1,58 @@
-"""From reasons to a verdict: level, ranking score, coarse band and change signature.
+"""One item's assessment, for the incremental path: reasons, level, score, band, signature.
 
-Policy (defaults in ``RiskPolicy``):
-- done items are on track with no reasons and score 0, whatever happened on the way;
-- off_track when the item itself is overdue or slips by ``off_track_slip_days`` or more;
-- at_risk for any other reason; on_track (score 0, band 0) when there is none;
-- score = level base (10 at risk, 40 off track)
-  + ``slip_weight`` x slip days (capped at ``slip_cap_days``)
-  + ``demand_weight`` x ln(1 + demand waiting on the item and its heaviest dependant chain)
-  + ``team_weight`` if a blocker named in a reason belongs to another team;
-- band = 0 on track, else 1 + the number of ``band_edges`` the score reaches (1..4 by default).
+The rules come from ``reasons``, ``level`` and ``score``; ``flagged`` builds the same
+assessments for every item at once in the full pass, from the same functions.
 """
 
 from __future__ import annotations
 
-import math
-from bisect import bisect_right
 from datetime import date
 
-from services.scheduler.domain.facts import day_of
-from services.scheduler.domain.model import QUIET, Assessment, RiskPolicy
-from services.scheduler.domain.rules import blocker_reasons, item_is_quiet, item_reasons
-from services.scheduler.domain.screening import Window, suspect_blockers
-from services.scheduler.domain.state import EngineState
+from services.scheduler.domain.blocker_reasons import blocker_reasons, suspect_blockers
+from services.scheduler.domain.dates import day_of
+from services.scheduler.domain.engine import EngineState
+from services.scheduler.domain.forecast import slip
+from services.scheduler.domain.item_reasons import item_is_quiet, item_reasons
+from services.scheduler.domain.level import LEVEL_OF, is_off_track
+from services.scheduler.domain.model import QUIET, Assessment
+from services.scheduler.domain.reasons import overdue, reason_order
+from services.scheduler.domain.score import band_of, demand_terms, other_team, raw_score, rounded
+from services.scheduler.domain.window import Window
 from shared.events import RiskLevel, RiskReason
-
-_ORDER = {
-    code: rank
-    for rank, code in enumerate(
-        (
-            "item_overdue",
-            "blocker_late",
-            "blocker_overdue",
-            "blocker_stale",
-            "blocker_undated",
-            "cycle",
-            "release_at_risk",
-        )
-    )
-}
 
 
 def assess_node(state: EngineState, n: int, today: int) -> tuple[Assessment, int, int]:
     """The assessment of known item ``n`` and the window ``[from, until)`` it holds for."""
-    policy, facts = state.policy, state.facts
+    facts = state.facts
     item = facts.items[n]
     assert item is not None, "only known items are assessed"
     window = Window(today)
     if not facts.is_open[n]:
         return quiet(state, n), window.start, window.until
-    suspects = suspect_blockers(state, n, window, policy)
+    suspects = suspect_blockers(state, n, window)
     if not suspects and item_is_quiet(state, n, item.release_id, window):
         return quiet(state, n), window.start, window.until
     reasons, crosses = _reasons(state, n, item.team, suspects, window)
-    return _verdict(state, n, item.target, reasons, crosses), window.start, window.until
+    if not reasons:
+        return quiet(state, n), window.start, window.until
+    return _verdict(state, n, item.target, reasons, crosses, today), window.start, window.until
 
 
 def _verdict(
-    state: EngineState, n: int, target: date | None, reasons: list[RiskReason], crosses: bool
+    state: EngineState,
+    n: int,
+    target: date | None,
+    reasons: list[RiskReason],
+    crosses: bool,
+    today: int,
 ) -> Assessment:
     policy, finish, own = state.policy, state.finish[n], state.facts.target[n]
-    slip = finish - own if finish >= 0 and own >= 0 else 0
-    if len(reasons) > 1:  # most items at risk have exactly one reason
-        reasons.sort(key=reason_order)
-    level = _level(reasons, slip, policy)
-    score = _score(level, slip, state.waiting[n], crosses, policy)
-    band = 0 if level is RiskLevel.ON_TRACK else 1 + bisect_right(policy.band_edges, score)
-    return flagged(state, n, finish, target, reasons, (level, score, band, slip))
+    slipped = slip(finish, own)
+    off = is_off_track(slipped, overdue.is_overdue(True, own, today), policy)
+    raw = raw_score(off, slipped, demand_terms([state.waiting[n]])[0], crosses, policy)
+    score = rounded([raw])[0]
+    numbers = (LEVEL_OF[off], score, band_of(score, policy), slipped)
+    return flagged(state, n, finish, target, reasons, numbers)
 
 
 def flagged(
@@ -77,15 +64,18 @@ def flagged(
     numbers: tuple[RiskLevel, float, int, int],
 ) -> Assessment:
     """The one place an assessment with reasons and its change signature are built; the
-    incremental path (``_verdict``) and the full pass (``loud``) both end here."""
-    level, score, band, slip = numbers
+    incremental path (``_verdict``) and the full pass (``flagged``) both end here, with
+    (level, score, band, slip) computed by the same rules."""
+    level, score, band, slipped = numbers
+    if len(reasons) > 1:  # most items at risk have exactly one reason
+        reasons.sort(key=reason_order)
     blamed = tuple([(r.code, r.blocker_id or "") for r in reasons])
     return Assessment(
         item_id=state.graph.ids[n],
         level=level,
         score=score,
         band=band,
-        slip_days=slip,
+        slip_days=slipped,
         forecast=day_of(finish),
         target=target,
         reasons=tuple(reasons),
@@ -94,22 +84,17 @@ def flagged(
     )
 
 
-def reason_order(reason: RiskReason) -> tuple[int, str]:
-    return _ORDER.get(reason.code, 99), reason.blocker_id or ""
-
-
 def _reasons(
     state: EngineState, n: int, team: str | None, suspects: list[int], window: Window
 ) -> tuple[list[RiskReason], bool]:
     """Every reason of open item ``n``, and whether a blamed blocker is in another team."""
     facts, reasons, crosses = state.facts, item_reasons(state, n, window), False
     for b in suspects:
-        found = blocker_reasons(state, n, b, window, state.policy)
+        found = blocker_reasons(state, n, b, window)
         if found:
             reasons.extend(found)
             other = facts.items[b]
-            theirs = None if other is None else other.team
-            crosses = crosses or (theirs is not None and team not in (None, theirs))
+            crosses = crosses or other_team(team, None if other is None else other.team)
     return reasons, crosses
 
 
@@ -128,38 +113,19 @@ def current(state: EngineState, n: int) -> Assessment | None:
 
 
 def quiet(state: EngineState, n: int) -> Assessment:
-    """The common case, built without the sorting and scoring an item at risk needs."""
+    """An item with no reason (or done): on track, score 0, band 0."""
     item = state.facts.items[n]
     assert item is not None, "only known items are assessed"
-    finish, target = state.finish[n], state.facts.target[n]
-    slip = finish - target if finish >= 0 and target >= 0 else 0
+    finish = state.finish[n]
     return Assessment(
         item_id=state.graph.ids[n],
         level=RiskLevel.ON_TRACK,
         score=0.0,
         band=0,
-        slip_days=slip,
+        slip_days=slip(finish, state.facts.target[n]),
         forecast=day_of(finish),
         target=item.target,
         reasons=(),
         chain=state.chains[n],
         signature=QUIET,
     )
-
-
-def _level(reasons: list[RiskReason], slip: int, policy: RiskPolicy) -> RiskLevel:
-    if not reasons:
-        return RiskLevel.ON_TRACK
-    if slip >= policy.off_track_slip_days or reasons[0].code == "item_overdue":
-        return RiskLevel.OFF_TRACK
-    return RiskLevel.AT_RISK
-
-
-def _score(level: RiskLevel, slip: int, waiting: float, crosses: bool, policy: RiskPolicy) -> float:
-    if level is RiskLevel.ON_TRACK:
-        return 0.0
-    base = policy.off_track_base if level is RiskLevel.OFF_TRACK else policy.at_risk_base
-    slipped = min(max(slip, 0), policy.slip_cap_days) * policy.slip_weight
-    demand = policy.demand_weight * math.log1p(max(waiting, 0.0))
-    team = policy.team_weight if crosses else 0.0
-    return round(base + slipped + demand + team, 2)

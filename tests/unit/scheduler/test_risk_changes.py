@@ -98,12 +98,10 @@ def test_recheck_reports_an_item_becoming_overdue_only_once_the_day_comes() -> N
     portfolio = Portfolio()
     portfolio.upsert_item(item("jira:O-1", target=3))
     portfolio.reassess(TODAY)
-    assert portfolio.time_sensitive() == frozenset({"jira:O-1"})
-    assert portfolio.next_recheck() == day(4)
-    assert portfolio.recheck(day(3)) == []
-    changes = portfolio.recheck(day(4))
+    assert portfolio.reassess(day(3)) == []
+    changes = portfolio.reassess(day(4))
     assert [c.after.level for c in changes if c.after] == [RiskLevel.OFF_TRACK]
-    assert portfolio.recheck(day(9)) == []
+    assert portfolio.reassess(day(9)) == []
 
 
 def test_long_chain_is_truncated_in_the_assessment_but_explained_in_full() -> None:

@@ -82,7 +82,7 @@ def test_random_plans_with_teams_releases_staleness_and_demand_score_like_increm
             portfolio.upsert_item(i)
         for e in edges:
             portfolio.add_dependency(*e)
-        for i, weight in demand.items():
-            portfolio.set_demand(i, weight)
+        for item_id, weight in demand.items():
+            portfolio.set_demand(item_id, weight)
     step.reassess(TODAY)
     assert full.assess_all(TODAY) == step.assessments()

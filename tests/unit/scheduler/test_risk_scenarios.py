@@ -120,8 +120,8 @@ def test_silent_blocker_is_stale_only_when_the_target_is_near() -> None:
     portfolio.reassess(TODAY)
     assert codes(portfolio, "jira:T-2") == []
     # The item's target comes within 14 days on day 36.
-    assert portfolio.next_recheck() == day(36)
-    changes = portfolio.recheck(day(36))
+    assert portfolio.reassess(day(35)) == []
+    changes = portfolio.reassess(day(36))
     assert [c.item_id for c in changes] == ["jira:T-2"]
     assert codes(portfolio, "jira:T-2") == [("blocker_stale", "jira:T-1")]
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from services.scheduler.domain.arrays import Ints, NodeArrays, out_edges
-from services.scheduler.domain.facts import NO_DATE
-from services.scheduler.domain.forecast import forecast_node
-from services.scheduler.domain.state import EngineState
+from services.scheduler.domain.engine import EngineState
+from services.scheduler.domain.forecast import driven, forecast_node, own_finish
+from services.scheduler.domain.snapshot import Ints, NodeArrays, out_edges
 
 _ROUNDS = 256
 
@@ -32,8 +31,7 @@ def settle_order(state: EngineState, arrays: NodeArrays) -> Ints | None:
 
 def own_dates(arrays: NodeArrays) -> Ints:
     """What each node finishes on before its blockers are considered."""
-    closed = np.where(arrays.known, arrays.done, NO_DATE)
-    return np.where(arrays.open_, arrays.target, closed)
+    return own_finish(arrays.known, arrays.open_, arrays.target, arrays.done)  # type: ignore[no-any-return]
 
 
 def forecasts(state: EngineState, arrays: NodeArrays, order: Ints) -> Ints:
@@ -48,9 +46,7 @@ def forecasts(state: EngineState, arrays: NodeArrays, order: Ints) -> Ints:
     moved = np.flatnonzero(finish >= 0)
     for _ in range(_ROUNDS):
         edges = out_edges(first, moved)
-        proposed = finish[src[edges]]
-        edges, proposed = edges[proposed >= 0], proposed[proposed >= 0]
-        targets, proposed = dst[edges], proposed + extra[edges]
+        targets, proposed = dst[edges], driven(finish[src[edges]], extra[edges])
         later = proposed > finish[targets]
         if not later.any():
             return finish
@@ -71,8 +67,8 @@ def _sweep(state: EngineState, order: Ints) -> Ints:
 def criticals(arrays: NodeArrays, finish: Ints, ids: list[str]) -> Ints:
     """The blocker that sets each driven forecast; ties go to the smaller id."""
     src, dst = arrays.src, arrays.dst
-    driven = arrays.open_ & (finish > own_dates(arrays))
-    sets = driven[dst] & (finish[src] >= 0) & (finish[src] + arrays.duration[dst] == finish[dst])
+    moved = arrays.open_ & (finish > own_dates(arrays))
+    sets = moved[dst] & (driven(finish[src], arrays.duration[dst]) == finish[dst])
     src, dst = src[sets], dst[sets]
     critical = np.full(arrays.size, -1, dtype=np.int64)
     single = np.bincount(dst, minlength=arrays.size)[dst] == 1

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from services.scheduler.domain.facts import NO_DATE, NodeFacts
+from services.scheduler.domain.dates import NO_DATE
 from services.scheduler.domain.graph import DependencyGraph
+from services.scheduler.domain.items import NodeFacts
 from services.scheduler.domain.model import Assessment, RiskPolicy
 from services.scheduler.domain.releases import ReleaseBook
-
-FOREVER = 1 << 30
+from services.scheduler.domain.window import FOREVER
 
 
 @dataclass(eq=False)

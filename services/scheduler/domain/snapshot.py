@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from services.scheduler.domain.engine import EngineState
 from services.scheduler.domain.graph import SHIFT
-from services.scheduler.domain.state import EngineState
 
 Ints = npt.NDArray[np.int64]
 Flags = npt.NDArray[np.bool_]

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import heapq
 
-from services.scheduler.domain.arrays import Ints, NodeArrays, snapshot
-from services.scheduler.domain.bulk import chains, criticals, forecasts, settle_order, waiting
+from services.scheduler.domain.engine import EngineState
 from services.scheduler.domain.forecast import chain_of, forecast_node, waiting_on
-from services.scheduler.domain.state import EngineState
+from services.scheduler.domain.reasons.blocker_late import is_late, late_after
+from services.scheduler.domain.reasons.blocker_undated import is_undated
+from services.scheduler.domain.snapshot import Ints, NodeArrays, snapshot
 from services.scheduler.domain.verdict import current
+from services.scheduler.domain.whole_graph import (
+    chains,
+    criticals,
+    forecasts,
+    settle_order,
+    waiting,
+)
 
 
 def demand_pass(state: EngineState, seeds: set[int], touched: set[int]) -> None:
@@ -84,11 +92,13 @@ def _quotes(state: EngineState, n: int, d: int, before: int) -> bool:
     facts, after = state.facts, state.finish[n]
     if not facts.is_open[d]:
         return False
-    target = facts.target[d]
-    late_after = target - facts.duration[d] if target >= 0 else facts.start[d]
-    if late_after >= 0 and (before > late_after or after > late_after):
+    late = late_after(facts.target[d], facts.start[d], facts.duration[d])
+    if is_late(before, late) or is_late(after, late):
         return True
-    return facts.is_open[n] and facts.target[n] < 0 and (before < 0) != (after < 0)
+    is_open, target = facts.is_open[n], facts.target[n]
+    return bool(
+        is_undated(True, is_open, target, before) != is_undated(True, is_open, target, after)
+    )
 
 
 def _refresh(state: EngineState, n: int, releases: set[str]) -> bool:

@@ -1,25 +1,11 @@
-"""Per-node facts as parallel lists of ints, so the hot loops never touch ``date`` objects.
-
-Dates are stored as proleptic ordinals and ``NO_DATE`` (-1) stands for "unknown"; being lower
-than every real ordinal, it drops out of ``max`` on its own.
-"""
+"""What the engine knows of each node's item, as parallel lists of ints (day ordinals, see
+``dates``), so the hot loops never touch ``date`` objects."""
 
 from __future__ import annotations
 
-from datetime import date
-
+from services.scheduler.domain.dates import NO_DATE, ordinal
 from services.scheduler.domain.model import Item
 from shared.events import ItemStatus
-
-NO_DATE = -1
-
-
-def ordinal(day: date | None) -> int:
-    return NO_DATE if day is None else day.toordinal()
-
-
-def day_of(value: int) -> date | None:
-    return None if value < 0 else date.fromordinal(value)
 
 
 class NodeFacts:
