@@ -10,6 +10,8 @@ from services.scheduler import subscribers
 from services.scheduler.adapters.mongo import MongoAssessmentStore, MongoLease
 from services.scheduler.announcer import RiskAnnouncer
 from services.scheduler.config import SchedulerSettings
+from services.scheduler.dashboard.live import RiskFeed
+from services.scheduler.dashboard.routes import mount_dashboard
 from services.scheduler.domain import RiskPolicy
 from services.scheduler.graph_view import GraphView
 from services.scheduler.http import risk_router
@@ -42,7 +44,8 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     publisher = JetStreamPublisher(runtime.broker)
     live = LivePortfolio.empty(policy)
     mirror = AssessmentMirror(MongoAssessmentStore(runtime.db))
-    announcer = RiskAnnouncer(live, mirror, publisher, runtime.telemetry)
+    feed = RiskFeed()
+    announcer = RiskAnnouncer(live, mirror, publisher, runtime.telemetry, feed)
     timer = RecheckTimer(
         announcer,
         MongoLease(runtime.db),
@@ -83,6 +86,7 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     # For ``slipstream docs``, which never starts the broker.
     app.state.register_subscribers = register_subscribers
     app.include_router(risk_router(RiskViews(runtime.db), GraphView(runtime.db)))
+    mount_dashboard(app, feed)
     return app
 
 
