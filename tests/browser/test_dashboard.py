@@ -168,6 +168,7 @@ def test_a_new_webhook_changes_the_board_without_a_reload(
 
 
 def test_phone_width_and_keyboard(chromium: Any, stack: Stack, artifacts: Path) -> None:
+    wait_for_blocked_checkout(stack)
     context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     phone = context.new_page()
     errors: list[str] = []

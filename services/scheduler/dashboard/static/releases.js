@@ -34,7 +34,7 @@ function rowHtml(r, at) {
   return `<tr data-release="${esc(r.release_id)}"><td>${esc(r.name || r.release_id)}<br>
     <small>${esc(r.release_id)}</small></td><td class="date">${esc(r.due || "–")}</td>
     <td class="date">${esc(r.forecast || "–")}</td><td class="num">${esc(r.slip_days)}d</td>
-    <td style="width:35%">${timeline(r, at)}</td>
+    <td class="span-cell">${timeline(r, at)}</td>
     <td>${threats || '<span class="empty">none</span>'}</td></tr>`;
 }
 
