@@ -44,7 +44,7 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     publisher = JetStreamPublisher(runtime.broker)
     live = LivePortfolio.empty(policy)
     mirror = AssessmentMirror(MongoAssessmentStore(runtime.db))
-    feed = RiskFeed()
+    feed = RiskFeed(runtime.telemetry.meter)
     announcer = RiskAnnouncer(live, mirror, publisher, runtime.telemetry, feed)
     timer = RecheckTimer(
         announcer,

@@ -54,3 +54,23 @@ async def test_a_closed_page_stops_listening() -> None:
     assert feed.listeners == set()
     feed.announce(["a"])
     await asyncio.sleep(0)
+
+
+async def test_open_streams_and_notices_are_counted() -> None:
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    reader = InMemoryMetricReader()
+    feed = RiskFeed(MeterProvider(metric_readers=[reader]).get_meter("test"))
+    stream = feed.events()
+    await anext(stream)
+    feed.announce(["a"])
+    data = reader.get_metrics_data()
+    assert data is not None
+    points = {
+        metric.name: sum(p.value for p in metric.data.data_points)  # type: ignore[attr-defined]
+        for resource in data.resource_metrics
+        for scope in resource.scope_metrics
+        for metric in scope.metrics
+    }
+    assert points == {"slipstream.dashboard.streams": 1, "slipstream.dashboard.notices": 1}
