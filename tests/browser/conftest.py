@@ -34,7 +34,9 @@ ARTIFACTS = Path(
 )
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API runs its own event loop in this thread
+# while it is open, and the asyncio tests collected after this directory need the thread back.
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     if not CHROMIUM.exists():
         message = f"no browser at {CHROMIUM}: apt-get install -y chromium"
