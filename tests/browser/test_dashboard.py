@@ -104,6 +104,10 @@ def test_releases_show_target_forecast_and_threats(
     open_view(page, "#/releases", "tr[data-release]")
     row = page.inner_text("tr[data-release]:has-text('Checkout launch')")
     assert "Checkout redesign" in row
+    page.wait_for_selector("#timeline .vis-item.late")
+    slips = page.eval_on_selector_all("#timeline .vis-item.late", "s => s.map(x => x.innerText)")
+    assert slips == ["+16d"], "only the checkout launch slips, from its target to its forecast"
+    assert page.locator("#timeline .vis-item.vis-point.target").count() == 3
     page.screenshot(path=artifacts / "releases.png", full_page=True)
 
 

@@ -4,23 +4,31 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# package@version  file-in-package  vendored-name
+# package@version  file-in-package=vendored-name ...
 PINS=(
-  "cytoscape@3.35.0 dist/cytoscape.min.js cytoscape.min.js"
-  "dagre@0.8.5 dist/dagre.min.js dagre.min.js"
-  "cytoscape-dagre@2.5.0 cytoscape-dagre.js cytoscape-dagre.js"
+  "cytoscape@3.35.0 dist/cytoscape.min.js=cytoscape.min.js"
+  "dagre@0.8.5 dist/dagre.min.js=dagre.min.js"
+  "cytoscape-dagre@2.5.0 cytoscape-dagre.js=cytoscape-dagre.js"
+  "vis-timeline@8.5.4 standalone/umd/vis-timeline-graph2d.min.js=vis-timeline.min.js
+     styles/vis-timeline-graph2d.min.css=vis-timeline.min.css"
 )
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+: >"$work/versions"
 for pin in "${PINS[@]}"; do
-  read -r spec file name <<<"$pin"
+  spec=${pin%% *}
+  files=${pin#* }
   package=${spec%@*}
   tarball=$(cd "$work" && npm pack --silent "$spec")
   mkdir -p "$work/$package"
   tar -xzf "$work/$tarball" -C "$work/$package"
-  cp "$work/$package/package/$file" "$name"
-  cp "$work/$package/package/LICENSE" "LICENSE.$package"
+  for pair in $files; do
+    cp "$work/$package/package/${pair%%=*}" "${pair#*=}"
+  done
+  for licence in "$work/$package"/package/LICENSE*; do
+    cp "$licence" "LICENSE.$package${licence##*/LICENSE}"
+  done
   echo "$spec" >>"$work/versions"
 done
 sort "$work/versions" >VERSIONS
