@@ -23,6 +23,9 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
+GRACEFUL_SHUTDOWN_SECONDS = 3
+
+
 def serve(app_factory: Callable[[], FastAPI], host: str, port: int, port_env: str) -> None:
     """Serve forever; exit with one line naming the port and the setting that changes it."""
     if not port_is_free(host, port):
@@ -36,4 +39,7 @@ def serve(app_factory: Callable[[], FastAPI], host: str, port: int, port_env: st
         log_config=None,
         access_log=False,
         lifespan="on",
+        # Open streams (the dashboard's server-sent events) never finish on their own: cut them
+        # after a moment so shutdown still reaches the lifespan's cleanup before SIGKILL.
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )

@@ -76,6 +76,7 @@ def up(
         typer.echo(f"mongodb   {stack.mongodb_url}")
         for name, url in stack.urls.items():
             typer.echo(f"{name:<9} {url}")
+        typer.echo(f"{'dashboard':<9} {stack.urls['scheduler']}/")
         typer.echo(f"data and logs in {data_dir.resolve()}; Ctrl-C stops everything")
         if demo:
             secrets = (dev_secret(data_dir, "github"), standard_dev_secret(data_dir))

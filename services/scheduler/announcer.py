@@ -14,6 +14,7 @@ from datetime import datetime
 
 from opentelemetry import context as otel_context
 
+from services.scheduler.dashboard.live import RiskFeed
 from services.scheduler.domain import AssessmentChange
 from services.scheduler.handlers import risk_changed
 from services.scheduler.history import history_document
@@ -34,8 +35,10 @@ class RiskAnnouncer:
         mirror: AssessmentMirror,
         publisher: EventPublisher,
         telemetry: Telemetry,
+        feed: RiskFeed | None = None,
     ) -> None:
         self.live = live
+        self.feed = feed
         self.mirror = mirror
         self.publisher = publisher
         self.tracer = telemetry.tracer
@@ -70,6 +73,9 @@ class RiskAnnouncer:
                 result.history.append(history_document(event))
                 self.published.add(1, {"level": event.level.value, "trigger": trigger})
             await self.mirror.commit(result)
+            if self.feed is not None:
+                # After the store: a page told to look again must find the new answer.
+                self.feed.announce([*(c.item_id for c in result.changes), *result.removals])
             span.set_attribute("slipstream.risk.items_reevaluated", result.reevaluated)
             span.set_attribute("slipstream.risk.changes", len(result.changes))
             span.set_attribute("slipstream.risk.documents_written", len(result.upserts))

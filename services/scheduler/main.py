@@ -14,6 +14,8 @@ from services.scheduler.adapters.mongo import (
 )
 from services.scheduler.announcer import RiskAnnouncer
 from services.scheduler.config import SchedulerSettings
+from services.scheduler.dashboard.live import RiskFeed
+from services.scheduler.dashboard.routes import mount_dashboard
 from services.scheduler.domain import RiskPolicy
 from services.scheduler.graph_view import GraphView
 from services.scheduler.history_views import HistoryViews
@@ -48,7 +50,8 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     publisher = JetStreamPublisher(runtime.broker)
     live = LivePortfolio.empty(policy)
     mirror = AssessmentMirror(MongoAssessmentStore(runtime.db))
-    announcer = RiskAnnouncer(live, mirror, publisher, runtime.telemetry)
+    feed = RiskFeed(runtime.telemetry.meter)
+    announcer = RiskAnnouncer(live, mirror, publisher, runtime.telemetry, feed)
     timer = RecheckTimer(
         announcer,
         MongoLease(runtime.db),
@@ -97,6 +100,7 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     views = RiskViews(runtime.db), GraphView(runtime.db), HistoryViews(runtime.db)
     app.include_router(risk_router(*views))
     app.include_router(report_router(ReportReader(runtime.db)))
+    mount_dashboard(app, feed)
     return app
 
 

@@ -75,6 +75,7 @@ def test_ctrl_c_stops_every_child_and_the_data_survives_a_restart(
     first = start_up(tmp_path, env)
     banner = wait_for_banner(first)
     assert any(line.startswith("ingest") and str(ports["ingest"]) in line for line in banner)
+    assert f"dashboard http://127.0.0.1:{ports['scheduler']}/" in banner
     ingest = f"http://127.0.0.1:{ports['ingest']}"
     for delivery in scenario(date.today())[:1]:
         body, headers = delivery.signed(SECRET)

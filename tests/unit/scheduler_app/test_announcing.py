@@ -8,6 +8,7 @@ import pytest
 
 from services.cli.scheduler_commands import explain_text
 from services.scheduler.announcer import RiskAnnouncer
+from services.scheduler.dashboard.live import RiskFeed
 from services.scheduler.documents import assessment_document, signature_of_document
 from services.scheduler.domain import RiskPolicy
 from services.scheduler.handlers import cause_of, project_work
@@ -29,7 +30,10 @@ class Harness:
         self.publisher = RecordingPublisher()
         self.live = LivePortfolio.empty(RiskPolicy())
         mirror = AssessmentMirror(self.assessments)
-        self.announcer = RiskAnnouncer(self.live, mirror, self.publisher, telemetry()[0])
+        self.dashboards = RiskFeed()
+        self.announcer = RiskAnnouncer(
+            self.live, mirror, self.publisher, telemetry()[0], self.dashboards
+        )
 
     async def feed(self, batch: list[Event]) -> int:
         applied: list[Event] = []
@@ -54,6 +58,19 @@ async def test_stored_document_rebuilds_the_engines_signature() -> None:
 
     document = assessment_document(assessment, harness.live.portfolio.item("jira:A"))
     assert signature_of_document(document) == assessment.signature
+
+
+async def test_open_dashboards_hear_a_change_only_once_it_is_stored() -> None:
+    harness = Harness()
+    page = harness.dashboards.events()
+    await anext(page)
+    harness.assessments.failures = 1
+    with pytest.raises(ConnectionError):
+        await harness.feed(BLOCKED)
+    assert all(queue.empty() for queue in harness.dashboards.listeners)
+
+    await harness.feed(BLOCKED)
+    assert '"jira:A"' in await anext(page)
 
 
 async def test_failed_publish_is_announced_again_on_the_retry() -> None:

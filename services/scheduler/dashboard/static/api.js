@@ -1,0 +1,35 @@
+// The scheduler's read API and small helpers shared by the views.
+export async function get(path) {
+  const response = await fetch(path, { headers: { Accept: "application/json" } });
+  if (!response.ok) throw new Error(`${path}: ${response.status}`);
+  return response.json();
+}
+
+export function esc(value) {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function level(value) {
+  return `<span class="level ${esc(value)}">${esc((value || "unknown").replace("_", " "))}</span>`;
+}
+
+export function itemLink(id, text) {
+  return `<a href="#/item/${encodeURIComponent(id)}">${esc(text || id)}</a>`;
+}
+
+export function why(reasons) {
+  return (reasons || []).map((r) => r.message || r.code).join("; ");
+}
+
+export function distinct(rows, key) {
+  return [...new Set(rows.map((r) => r[key]).filter(Boolean))].sort();
+}
+
+export function failed(main, error) {
+  main.innerHTML = `<p class="empty" role="alert">Could not load: ${esc(error.message)}</p>`;
+}
+
+// Ids hold "/" (kept: the API's routes take paths) and "#" (escaped, or it ends the URL).
+export function idPath(id) {
+  return encodeURIComponent(id).replace(/%2F/g, "/");
+}

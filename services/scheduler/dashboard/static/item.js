@@ -1,0 +1,54 @@
+// Item page: the explanation — the critical chain with dates and the tool each edge came from,
+// and the reasons with their evidence.
+import { get, esc, level, itemLink, failed, idPath } from "./api.js";
+
+async function edgeSources(members) {
+  const teams = [...new Set(members.map((m) => m.team).filter(Boolean))];
+  const graphs = await Promise.all(teams.map((t) => get(`/graph?team=${encodeURIComponent(t)}`)));
+  const sources = new Map();
+  for (const e of graphs.flatMap((g) => g.edges)) {
+    sources.set(`${e.blocked_id} ${e.blocker_id}`, e.source);
+  }
+  return sources;
+}
+
+function chainHtml(members, sources) {
+  return members.map((m, i) => {
+    const edge = i === 0 ? "" : `<li class="edge">↑ blocked by (from ${
+      esc(sources.get(`${members[i - 1].item_id} ${m.item_id}`) || "unknown tool")})</li>`;
+    return `${edge}<li>${itemLink(m.item_id, m.title)} ${level(m.level)}
+      <small>${esc(m.team || "")} · ${esc(m.status || "")}</small><br>
+      forecast <strong>${esc(m.forecast || "–")}</strong> · target ${esc(m.target || "–")} ·
+      slip ${esc(m.slip_days ?? 0)}d</li>`;
+  }).join("");
+}
+
+function evidence(reason) {
+  const rest = Object.entries(reason).filter(([k]) => k !== "message" && k !== "code");
+  return rest.map(([k, v]) => `<li><code>${esc(k)}</code>: ${esc(
+    typeof v === "object" ? JSON.stringify(v) : v)}</li>`).join("");
+}
+
+function reasonsHtml(reasons) {
+  if (!reasons.length) return `<p class="empty">No reasons: on track.</p>`;
+  return `<ul>${reasons.map((r) => `<li><strong>${esc(r.message || r.code)}</strong>
+    <small>(${esc(r.code)})</small><ul>${evidence(r)}</ul></li>`).join("")}</ul>`;
+}
+
+export async function itemView(main, { arg }) {
+  const load = async () => {
+    const item = await get(`/items/${idPath(arg)}`);
+    const sources = await edgeSources(item.explanation);
+    main.innerHTML = `<h1>${esc(item.title || item.item_id)} ${level(item.level)}</h1>
+      <p><small>${esc(item.item_id)}</small> · team ${esc(item.team || "–")} · owner
+      ${esc(item.owner || "–")} · release ${esc(item.release_id || "–")}
+      ${item.url ? ` · <a href="${esc(item.url)}">open in its tool</a>` : ""}</p>
+      <p>Forecast <strong>${esc(item.forecast || "–")}</strong> against target
+      ${esc(item.target || "–")}: ${esc(item.slip_days ?? 0)} days late.</p>
+      <h2>Why</h2>${reasonsHtml(item.reasons || [])}
+      <h2>Critical chain</h2><ol class="chain" aria-label="Critical chain">
+      ${chainHtml(item.explanation, sources)}</ol>`;
+  };
+  try { await load(); } catch (error) { return failed(main, error); }
+  return { refresh: (changed) => (changed.includes(arg) ? load() : null) };
+}

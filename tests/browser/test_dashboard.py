@@ -1,0 +1,193 @@
+"""The dashboard in a real browser: the demo's slip on every view, and live without a reload."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from services.cli.demo import repository as github_repository
+from services.cli.demo import scenario
+from services.cli.stack import Stack
+from tests.browser.conftest import post
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+CHECKOUT, LEDGER, LIMITER = "github:acme/web#7", "github:acme/api#42", "github:acme/api#43"
+
+
+@pytest.fixture
+def page(chromium: Any, stack: Stack) -> Iterator[Any]:
+    """A page on the dashboard that records every console error and uncaught exception."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    opened.on("pageerror", lambda e: errors.append(str(e)))
+    opened.errors = errors
+    opened.base = stack.urls["scheduler"]
+    yield opened
+    context.close()
+    assert errors == [], f"console errors: {errors}"
+
+
+def open_view(page: Any, hash_: str, ready: str) -> None:
+    page.goto(f"{page.base}/{hash_}")
+    page.wait_for_selector(ready, timeout=30_000)
+
+
+def board_ids(page: Any) -> list[str]:
+    return list(page.eval_on_selector_all("#rows tr[data-item]", "r => r.map(x => x.dataset.item)"))
+
+
+def wait_for_blocked_checkout(stack: Stack) -> list[dict[str, Any]]:
+    def ready() -> list[dict[str, Any]] | None:
+        rows = httpx.get(f"{stack.urls['scheduler']}/risk").json()
+        hit = any(r["item_id"] == CHECKOUT and r["level"] == "off_track" for r in rows)
+        return rows if hit else None
+
+    from tests.e2e.test_pipeline import eventually
+
+    return eventually(ready)
+
+
+def test_board_ranks_by_score_and_filters_narrow_it(
+    page: Any, stack: Stack, artifacts: Path
+) -> None:
+    expected = wait_for_blocked_checkout(stack)
+    open_view(page, "#/", f'#rows tr[data-item="{CHECKOUT}"]')
+    assert board_ids(page) == [r["item_id"] for r in expected]
+    assert board_ids(page)[0] == CHECKOUT
+    assert "off track" in page.inner_text(f'#rows tr[data-item="{CHECKOUT}"]')
+    page.screenshot(path=artifacts / "board.png", full_page=True)
+
+    page.select_option("select[name=team]", "web")
+    page.wait_for_function("document.querySelectorAll('#rows tr[data-item]').length === 1")
+    assert board_ids(page) == [CHECKOUT]
+    assert "team=web" in page.url
+    page.select_option("select[name=team]", "")
+    page.fill("input[name=text]", "ledger")
+    page.wait_for_function(
+        f"[...document.querySelectorAll('#rows tr[data-item]')]"
+        f".map(r => r.dataset.item).join() === '{LEDGER}'"
+    )
+    assert "text=ledger" in page.url
+    page.screenshot(path=artifacts / "board-filtered.png", full_page=True)
+
+    page.reload()
+    page.wait_for_selector(f'#rows tr[data-item="{LEDGER}"]')
+    assert board_ids(page) == [LEDGER], "the filter survives a reload: it lives in the URL"
+
+
+def test_item_page_shows_the_chain_with_dates_and_tool(
+    page: Any, stack: Stack, artifacts: Path
+) -> None:
+    wait_for_blocked_checkout(stack)
+    open_view(page, "#/item/github%3Aacme%2Fweb%237", "ol.chain li")
+    chain = page.inner_text("ol.chain")
+    assert "Checkout redesign" in chain
+    assert "Ledger migration" in chain
+    assert "from github" in chain
+    ledger = httpx.get(f"{stack.urls['scheduler']}/items/github:acme/api%2342").json()
+    assert ledger["forecast"] in chain
+    page.screenshot(path=artifacts / "item.png", full_page=True)
+
+
+def test_releases_show_target_forecast_and_threats(
+    page: Any, stack: Stack, artifacts: Path
+) -> None:
+    wait_for_blocked_checkout(stack)
+    open_view(page, "#/releases", "tr[data-release]")
+    row = page.inner_text("tr[data-release]:has-text('Checkout launch')")
+    assert "Checkout redesign" in row
+    page.wait_for_selector("#timeline .vis-item.late")
+    slips = page.eval_on_selector_all("#timeline .vis-item.late", "s => s.map(x => x.innerText)")
+    assert slips == ["+16d"], "only the checkout launch slips, from its target to its forecast"
+    assert page.locator("#timeline .vis-item.vis-point.target").count() == 3
+    page.screenshot(path=artifacts / "releases.png", full_page=True)
+
+
+def test_graph_draws_the_nodes_edges_and_critical_chain(
+    page: Any, stack: Stack, artifacts: Path
+) -> None:
+    wait_for_blocked_checkout(stack)
+    open_view(page, "#/graph?team=web", "#nodes li")
+    page.wait_for_function("window.slipstreamGraph && window.slipstreamGraph.nodes().length > 0")
+    drawn = page.evaluate(
+        f"""() => {{ const cy = window.slipstreamGraph; return {{
+            nodes: cy.nodes().map(n => n.id()).sort(),
+            critical: cy.edges('.critical').map(e => e.source().id() + '>' + e.target().id()),
+            external: cy.nodes('.external').map(n => n.id()),
+            leftToRight: cy.getElementById('{LEDGER}').position('x')
+                < cy.getElementById('{CHECKOUT}').position('x') }}; }}"""
+    )
+    assert drawn == {
+        "nodes": sorted([CHECKOUT, LEDGER]),
+        "critical": [f"{LEDGER}>{CHECKOUT}"],
+        "external": [LEDGER],
+        "leftToRight": True,
+    }
+    page.screenshot(path=artifacts / "graph.png", full_page=True)
+    box = page.evaluate(
+        f"() => {{ const p = window.slipstreamGraph.getElementById('{LEDGER}').renderedPosition();"
+        " const r = document.getElementById('graph').getBoundingClientRect();"
+        " return {x: r.left + p.x, y: r.top + p.y}; }"
+    )
+    page.mouse.click(box["x"], box["y"])
+    page.wait_for_selector("ol.chain li")
+    assert "Ledger migration" in page.inner_text("h1")
+
+
+def test_a_new_webhook_changes_the_board_without_a_reload(
+    page: Any, stack: Stack, artifacts: Path
+) -> None:
+    wait_for_blocked_checkout(stack)
+    open_view(page, "#/", f'#rows tr[data-item="{LIMITER}"]')
+    page.wait_for_selector("#live.on")
+    page.evaluate("window.notReloaded = true")
+    assert "on track" in page.inner_text(f'#rows tr[data-item="{LIMITER}"]')
+    ledger, limiter = (d.body["issue"] for d in scenario_issues(stack))
+    post(
+        stack,
+        "issue_dependencies",
+        {
+            "action": "blocked_by_added",
+            "blocked_issue": limiter,
+            "blocking_issue": ledger,
+            "blocked_issue_id": 43,
+            "blocking_issue_id": 42,
+            "repository": github_repository("acme/api"),
+        },
+    )
+    page.wait_for_function(
+        f"document.querySelector('#rows tr[data-item=\"{LIMITER}\"] .level.off_track')",
+        timeout=15_000,
+    )
+    assert page.evaluate("window.notReloaded") is True
+    page.screenshot(path=artifacts / "board-live.png", full_page=True)
+
+
+def test_phone_width_and_keyboard(chromium: Any, stack: Stack, artifacts: Path) -> None:
+    wait_for_blocked_checkout(stack)
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone = context.new_page()
+    errors: list[str] = []
+    phone.on("pageerror", lambda e: errors.append(str(e)))
+    phone.goto(f"{stack.urls['scheduler']}/#/")
+    phone.wait_for_selector(f'#rows tr[data-item="{CHECKOUT}"]')
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the board scrolls sideways on a phone ({width}px)"
+    phone.screenshot(path=artifacts / "board-phone.png", full_page=True)
+    phone.keyboard.press("Tab")
+    assert phone.evaluate("document.activeElement.textContent") == "Skip to content"
+    context.close()
+    assert errors == []
+
+
+def scenario_issues(stack: Stack) -> list[Any]:
+    deliveries = [d for d in scenario(date.today()) if d.event == "issues"]
+    return [d for d in deliveries if d.body["issue"]["number"] in (42, 43)]
