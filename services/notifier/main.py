@@ -6,9 +6,11 @@ import httpx
 from fastapi import FastAPI
 
 from services.notifier import subscribers
+from services.notifier.adapters.directory import MongoDirectory
 from services.notifier.adapters.mongo import MongoNotificationLog
 from services.notifier.adapters.webhook import HttpWebhookSender
 from services.notifier.config import NotifierSettings
+from services.notifier.directory_http import directory_router
 from services.notifier.views import notifications_router
 from shared.publishing import JetStreamPublisher
 from shared.runtime import ServiceRuntime
@@ -31,6 +33,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     runtime.on_stop.append(client.aclose)
     app = runtime.create_app("Slipstream notifier")
     app.include_router(notifications_router(log))
+    app.include_router(directory_router(MongoDirectory(runtime.db)))
     return app
 
 

@@ -13,6 +13,8 @@ from email.utils import parsedate_to_datetime
 
 DEFAULT_SCHEDULE_SECONDS: tuple[int, ...] = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
 HONOURS_RETRY_AFTER = (429, 503)
+# Final states an operator may send again (POST /notifications/redrive).
+REDRIVABLE_STATES = ("failed", "dead")
 
 
 @dataclass(frozen=True)
