@@ -30,6 +30,12 @@ class MongoDirectory:
     async def person(self, person_id: str) -> dict[str, Any] | None:
         return await self.people.find_one({"_id": person_id})
 
+    async def person_value(self, person_id: str) -> Person | None:
+        found = await self.person(person_id)
+        if found is None:
+            return None
+        return PersonBody.model_validate(without_id(found)).to_domain(person_id)
+
     async def all_people(self) -> list[dict[str, Any]]:
         return [d async for d in self.people.find({}).sort("_id", 1)]
 

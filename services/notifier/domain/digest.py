@@ -56,12 +56,18 @@ def collect(
     change: Change,
     digest_seconds: int,
     now: datetime,
+    last_told: RiskLevel | None = None,
 ) -> DigestWindow:
-    """Add a change to the open window, or open one; a later change for an item replaces it."""
+    """Add a change to the open window, or open one; a later change for an item replaces it.
+
+    ``last_told`` is the level this person was last sent for the item, when known; a replayed
+    change that only repeats it cancels out like a revert. Unknown: the change's own before.
+    """
     if window is None:
         window = DigestWindow(person_id, channel, now, now + timedelta(seconds=digest_seconds))
     earlier = window.entries.get(change.item_id)
-    told = earlier.told if earlier is not None else change.previous_level
+    before = last_told if last_told is not None else change.previous_level
+    told = earlier.told if earlier is not None else before
     if earlier is not None and earlier.latest.cause_id == change.cause_id:
         return window  # a redelivered event is already in the window
     entries = {**window.entries, change.item_id: DigestEntry(told, change)}

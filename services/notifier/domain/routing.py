@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 from services.notifier.domain.people import ChannelKind, Person
-from shared.events import RiskLevel
+from shared.events import RiskChangedV1, RiskLevel
 
 SEVERITY = {RiskLevel.ON_TRACK: 0, RiskLevel.AT_RISK: 1, RiskLevel.OFF_TRACK: 2}
 EVENT_KINDS = ("risk", "release", "demand_surge", "loop_closable")
@@ -31,6 +32,28 @@ class Change:
     release_id: str | None = None
     owner: str | None = None
     title: str | None = None
+    target: date | None = None
+    forecast: date | None = None
+    slip_days: int = 0
+    reasons: tuple[str, ...] = ()
+    chain: tuple[str, ...] = ()
+
+
+def change_from_risk(event: RiskChangedV1) -> Change:
+    return Change(
+        cause_id=event.event_id,
+        item_id=event.item_id,
+        level=event.level,
+        previous_level=event.previous_level,
+        team=event.team,
+        owner=event.owner,
+        title=event.title,
+        target=event.target,
+        forecast=event.forecast,
+        slip_days=event.slip_days,
+        reasons=tuple(reason.message for reason in event.reasons),
+        chain=event.chain,
+    )
 
 
 @dataclass(frozen=True)
