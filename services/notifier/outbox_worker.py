@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from opentelemetry.metrics import Meter
 from opentelemetry.trace import Tracer
 
 from services.notifier.adapters.channels import HttpChannels, SmtpChannel
@@ -46,9 +47,16 @@ class OutboxWorker:
         smtp: SmtpChannel | None,
         throttle: ThrottlePolicy,
         tracer: Tracer,
+        meter: Meter,
     ) -> None:
         self.directory, self.windows, self.told, self.outbox = directory, windows, told, outbox
         self.http, self.smtp, self.throttle, self.tracer = http, smtp, throttle, tracer
+        self.attempts = meter.create_counter(
+            "notifier.outbox.attempts", description="Outbox send attempts by channel and verdict"
+        )
+        self.digests = meter.create_counter(
+            "notifier.digests", description="Due digest windows by what became of them"
+        )
 
     async def tick(self, now: datetime, batch: int = 100) -> int:
         with self.tracer.start_as_current_span("notifier outbox tick"):
@@ -67,16 +75,19 @@ class OutboxWorker:
             changes = window.ranked()
             if person is None or not changes:
                 await self.windows.close(window, version)  # gone, or everything cancelled out
+                self.digests.add(1, {"outcome": "cancelled" if person else "no_person"})
                 continue
             since = now - timedelta(seconds=self.throttle.window_seconds)
             sent_at = await self.outbox.sent_since(person.person_id, window.channel, since)
             at = release_at(window, person, sent_at, self.throttle, now)
             if at > now:
                 await self.windows.postpone(window, version, at)  # held, still collecting
+                self.digests.add(1, {"outcome": "held"})
                 continue
             await self.outbox.record(rendered(window, person, changes), now)
             await self.told.remember(window)
             await self.windows.close(window, version)
+            self.digests.add(1, {"outcome": "recorded"})
 
     async def deliver(self, message: dict[str, Any], now: datetime) -> int:
         with self.tracer.start_as_current_span("notifier send") as span:
@@ -85,6 +96,7 @@ class OutboxWorker:
             result = await self.send(message, now)
             verdict = judge(result, message["attempts"] + 1, now)
             await self.outbox.settle(message["_id"], result, verdict, now)
+            self.attempts.add(1, {"channel": message["channel"], "verdict": verdict.state})
             log_fields = {"id": message["_id"], "state": verdict.state, "code": result.status_code}
             logger.info("notification attempt", extra={"fields": log_fields})
             return 1 if verdict.state == "sent" else 0
