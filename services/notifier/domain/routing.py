@@ -72,7 +72,7 @@ class SubscriptionFilter:
             (self.team is None or self.team == change.team)
             and (self.release is None or self.release == change.release_id)
             and (self.item is None or self.item == change.item_id)
-            and (self.owner is None or self.owner == change.owner)
+            and (self.owner is None or self.owner in (change.owner, owner_identity(change)))
         )
         return scoped and change.kind in self.events and reaches(change, self.min_level)
 
@@ -93,6 +93,14 @@ class Route:
     digest_seconds: int
 
 
+def owner_identity(change: Change) -> str | None:
+    """Sources name owners bare (a GitHub login, a Jira accountId); the item id names the tool."""
+    if change.owner is None or ":" in change.owner:
+        return change.owner
+    tool = change.item_id.partition(":")[0]
+    return f"{tool}:{change.owner}"
+
+
 def reaches(change: Change, min_level: RiskLevel) -> bool:
     """A change matters if either side of it is at the level: going red and coming back both."""
     before = SEVERITY[change.previous_level] if change.previous_level is not None else 0
@@ -106,7 +114,7 @@ def routes_for(
     chosen: dict[tuple[str, ChannelKind], int] = {}
     for person in by_id.values():
         channel = person.preferred_channel()
-        owns = person.hears_about_own_items and person.is_known_as(change.owner)
+        owns = person.hears_about_own_items and person.is_known_as(owner_identity(change))
         if owns and channel is not None and reaches(change, RiskLevel.AT_RISK):
             chosen[(person.person_id, channel)] = DEFAULT_DIGEST_SECONDS
     for subscription in subscriptions:

@@ -45,6 +45,14 @@ def test_an_owner_matched_through_another_tool_identity_still_hears() -> None:
     assert [r.person_id for r in routes_for(change(owner="jira:5b10"), [ADA], [])] == ["ada"]
 
 
+def test_a_bare_owner_is_qualified_by_the_tool_of_the_item() -> None:
+    jira_item = change(item_id="jira:PAY-12", owner="5b10")
+    assert [r.person_id for r in routes_for(jira_item, [ADA], [])] == ["ada"]
+    assert routes_for(change(item_id="linear:ENG-1", owner="5b10"), [ADA], []) == []
+    sub = Subscription("s1", "bob", SubscriptionFilter(owner="jira:5b10"), ChannelKind.EMAIL)
+    assert routes_for(jira_item, [BOB], [sub]) == [Route("bob", ChannelKind.EMAIL, 300)]
+
+
 def test_an_owner_who_turned_it_off_hears_nothing_without_a_subscription() -> None:
     quiet_ada = Person(**{**ADA.__dict__, "hears_about_own_items": False})
     assert routes_for(change(), [quiet_ada], []) == []
