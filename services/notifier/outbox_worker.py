@@ -84,7 +84,7 @@ class OutboxWorker:
                 await self.windows.postpone(window, version, at)  # held, still collecting
                 self.digests.add(1, {"outcome": "held"})
                 continue
-            await self.outbox.record(rendered(window, person, changes), now)
+            await self.outbox.record(rendered(window, version, person, changes), now)
             await self.told.remember(window)
             await self.windows.close(window, version)
             self.digests.add(1, {"outcome": "recorded"})
@@ -116,7 +116,9 @@ class OutboxWorker:
         return await self.http.webhook(message, secret, now)
 
 
-def rendered(window: DigestWindow, person: Person, changes: Sequence[Change]) -> dict[str, Any]:
+def rendered(
+    window: DigestWindow, version: int, person: Person, changes: Sequence[Change]
+) -> dict[str, Any]:
     channel = ChannelKind(window.channel)
     destination: str | None
     payload: dict[str, Any]
@@ -129,7 +131,7 @@ def rendered(window: DigestWindow, person: Person, changes: Sequence[Change]) ->
         destination = person.channels.webhook_url
         payload = {"type": "notify.digest", "data": {"person_id": person.person_id, "items": items}}
     return {
-        "_id": message_id(window),
+        "_id": message_id(window, version),
         "person_id": person.person_id,
         "channel": channel.value,
         "destination": destination,

@@ -24,7 +24,12 @@ def release_at(
     return send_time(person, ready)
 
 
-def message_id(window: DigestWindow) -> str:
-    """One stable idempotency key per digest: the same window always yields the same id."""
+def message_id(window: DigestWindow, version: int) -> str:
+    """One stable idempotency key per digest: the same window, read again, yields the same id.
+
+    The version is part of it so that a change which joins the window while it is being
+    closed makes a new message (listing it) instead of colliding with the one already recorded.
+    """
     opened = window.opened_at.isoformat()
-    return "msg_" + derive_event_id("digest", window.person_id, window.channel, opened)
+    parts = ("digest", window.person_id, window.channel, opened, str(version))
+    return "msg_" + derive_event_id(*parts)

@@ -8,6 +8,7 @@ import pytest
 
 from services.notifier.domain.digest import collect, postpone
 from services.notifier.domain.routing import Change
+from services.notifier.domain.send_window import message_id
 from shared.events import RiskLevel
 
 pytestmark = pytest.mark.unit
@@ -71,3 +72,11 @@ def test_a_held_window_closes_later_and_never_earlier() -> None:
     later = T0 + timedelta(hours=2)
     assert postpone(window, later).closes_at == later
     assert postpone(window, T0).closes_at == window.closes_at
+
+
+def test_a_digest_id_is_stable_for_the_same_window_and_new_when_it_changed() -> None:
+    window = collect(None, "ada", "slack", change("a", RiskLevel.AT_RISK, None), 300, T0)
+    assert message_id(window, 1) == message_id(window, 1)
+    assert message_id(window, 1) != message_id(window, 2)
+    other = collect(None, "bob", "slack", change("a", RiskLevel.AT_RISK, None), 300, T0)
+    assert message_id(window, 1) != message_id(other, 1)

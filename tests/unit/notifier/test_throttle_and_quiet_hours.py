@@ -6,9 +6,13 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
+from services.notifier.domain.digest import collect
 from services.notifier.domain.people import Person, QuietHours
 from services.notifier.domain.quiet_hours import is_quiet, quiet_until, send_time
+from services.notifier.domain.routing import Change
+from services.notifier.domain.send_window import release_at
 from services.notifier.domain.throttle import ThrottlePolicy, next_send_allowed
+from shared.events import RiskLevel
 
 pytestmark = pytest.mark.unit
 
@@ -63,3 +67,14 @@ def test_the_end_of_quiet_hours_follows_a_daylight_saving_change_overnight() -> 
 def test_outside_quiet_hours_or_without_them_a_message_goes_when_ready() -> None:
     assert send_time(BERLIN, T0) == T0
     assert send_time(Person("bob", "Bob"), T0) == T0
+
+
+def test_a_throttled_digest_that_lands_in_quiet_hours_waits_for_the_morning() -> None:
+    evening = datetime(2026, 12, 2, 20, 50, tzinfo=UTC)  # 21:50 in Berlin
+    window = collect(None, "ada", "slack", Change("c1", "a", RiskLevel.AT_RISK), 0, evening)
+    policy = ThrottlePolicy(limit=1, window_seconds=1800)
+    sent = [evening - timedelta(minutes=10)]  # throttled until 21:20 UTC = 22:20 Berlin: quiet
+    assert release_at(window, BERLIN, sent, policy, evening) == datetime(
+        2026, 12, 3, 6, 0, tzinfo=UTC
+    )
+    assert release_at(window, BERLIN, [], policy, evening) == evening
