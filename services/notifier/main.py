@@ -36,8 +36,9 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     if settings.smtp_url:
         smtp = SmtpChannel(settings.smtp_url, settings.smtp_from, settings.timeout_seconds)
     throttle = ThrottlePolicy(settings.throttle_limit, settings.throttle_window_seconds)
+    outbox = MongoOutbox(db["notifications"])
     worker = OutboxWorker(
-        directory, windows, told, MongoOutbox(db["notifications"]), HttpChannels(client),
+        directory, windows, told, outbox, HttpChannels(client),
         smtp, throttle, runtime.telemetry.tracer, runtime.telemetry.meter,
     )  # fmt: skip
     loop = DeliveryLoop(worker, settings.poll_seconds)
@@ -50,6 +51,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         runtime.telemetry,
         DigestRouter(directory, windows, told),
     )
+    runtime.on_start.append(outbox.ensure_indexes)
     runtime.after_start.append(loop.start)
     runtime.on_stop.append(loop.stop)
     runtime.on_stop.append(client.aclose)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ReturnDocument
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
@@ -24,6 +24,13 @@ LEASE = timedelta(seconds=60)
 class MongoOutbox:
     def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
         self.collection = collection
+
+    async def ensure_indexes(self) -> None:
+        """What each tick asks: due messages, and a person's recent sends for the throttle."""
+        await self.collection.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
+        await self.collection.create_index(
+            [("person_id", ASCENDING), ("channel", ASCENDING), ("sent_at", ASCENDING)]
+        )
 
     async def record(self, message: dict[str, Any], now: datetime) -> bool:
         """Record the intent; False when this id is already recorded (a replay)."""

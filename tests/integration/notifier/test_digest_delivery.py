@@ -73,6 +73,7 @@ async def rig(
     db = mongo[f"notifier_{unique}"]
     async with httpx.AsyncClient(timeout=5.0) as client:
         rig = Rig(db, client, mailbox)
+        await rig.outbox.ensure_indexes()
         people = {
             "ada": {"slack": {"webhook_url": slack.url}},
             "bob": {"email": {"address": "bob@example.com"}},
