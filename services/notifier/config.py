@@ -17,3 +17,9 @@ class NotifierSettings(ServiceSettings):
     webhook_secret: SecretStr | None = None
     timeout_seconds: float = Field(10.0, gt=0)
     batch_size: int = Field(50, ge=1)
+    # Digest delivery (people and subscriptions, see README "Notifications").
+    smtp_url: str | None = None
+    smtp_from: str = "slipstream@localhost"
+    poll_seconds: float = Field(1.0, gt=0)
+    throttle_limit: int = Field(5, ge=1)
+    throttle_window_seconds: int = Field(3600, ge=0)

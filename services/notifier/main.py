@@ -6,9 +6,18 @@ import httpx
 from fastapi import FastAPI
 
 from services.notifier import subscribers
+from services.notifier.adapters.channels import HttpChannels, SmtpChannel
+from services.notifier.adapters.digests import DIGESTS, TOLD, MongoDigestWindows, MongoToldLevels
+from services.notifier.adapters.directory import MongoDirectory
 from services.notifier.adapters.mongo import MongoNotificationLog
+from services.notifier.adapters.outbox import MongoOutbox
 from services.notifier.adapters.webhook import HttpWebhookSender
 from services.notifier.config import NotifierSettings
+from services.notifier.delivery_loop import DeliveryLoop
+from services.notifier.digest_router import DigestRouter
+from services.notifier.directory_http import directory_router
+from services.notifier.domain.throttle import ThrottlePolicy
+from services.notifier.outbox_worker import OutboxWorker
 from services.notifier.views import notifications_router
 from shared.publishing import JetStreamPublisher
 from shared.runtime import ServiceRuntime
@@ -19,7 +28,20 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     settings = settings or NotifierSettings()
     runtime = ServiceRuntime(settings)
     client = httpx.AsyncClient(timeout=settings.timeout_seconds)
-    log = MongoNotificationLog(runtime.db["notifications"])
+    db = runtime.db
+    log = MongoNotificationLog(db["notifications"])
+    directory = MongoDirectory(db)
+    windows, told = MongoDigestWindows(db[DIGESTS]), MongoToldLevels(db[TOLD])
+    smtp = None
+    if settings.smtp_url:
+        smtp = SmtpChannel(settings.smtp_url, settings.smtp_from, settings.timeout_seconds)
+    throttle = ThrottlePolicy(settings.throttle_limit, settings.throttle_window_seconds)
+    outbox = MongoOutbox(db["notifications"])
+    worker = OutboxWorker(
+        directory, windows, told, outbox, HttpChannels(client),
+        smtp, throttle, runtime.telemetry.tracer, runtime.telemetry.meter,
+    )  # fmt: skip
+    loop = DeliveryLoop(worker, settings.poll_seconds)
     subscribers.register(
         runtime.broker,
         settings,
@@ -27,10 +49,15 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         HttpWebhookSender(client, runtime.telemetry.tracer),
         JetStreamPublisher(runtime.broker),
         runtime.telemetry,
+        DigestRouter(directory, windows, told),
     )
+    runtime.on_start.append(outbox.ensure_indexes)
+    runtime.after_start.append(loop.start)
+    runtime.on_stop.append(loop.stop)
     runtime.on_stop.append(client.aclose)
     app = runtime.create_app("Slipstream notifier")
     app.include_router(notifications_router(log))
+    app.include_router(directory_router(directory))
     return app
 
 

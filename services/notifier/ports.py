@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Protocol
 
 from services.notifier.domain import Notification
+from services.notifier.domain.routing import Change
 
 
 class NotificationLog(Protocol):
@@ -25,4 +27,10 @@ class NotificationLog(Protocol):
 class WebhookSender(Protocol):
     async def send(self, url: str, headers: Mapping[str, str], body: bytes) -> int:
         """POST the body; return the status code; raise on a transport failure."""
+        ...
+
+
+class ChangeRouter(Protocol):
+    async def route(self, change: Change, now: datetime) -> object:
+        """Route a change to people and collect it into their digest windows."""
         ...

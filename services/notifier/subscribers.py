@@ -10,8 +10,9 @@ from faststream.nats import NatsBroker
 from opentelemetry import context as otel_context
 
 from services.notifier.config import NotifierSettings
+from services.notifier.domain.routing import change_from_risk
 from services.notifier.handlers import CHANGES_TO_NOTIFY, notify_risk_change
-from services.notifier.ports import NotificationLog, WebhookSender
+from services.notifier.ports import ChangeRouter, NotificationLog, WebhookSender
 from shared.consumer import BatchSettler, Envelope, Outcome, subscribe_batches
 from shared.events.streams import RiskEvent
 from shared.publishing import EventPublisher
@@ -28,6 +29,7 @@ def register(
     sender: WebhookSender,
     publisher: EventPublisher,
     telemetry: Telemetry,
+    router: ChangeRouter | None = None,
 ) -> None:
     destination = settings.webhook_url
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
@@ -42,6 +44,8 @@ def register(
         outcome = []
         for envelope in envelopes:
             change = CHANGES_TO_NOTIFY(envelope.event)
+            if router is not None:
+                await router.route(change_from_risk(change), datetime.now(UTC))
             if destination is None:
                 delivered.add(1, {"outcome": "no_destination"})
                 continue

@@ -9,6 +9,7 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 
 from services.notifier.domain import Notification
+from services.notifier.domain.retry import REDRIVABLE_STATES
 
 
 class MongoNotificationLog:
@@ -41,8 +42,16 @@ class MongoNotificationLog:
                     "event_type": notification.event_type,
                     "updated_at": now,
                 },
-                "$setOnInsert": {"created_at": now},
+                "$setOnInsert": {"created_at": now, "body": notification.body.decode()},
                 "$inc": {"attempts": 1},
+                "$push": {
+                    "attempt_log": {
+                        "at": now,
+                        "status": status,
+                        "status_code": status_code,
+                        "error": error,
+                    }
+                },
             },
             upsert=True,
             return_document=ReturnDocument.AFTER,
@@ -50,6 +59,31 @@ class MongoNotificationLog:
         assert document is not None, "an upsert returning the new document always finds one"
         return int(document["attempts"])
 
-    async def recent(self, limit: int = 100) -> list[dict[str, Any]]:
-        cursor = self.collection.find({}).sort("updated_at", -1).limit(limit)
-        return [document async for document in cursor]
+    async def recent(
+        self,
+        limit: int = 100,
+        person: str | None = None,
+        status: str | None = None,
+        since: datetime | None = None,
+    ) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {}
+        if person is not None:
+            query["person_id"] = person
+        if status is not None:
+            query["status"] = status
+        if since is not None:
+            query["updated_at"] = {"$gte": since}
+        cursor = self.collection.find(query, projection={"body": 0}).sort("updated_at", -1)
+        return [document async for document in cursor.limit(limit)]
+
+    async def one(self, notification_id: str) -> dict[str, Any] | None:
+        return await self.collection.find_one({"_id": notification_id})
+
+    async def redrive(self, now: datetime, since: datetime | None = None) -> int:
+        """Failed and dead messages become due again now; the outbox worker resends them."""
+        query: dict[str, Any] = {"status": {"$in": list(REDRIVABLE_STATES)}}
+        if since is not None:
+            query["updated_at"] = {"$gte": since}
+        update = {"$set": {"status": "pending", "due_at": now, "updated_at": now}}
+        result = await self.collection.update_many(query, update)
+        return result.modified_count

@@ -1,4 +1,4 @@
-"""What a risk change becomes when it leaves Slipstream, decided without I/O."""
+"""What a risk change becomes as a signed webhook body, decided without I/O."""
 
 from __future__ import annotations
 

@@ -1,0 +1,132 @@
+"""Open digest windows in MongoDB, one document per person and channel.
+
+The document is the window itself (entries keyed by item id), replaced under a version check
+so two events landing at once for the same person cannot lose each other's entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+
+from services.notifier.domain.digest import DigestEntry, DigestWindow
+from services.notifier.domain.routing import Change
+from shared.events import RiskLevel
+
+DIGESTS = "notifier_digests"
+TOLD = "notifier_told"
+MAX_CONFLICTS = 20
+
+
+class MongoDigestWindows:
+    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
+        self.collection = collection
+
+    async def update(
+        self, person_id: str, channel: str, change: Callable[[DigestWindow | None], DigestWindow]
+    ) -> DigestWindow:
+        key = f"{person_id}|{channel}"
+        for _ in range(MAX_CONFLICTS):
+            found = await self.collection.find_one({"_id": key})
+            version = found["version"] if found else 0
+            window = change(window_from(found) if found else None)
+            document = {"_id": key, "version": version + 1, **window_document(window)}
+            if found is None:
+                inserted = await self.collection.update_one(
+                    {"_id": key}, {"$setOnInsert": document}, upsert=True
+                )
+                if inserted.upserted_id is not None:
+                    return window
+                continue
+            replaced = await self.collection.replace_one({"_id": key, "version": version}, document)
+            if replaced.modified_count == 1:
+                return window
+        raise RuntimeError(f"digest window {key} kept changing under {MAX_CONFLICTS} attempts")
+
+    async def due(self, now: datetime, limit: int = 100) -> list[tuple[int, DigestWindow]]:
+        cursor = self.collection.find({"closes_at": {"$lte": now}}).sort("closes_at", 1)
+        return [(d["version"], window_from(d)) async for d in cursor.limit(limit)]
+
+    async def postpone(self, window: DigestWindow, version: int, until: datetime) -> None:
+        key = f"{window.person_id}|{window.channel}"
+        await self.collection.update_one(
+            {"_id": key, "version": version}, {"$set": {"closes_at": until}}
+        )
+
+    async def close(self, window: DigestWindow, version: int) -> bool:
+        """False when a change joined after it was read: it stays open and is read again."""
+        key = f"{window.person_id}|{window.channel}"
+        deleted = await self.collection.delete_one({"_id": key, "version": version})
+        return deleted.deleted_count == 1
+
+
+class MongoToldLevels:
+    """The level each person was last sent per item and channel, so replays cancel out."""
+
+    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
+        self.collection = collection
+
+    async def level(self, person_id: str, channel: str, item_id: str) -> RiskLevel | None:
+        found = await self.collection.find_one({"_id": f"{person_id}|{channel}|{item_id}"})
+        return RiskLevel(found["level"]) if found else None
+
+    async def remember(self, window: DigestWindow) -> None:
+        for change in window.ranked():
+            key = f"{window.person_id}|{window.channel}|{change.item_id}"
+            await self.collection.replace_one(
+                {"_id": key}, {"_id": key, "level": change.level.value}, upsert=True
+            )
+
+
+def window_document(window: DigestWindow) -> dict[str, Any]:
+    return {
+        "person_id": window.person_id,
+        "channel": window.channel,
+        "opened_at": window.opened_at,
+        "closes_at": window.closes_at,
+        "entries": {
+            str(i): {"told": e.told, "latest": change_document(e.latest)}
+            for i, e in enumerate(window.entries.values())
+        },
+    }
+
+
+def change_document(change: Change) -> dict[str, Any]:
+    document = dict(change.__dict__)
+    for name in ("target", "forecast"):
+        value = document[name]
+        document[name] = value.isoformat() if value is not None else None
+    document["reasons"] = list(change.reasons)
+    document["chain"] = list(change.chain)
+    return document
+
+
+def change_from(document: dict[str, Any]) -> Change:
+    fields = dict(document)
+    for name in ("target", "forecast"):
+        fields[name] = date.fromisoformat(fields[name]) if fields[name] else None
+    fields["level"] = RiskLevel(fields["level"])
+    fields["previous_level"] = (
+        RiskLevel(fields["previous_level"]) if fields["previous_level"] else None
+    )
+    fields["reasons"] = tuple(fields["reasons"])
+    fields["chain"] = tuple(fields["chain"])
+    return Change(**fields)
+
+
+def window_from(document: dict[str, Any]) -> DigestWindow:
+    entries = {}
+    for entry in document["entries"].values():
+        latest = change_from(entry["latest"])
+        told = RiskLevel(entry["told"]) if entry["told"] else None
+        entries[latest.item_id] = DigestEntry(told, latest)
+    return DigestWindow(
+        document["person_id"],
+        document["channel"],
+        document["opened_at"],
+        document["closes_at"],
+        entries,
+    )

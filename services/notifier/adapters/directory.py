@@ -1,0 +1,77 @@
+"""People and subscriptions in MongoDB, owned by the notifier; bodies stored as validated."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.notifier.domain.people import Person
+from services.notifier.domain.routing import Subscription
+from services.notifier.schemas import PersonBody, SubscriptionBody
+
+PEOPLE = "notifier_people"
+SUBSCRIPTIONS = "notifier_subscriptions"
+
+
+class MongoDirectory:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.people = db[PEOPLE]
+        self.subscriptions = db[SUBSCRIPTIONS]
+
+    async def put_person(self, person_id: str, body: PersonBody) -> bool:
+        """Replace or create; True when the person is new."""
+        result = await self.people.replace_one(
+            {"_id": person_id}, {"_id": person_id, **body.model_dump(mode="json")}, upsert=True
+        )
+        return result.upserted_id is not None
+
+    async def person(self, person_id: str) -> dict[str, Any] | None:
+        return await self.people.find_one({"_id": person_id})
+
+    async def person_value(self, person_id: str) -> Person | None:
+        found = await self.person(person_id)
+        if found is None:
+            return None
+        return PersonBody.model_validate(without_id(found)).to_domain(person_id)
+
+    async def all_people(self) -> list[dict[str, Any]]:
+        return [d async for d in self.people.find({}).sort("_id", 1)]
+
+    async def delete_person(self, person_id: str) -> bool:
+        """Their subscriptions go with them: nothing may route to a person who is gone."""
+        deleted = await self.people.delete_one({"_id": person_id})
+        await self.subscriptions.delete_many({"person_id": person_id})
+        return deleted.deleted_count == 1
+
+    async def add_subscription(self, body: SubscriptionBody) -> str:
+        subscription_id = "sub_" + uuid.uuid4().hex
+        await self.subscriptions.insert_one(
+            {"_id": subscription_id, **body.model_dump(mode="json")}
+        )
+        return subscription_id
+
+    async def all_subscriptions(self, person_id: str | None = None) -> list[dict[str, Any]]:
+        query = {} if person_id is None else {"person_id": person_id}
+        return [d async for d in self.subscriptions.find(query).sort("_id", 1)]
+
+    async def delete_subscription(self, subscription_id: str) -> bool:
+        deleted = await self.subscriptions.delete_one({"_id": subscription_id})
+        return deleted.deleted_count == 1
+
+    async def snapshot(self) -> tuple[list[Person], list[Subscription]]:
+        """Everyone and every subscription as domain values, for routing one change."""
+        people = [
+            PersonBody.model_validate(without_id(d)).to_domain(d["_id"])
+            for d in await self.all_people()
+        ]
+        subscriptions = [
+            SubscriptionBody.model_validate(without_id(d)).to_domain(d["_id"])
+            for d in await self.all_subscriptions()
+        ]
+        return people, subscriptions
+
+
+def without_id(document: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in document.items() if k != "_id"}

@@ -1,0 +1,77 @@
+"""The outbox: each message recorded (rendered, with its destination) before any send.
+
+It lives in the ``notifications`` collection beside the per-event webhook log, so
+``GET /notifications`` shows both. ``due_at`` is a durable timer: the worker claims due
+messages by pushing ``due_at`` a lease into the future, so a crashed worker's claim simply
+expires and another tick sends it; nothing sleeps holding a consumer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from services.notifier.domain.retry import AttemptResult, Verdict
+
+DUE_STATES = ("pending", "retrying")
+LEASE = timedelta(seconds=60)
+
+
+class MongoOutbox:
+    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
+        self.collection = collection
+
+    async def ensure_indexes(self) -> None:
+        """What each tick asks: due messages, and a person's recent sends for the throttle."""
+        await self.collection.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
+        await self.collection.create_index(
+            [("person_id", ASCENDING), ("channel", ASCENDING), ("sent_at", ASCENDING)]
+        )
+
+    async def record(self, message: dict[str, Any], now: datetime) -> bool:
+        """Record the intent; False when this id is already recorded (a replay)."""
+        document = {**message, "status": "pending", "due_at": now, "attempts": 0}
+        document |= {"attempt_log": [], "created_at": now, "updated_at": now}
+        try:
+            await self.collection.insert_one(document)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def claim(self, now: datetime) -> dict[str, Any] | None:
+        return await self.collection.find_one_and_update(
+            {
+                "status": {"$in": list(DUE_STATES)},
+                "due_at": {"$lte": now},
+                "channel": {"$exists": True},
+            },
+            {"$set": {"due_at": now + LEASE}},
+            sort=[("due_at", 1)],
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def settle(
+        self, message_id: str, result: AttemptResult, verdict: Verdict, now: datetime
+    ) -> None:
+        fields: dict[str, Any] = {"status": verdict.state, "updated_at": now}
+        fields |= {"status_code": result.status_code, "error": result.error}
+        if verdict.state == "sent":
+            fields["sent_at"] = now
+        if verdict.retry_at is not None:
+            fields["due_at"] = verdict.retry_at
+        attempt = {"at": now, "status": verdict.state}
+        attempt |= {"status_code": result.status_code, "error": result.error}
+        await self.collection.update_one(
+            {"_id": message_id},
+            {"$set": fields, "$inc": {"attempts": 1}, "$push": {"attempt_log": attempt}},
+        )
+
+    async def sent_since(self, person_id: str, channel: str, since: datetime) -> list[datetime]:
+        """What the throttle counts: messages sent to this person on this channel lately."""
+        query = {"person_id": person_id, "channel": channel, "sent_at": {"$gt": since}}
+        cursor = self.collection.find(query, projection={"sent_at": 1})
+        return [d["sent_at"] async for d in cursor]

@@ -1,0 +1,46 @@
+"""A digest as an email: a subject, a plain-text part and an HTML part saying the same."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+from services.notifier.domain.message_content import LEVEL_WORDS, ItemSummary, headline, summarise
+from services.notifier.domain.routing import Change
+
+
+@dataclass(frozen=True)
+class EmailContent:
+    subject: str
+    plain: str
+    html: str
+
+
+def plain_item(item: ItemSummary) -> str:
+    lines = [f"- {item.title} is {LEVEL_WORDS[item.level]} ({item.item_id})"]
+    lines += [f"  {item.dates}"] if item.dates else []
+    lines += [f"  why: {reason}" for reason in item.why]
+    lines += ["  critical chain: " + " -> ".join(item.chain)] if item.chain else []
+    lines += [f"  {item.link}"] if item.link else []
+    return "\n".join(lines)
+
+
+def html_item(item: ItemSummary) -> str:
+    title = escape(item.title)
+    name = f'<a href="{escape(item.link)}">{title}</a>' if item.link else title
+    parts = [f"<li><strong>{name}</strong> is {LEVEL_WORDS[item.level]}"]
+    parts += [f"<br>{escape(item.dates)}"] if item.dates else []
+    parts += [f"<br>why: {escape(reason)}" for reason in item.why]
+    parts += (
+        ["<br>critical chain: " + " &rarr; ".join(map(escape, item.chain))] if item.chain else []
+    )
+    return "".join(parts) + "</li>"
+
+
+def email_content(changes: Sequence[Change]) -> EmailContent:
+    items = [summarise(change) for change in changes]
+    subject = "[Slipstream] " + headline(changes)
+    plain = headline(changes) + "\n\n" + "\n".join(plain_item(item) for item in items) + "\n"
+    html = f"<h2>{escape(headline(changes))}</h2><ul>{''.join(html_item(i) for i in items)}</ul>"
+    return EmailContent(subject, plain, html)

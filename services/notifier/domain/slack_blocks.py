@@ -1,0 +1,58 @@
+"""A digest as a Slack Block Kit message, kept inside Slack's limits.
+
+Slack rejects a message with more than 50 blocks, a section text over 3000 characters or a
+header over 150; items that do not fit are counted in a closing line instead of being lost
+silently (the full list is in the notification log).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from services.notifier.domain.message_content import LEVEL_WORDS, ItemSummary, headline, summarise
+from services.notifier.domain.routing import Change
+
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+MAX_HEADER_TEXT = 150
+BLOCKS_PER_ITEM = 2  # a section and a context line
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def item_blocks(item: ItemSummary) -> list[dict[str, Any]]:
+    lines = [f"*{item.title}* is *{LEVEL_WORDS[item.level]}*"]
+    if item.dates:
+        lines.append(item.dates)
+    if item.why:
+        lines.append("*Why:* " + "; ".join(item.why))
+    if item.chain:
+        lines.append("*Critical chain:* " + " → ".join(item.chain))
+    section = {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": clip("\n".join(lines), MAX_SECTION_TEXT)},
+    }
+    where = f"<{item.link}|{item.item_id}>" if item.link else item.item_id
+    context = {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": clip(where, MAX_SECTION_TEXT)}],
+    }
+    return [section, context]
+
+
+def slack_message(changes: Sequence[Change]) -> dict[str, Any]:
+    title = headline(changes)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": clip(title, MAX_HEADER_TEXT)}}
+    ]
+    room = (MAX_BLOCKS - len(blocks) - 1) // BLOCKS_PER_ITEM  # keep one for "and N more"
+    fits = changes if len(changes) * BLOCKS_PER_ITEM <= MAX_BLOCKS - 1 else changes[:room]
+    for change in fits:
+        blocks += item_blocks(summarise(change))
+    if len(fits) < len(changes):
+        more = f"…and {len(changes) - len(fits)} more; see GET /notifications for the full list"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": more}})
+    return {"text": title, "blocks": blocks}

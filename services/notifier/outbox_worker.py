@@ -1,0 +1,141 @@
+"""The delivery loop's one tick: close due digests into the outbox, then send what is due.
+
+Both halves read and write only durable state (windows, outbox, ``due_at`` timers), so a tick
+can be run by any replica at any time, and a crash between recording and sending is repaired
+by the next tick once the claim's lease runs out.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from opentelemetry.metrics import Meter
+from opentelemetry.trace import Tracer
+
+from services.notifier.adapters.channels import HttpChannels, SmtpChannel
+from services.notifier.adapters.digests import (
+    MongoDigestWindows,
+    MongoToldLevels,
+    change_document,
+)
+from services.notifier.adapters.directory import MongoDirectory
+from services.notifier.adapters.outbox import MongoOutbox
+from services.notifier.domain.digest import DigestWindow
+from services.notifier.domain.email_message import email_content
+from services.notifier.domain.people import ChannelKind, Person
+from services.notifier.domain.retry import AttemptResult, judge
+from services.notifier.domain.routing import Change
+from services.notifier.domain.send_window import message_id, release_at
+from services.notifier.domain.slack_blocks import slack_message
+from services.notifier.domain.throttle import ThrottlePolicy
+
+logger = logging.getLogger(__name__)
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        directory: MongoDirectory,
+        windows: MongoDigestWindows,
+        told: MongoToldLevels,
+        outbox: MongoOutbox,
+        http: HttpChannels,
+        smtp: SmtpChannel | None,
+        throttle: ThrottlePolicy,
+        tracer: Tracer,
+        meter: Meter,
+    ) -> None:
+        self.directory, self.windows, self.told, self.outbox = directory, windows, told, outbox
+        self.http, self.smtp, self.throttle, self.tracer = http, smtp, throttle, tracer
+        self.attempts = meter.create_counter(
+            "notifier.outbox.attempts", description="Outbox send attempts by channel and verdict"
+        )
+        self.digests = meter.create_counter(
+            "notifier.digests", description="Due digest windows by what became of them"
+        )
+
+    async def tick(self, now: datetime, batch: int = 100) -> int:
+        with self.tracer.start_as_current_span("notifier outbox tick"):
+            await self.close_due_windows(now)
+            sent = 0
+            for _ in range(batch):
+                message = await self.outbox.claim(now)
+                if message is None:
+                    break
+                sent += await self.deliver(message, now)
+            return sent
+
+    async def close_due_windows(self, now: datetime) -> None:
+        for version, window in await self.windows.due(now):
+            person = await self.directory.person_value(window.person_id)
+            changes = window.ranked()
+            if person is None or not changes:
+                await self.windows.close(window, version)  # gone, or everything cancelled out
+                self.digests.add(1, {"outcome": "cancelled" if person else "no_person"})
+                continue
+            since = now - timedelta(seconds=self.throttle.window_seconds)
+            sent_at = await self.outbox.sent_since(person.person_id, window.channel, since)
+            at = release_at(window, person, sent_at, self.throttle, now)
+            if at > now:
+                await self.windows.postpone(window, version, at)  # held, still collecting
+                self.digests.add(1, {"outcome": "held"})
+                continue
+            await self.outbox.record(rendered(window, version, person, changes), now)
+            await self.told.remember(window)
+            await self.windows.close(window, version)
+            self.digests.add(1, {"outcome": "recorded"})
+
+    async def deliver(self, message: dict[str, Any], now: datetime) -> int:
+        with self.tracer.start_as_current_span("notifier send") as span:
+            span.set_attribute("notifier.channel", message["channel"])
+            span.set_attribute("notifier.message_id", message["_id"])
+            result = await self.send(message, now)
+            verdict = judge(result, message["attempts"] + 1, now)
+            await self.outbox.settle(message["_id"], result, verdict, now)
+            self.attempts.add(1, {"channel": message["channel"], "verdict": verdict.state})
+            log_fields = {"id": message["_id"], "state": verdict.state, "code": result.status_code}
+            logger.info("notification attempt", extra={"fields": log_fields})
+            return 1 if verdict.state == "sent" else 0
+
+    async def send(self, message: dict[str, Any], now: datetime) -> AttemptResult:
+        channel = message["channel"]
+        if channel == ChannelKind.SLACK:
+            return await self.http.slack(message)
+        if channel == ChannelKind.EMAIL:
+            if self.smtp is None:
+                return AttemptResult(None, error="NOTIFIER_SMTP_URL is not set")
+            return await self.smtp.email(message)
+        person = await self.directory.person_value(message["person_id"])
+        secret = person.channels.webhook_secret if person else None
+        if secret is None:
+            return AttemptResult(410, error="the person or their webhook secret is gone")
+        return await self.http.webhook(message, secret, now)
+
+
+def rendered(
+    window: DigestWindow, version: int, person: Person, changes: Sequence[Change]
+) -> dict[str, Any]:
+    channel = ChannelKind(window.channel)
+    destination: str | None
+    payload: dict[str, Any]
+    if channel is ChannelKind.SLACK:
+        destination, payload = person.channels.slack_webhook_url, slack_message(changes)
+    elif channel is ChannelKind.EMAIL:
+        destination, payload = person.channels.email_address, email_content(changes).__dict__
+    else:
+        items = [json.loads(json.dumps(change_document(c), default=str)) for c in changes]
+        destination = person.channels.webhook_url
+        payload = {"type": "notify.digest", "data": {"person_id": person.person_id, "items": items}}
+    return {
+        "_id": message_id(window, version),
+        "person_id": person.person_id,
+        "channel": channel.value,
+        "destination": destination,
+        "event_type": "notify.digest",
+        "cause_event_ids": [c.cause_id for c in changes],
+        "payload": payload,
+    }

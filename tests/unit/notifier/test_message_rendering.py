@@ -1,0 +1,76 @@
+"""Slack blocks and email parts rendered from one digest, inside Slack's limits."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from services.notifier.domain.email_message import email_content
+from services.notifier.domain.message_content import headline, link_for
+from services.notifier.domain.routing import Change
+from services.notifier.domain.slack_blocks import MAX_BLOCKS, MAX_SECTION_TEXT, slack_message
+from shared.events import RiskLevel
+from tests.support.notifier_receivers import block_kit_errors
+
+pytestmark = pytest.mark.unit
+
+
+def change(index: int, level: RiskLevel = RiskLevel.OFF_TRACK, why: str = "blocked") -> Change:
+    return Change(
+        f"c{index}",
+        f"github:acme/web#{index}",
+        level,
+        RiskLevel.ON_TRACK,
+        title=f"Item <{index}>",
+        target=date(2026, 12, 10),
+        forecast=date(2026, 12, 20),
+        slip_days=10,
+        reasons=(why,),
+        chain=("jira:API-1", f"github:acme/web#{index}"),
+    )
+
+
+def test_one_item_says_its_level_dates_why_chain_and_links_back() -> None:
+    message = slack_message([change(7)])
+    assert message["text"] == "Item <7> is off track"
+    section = message["blocks"][1]["text"]["text"]
+    assert "forecast 2026-12-20 vs target 2026-12-10 (10 days late)" in section
+    assert "*Why:* blocked" in section
+    assert "jira:API-1 → github:acme/web#7" in section
+    assert "https://github.com/acme/web/issues/7" in message["blocks"][2]["elements"][0]["text"]
+    assert block_kit_errors(message) == []
+
+
+def test_many_items_stay_within_50_blocks_and_count_the_rest() -> None:
+    message = slack_message([change(i) for i in range(100)])
+    assert len(message["blocks"]) <= MAX_BLOCKS
+    assert "and 76 more" in message["blocks"][-1]["text"]["text"]
+    assert block_kit_errors(message) == []
+
+
+def test_a_huge_explanation_is_clipped_to_the_section_limit() -> None:
+    message = slack_message([change(1, why="x" * 10_000)])
+    assert len(message["blocks"][1]["text"]["text"]) == MAX_SECTION_TEXT
+    assert block_kit_errors(message) == []
+
+
+def test_the_headline_counts_items_and_how_many_are_off_track() -> None:
+    assert headline([change(1), change(2, RiskLevel.AT_RISK)]) == (
+        "2 items changed delivery risk (1 off track)"
+    )
+
+
+def test_only_github_ids_link_back_without_a_configured_base() -> None:
+    assert link_for("github:acme/web#7") == "https://github.com/acme/web/issues/7"
+    assert link_for("jira:API-1") is None
+    assert link_for("github:acme/web#x") is None
+
+
+def test_email_has_plain_and_escaped_html_parts_saying_the_same() -> None:
+    content = email_content([change(1), change(2, RiskLevel.AT_RISK)])
+    assert content.subject == "[Slipstream] 2 items changed delivery risk (1 off track)"
+    assert "- Item <1> is off track (github:acme/web#1)" in content.plain
+    assert "Item &lt;1&gt;" in content.html
+    assert "<1>" not in content.html
+    assert content.html.count("<li>") == 2
