@@ -20,7 +20,6 @@ from services.ingest.domain.model import (
     Uninterpretable,
     VerificationFailed,
 )
-from services.ingest.domain.reading import parse_payload
 from services.ingest.domain.standard import StandardParser
 from services.ingest.domain.zendesk import ZendeskParser
 
@@ -43,5 +42,4 @@ __all__ = [
     "SourceRules",
     "Uninterpretable",
     "VerificationFailed",
-    "parse_payload",
 ]

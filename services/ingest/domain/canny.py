@@ -123,7 +123,7 @@ def _feedback(
         raise Uninterpretable(f"canny {kind} without id")
     customer, name = customer_key("canny", person)
     return FeedbackReceivedV1(
-        **em.envelope(),
+        **em.header(),
         feedback_id=f"canny:{kind}/{identifier}",
         customer_id=customer,
         customer_name=name,

@@ -110,7 +110,7 @@ def _issues(em: Emitter, payload: JsonObject, action: str, rules: SourceRules) -
     if action in ("deleted", "transferred"):
         em.emit(
             ItemRemovedV1(
-                **em.envelope(),
+                **em.header(),
                 item_id=issue_id(repo, issue),
                 source_updated_at=instant(issue.get("updated_at")) or em.occurred_at,
             )

@@ -80,7 +80,7 @@ def item_changed(em: Emitter, issue: JsonObject, repo: str, rules: SourceRules) 
     milestone = obj(issue, "milestone")
     status = _status(issue, labels, rules)
     return ItemChangedV1(
-        **em.envelope(),
+        **em.header(),
         item_id=issue_id(repo, issue),
         title=text(issue, "title") or "",
         status=status,
@@ -101,7 +101,7 @@ def release_changed(
 ) -> ReleaseChangedV1:
     state = ReleaseState.RELEASED if text(milestone, "state") == "closed" else ReleaseState.OPEN
     return ReleaseChangedV1(
-        **em.envelope(),
+        **em.header(),
         release_id=milestone_id(repo, milestone),
         name=text(milestone, "title") or "",
         state=ReleaseState.DELETED if deleted else state,
@@ -124,7 +124,7 @@ def emit_body_references(
             blocker, blocked = (item, ref.other) if ref.other_is_blocked else (ref.other, item)
             em.emit(
                 event(
-                    **em.envelope(),
+                    **em.header(),
                     blocker_id=blocker,
                     blocked_id=blocked,
                     source_updated_at=em.occurred_at,

@@ -33,7 +33,7 @@ def _edge(em: Emitter, added: bool, blocker: str, blocked: str, origin: EdgeOrig
     # The edge has no clock of its own; the delivery time orders add against remove.
     em.emit(
         event(
-            **em.envelope(),
+            **em.header(),
             blocker_id=blocker,
             blocked_id=blocked,
             source_updated_at=em.occurred_at,
@@ -89,7 +89,7 @@ def emit_project_schedule(
     when = day(new)  # None when the field was cleared
     em.emit(
         ItemScheduleChangedV1(
-            **em.envelope(),
+            **em.header(),
             item_ref=f"github-node:{node}",
             fields=(ScheduleField(kind),),
             source_updated_at=instant(item.get("updated_at")) or em.occurred_at,

@@ -79,7 +79,7 @@ def _feedback(
     feedback_id = f"intercom:conversation/{conversation_id}"
     customer, name = customer_key("intercom", _customer(conversation))
     return FeedbackReceivedV1(
-        **em.envelope(),
+        **em.header(),
         feedback_id=f"{feedback_id}/part/{part_id}" if part_id else feedback_id,
         customer_id=customer,
         customer_name=name,

@@ -73,7 +73,7 @@ class JiraParser:
             fields = obj(issue, "fields") or {}
             updated = instant(fields.get("updated")) or em.occurred_at
             em.emit(
-                ItemRemovedV1(**em.envelope(), item_id=issue_key(issue), source_updated_at=updated)
+                ItemRemovedV1(**em.header(), item_id=issue_key(issue), source_updated_at=updated)
             )
             return em.result()
         if event in VERSION_EVENTS or event == "jira:version_deleted":

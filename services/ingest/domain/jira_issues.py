@@ -93,7 +93,7 @@ def item_changed(
     parent = obj(fields, "parent")
     labels = fields.get("labels")
     return ItemChangedV1(
-        **em.envelope(),
+        **em.header(),
         item_id=issue_key(issue),
         title=text(fields, "summary") or "",
         status=status,
@@ -119,7 +119,7 @@ def release_changed(em: Emitter, version: JsonObject, *, deleted: bool = False) 
     state = ReleaseState.RELEASED if released else ReleaseState.OPEN
     identifier = scalar_id(version, "id") or need_text(version, "name", "jira version")
     return ReleaseChangedV1(
-        **em.envelope(),
+        **em.header(),
         release_id=version_id(identifier),
         name=text(version, "name") or "",
         state=ReleaseState.DELETED if deleted else state,

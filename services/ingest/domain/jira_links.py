@@ -23,7 +23,7 @@ def _emit(em: Emitter, added: bool, blocker: str, blocked: str, origin: EdgeOrig
     # A link has no clock of its own; the delivery time orders add against remove.
     em.emit(
         event(
-            **em.envelope(),
+            **em.header(),
             blocker_id=blocker,
             blocked_id=blocked,
             source_updated_at=em.occurred_at,

@@ -92,9 +92,7 @@ class LinearParser:
         previous = obj(payload, "updatedFrom")
         if kind == "Issue" and action == "remove":
             updated = instant(data.get("updatedAt")) or em.occurred_at
-            em.emit(
-                ItemRemovedV1(**em.envelope(), item_id=item_id(data), source_updated_at=updated)
-            )
+            em.emit(ItemRemovedV1(**em.header(), item_id=item_id(data), source_updated_at=updated))
         elif kind == "Issue" and action in ("create", "update"):
             item_changed(em, data, previous, rules)
         elif kind == "IssueRelation" and action in ("create", "update", "remove"):

@@ -47,7 +47,7 @@ def item_changed(
     parent = obj(issue, "parent")
     assignee = obj(issue, "assignee")
     item = ItemChangedV1(
-        **em.envelope(),
+        **em.header(),
         item_id=item_id(issue),
         title=text(issue, "title") or "",
         status=status,
@@ -89,7 +89,7 @@ def relation(em: Emitter, data: JsonObject, previous: JsonObject | None, action:
     event = DependencyAddedV1 if added else DependencyRemovedV1
     em.emit(
         event(
-            **em.envelope(),
+            **em.header(),
             blocker_id=_related(data, "issue"),
             blocked_id=_related(data, "relatedIssue"),
             source_updated_at=instant(data.get("updatedAt")) or em.occurred_at,
@@ -112,7 +112,7 @@ def release_changed(
     elif data.get("completedAt") or text(data, "state") == "completed":
         state = ReleaseState.RELEASED
     return ReleaseChangedV1(
-        **em.envelope(),
+        **em.header(),
         release_id=f"linear:{prefix}/{identifier}",
         name=text(data, "name") or "",
         state=state,

@@ -59,7 +59,9 @@ class Normalised:
     ignored: str | None = None
 
 
-class Envelope(TypedDict):
+class EventHeader(TypedDict):
+    """The fields every canonical event of a delivery carries."""
+
     event_id: str
     occurred_at: datetime
     source: Source
@@ -75,9 +77,9 @@ class Emitter:
         self.occurred_at = occurred_at
         self.events: list[Event] = []
 
-    def envelope(self) -> Envelope:
+    def header(self) -> EventHeader:
         index = str(len(self.events))
-        return Envelope(
+        return EventHeader(
             event_id=derive_event_id(self.source.value, self.delivery_id, index),
             occurred_at=self.occurred_at,
             source=self.source,

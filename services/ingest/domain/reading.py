@@ -6,24 +6,12 @@ dead-lettered rather than turned into half-true events.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
 from services.ingest.domain.model import Uninterpretable
 
 JsonObject = Mapping[str, object]
-
-
-def parse_payload(body: bytes) -> JsonObject:
-    """The body as a JSON object, for callers (and tests) that hold only bytes."""
-    try:
-        value = json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise Uninterpretable(f"body is not JSON: {exc}") from exc
-    if not isinstance(value, dict):
-        raise Uninterpretable("body is JSON but not an object")
-    return value
 
 
 def obj(data: JsonObject, key: str) -> JsonObject | None:

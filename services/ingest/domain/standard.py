@@ -103,7 +103,7 @@ class StandardParser:
         if model is None:
             return em.result(f"standard webhook type '{kind}' not handled")
         data = dict(need_obj(payload, "data", f"standard webhook {kind}"))
-        envelope: dict[str, object] = dict(em.envelope())
+        envelope: dict[str, object] = dict(em.header())
         try:
             event = model.model_validate(data | envelope)
         except ValidationError as exc:

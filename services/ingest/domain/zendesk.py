@@ -105,7 +105,7 @@ def _feedback(
     customer, name = customer_key("zendesk", requester)
     items = payload.get("item_ids")
     return FeedbackReceivedV1(
-        **em.envelope(),
+        **em.header(),
         feedback_id=f"zendesk:ticket/{ticket_id}",
         customer_id=customer,
         customer_name=name,

@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from services.ingest.domain import SOURCES, Delivery, Normalised, SourceRules, parse_payload
+from services.ingest.domain import SOURCES, Delivery, Normalised, SourceRules
+from services.ingest.handlers import parse_object
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "webhooks"
 RECEIVED = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -49,6 +50,6 @@ def ingest(
     """Everything the HTTP layer will do with a delivery, in order."""
     parser = SOURCES[item.source]
     parser.verify(item, [secret], now or item.received_at)
-    payload = parse_payload(item.body)
+    payload = parse_object(item.body)
     delivery_id = parser.delivery_id(item, payload)
     return parser.normalise(item, payload, delivery_id, rules or SourceRules())

@@ -17,8 +17,8 @@ from services.ingest.domain import (
     SourceRules,
     Uninterpretable,
     VerificationFailed,
-    parse_payload,
 )
+from services.ingest.handlers import NotJsonObject, parse_object
 from tests.unit.ingest.support import FIXTURES, RECEIVED
 
 pytestmark = pytest.mark.unit
@@ -90,11 +90,13 @@ def run_all(item: Delivery, keys: list[str], now: datetime) -> None:
         reasons.append(failed.reason)
     result: Normalised | None = None
     try:
-        payload = parse_payload(item.body)
+        payload = parse_object(item.body)
         delivery_id = parser.delivery_id(item, payload)
         result = parser.normalise(item, payload, delivery_id, SourceRules())
     except Uninterpretable as failed:
         reasons.append(failed.reason)
+    except NotJsonObject as failed:
+        reasons.append(str(failed))
     assert all(reasons)
     assert result is None or bool(result.events or result.ignored)
 
