@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-import httpx
 import typer
+
+from services.cli.api import call
 
 FeedbackUrl = Annotated[
     str, typer.Option("--feedback-url", envvar="SLIPSTREAM_FEEDBACK_URL", help="Feedback API.")
@@ -15,16 +16,7 @@ DEFAULT_FEEDBACK_URL = "http://127.0.0.1:8082"
 
 
 def _call(method: str, url: str, **kwargs: Any) -> Any:
-    try:
-        response = httpx.request(method, url, timeout=10, **kwargs)
-    except httpx.HTTPError as exc:
-        typer.echo(f"error: feedback unreachable at {url}: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    if response.status_code >= 400:
-        body = response.json() if response.content else {}
-        typer.echo(f"error: {body.get('title', response.status_code)}: {body.get('detail')}")
-        raise typer.Exit(1)
-    return response.json()
+    return call("feedback", method, url, **kwargs).json()
 
 
 def demand_table(rows: list[dict[str, Any]]) -> str:

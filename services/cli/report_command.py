@@ -6,9 +6,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 
+from services.cli.api import call
 from services.cli.pdf import PdfEngineMissing, find_chromium, print_pdf
 from services.cli.scheduler_commands import DEFAULT_SCHEDULER_URL, SchedulerUrl
 
@@ -20,18 +20,8 @@ class Format(StrEnum):
 
 
 def fetch_report(scheduler_url: str, since: str, fmt: str) -> str:
-    try:
-        response = httpx.get(
-            f"{scheduler_url}/report", params={"since": since, "format": fmt}, timeout=30
-        )
-    except httpx.HTTPError as exc:
-        typer.echo(f"error: scheduler unreachable at {scheduler_url}: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    if response.status_code >= 400:
-        body = response.json() if response.content else {}
-        typer.echo(f"error: {body.get('title', response.status_code)}: {body.get('detail')}")
-        raise typer.Exit(1)
-    return response.text
+    params = {"since": since, "format": fmt}
+    return call("scheduler", "GET", f"{scheduler_url}/report", timeout=30, params=params).text
 
 
 def report(

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-import httpx
 import nats
 import typer
 from pymongo import AsyncMongoClient
 
+from services.cli.api import call
 from services.cli.demo import risk_table
 from services.scheduler.config import SchedulerSettings
 from services.scheduler.main import policy_from
@@ -25,16 +25,7 @@ DEFAULT_SCHEDULER_URL = "http://127.0.0.1:8081"
 
 
 def _get(url: str, params: dict[str, str] | None = None) -> Any:
-    try:
-        response = httpx.get(url, params=params, timeout=10)
-    except httpx.HTTPError as exc:
-        typer.echo(f"error: scheduler unreachable at {url}: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    if response.status_code >= 400:
-        body = response.json() if response.content else {}
-        typer.echo(f"error: {body.get('title', response.status_code)}: {body.get('detail')}")
-        raise typer.Exit(1)
-    return response.json()
+    return call("scheduler", "GET", url, params=params).json()
 
 
 def risk(
