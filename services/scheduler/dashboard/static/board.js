@@ -28,7 +28,8 @@ function rowHtml(r, changed) {
     <td class="date">${esc(r.forecast || "–")}<br><small>target ${esc(r.target || "–")}</small></td>
     <td class="wide">${esc(r.owner || "–")}</td><td class="wide">${esc(r.team || "–")}</td>
     <td class="wide">${esc(r.release_id || "–")}</td>
-    <td class="wide demand">${esc(demandText(r.demand))}</td><td>${esc(why(r.reasons))}</td></tr>`;
+    <td class="wide demand${r.demand && r.demand.customers ? "" : " none"}">${
+      esc(demandText(r.demand))}</td><td>${esc(why(r.reasons))}</td></tr>`;
 }
 
 function matches(row, text) {
