@@ -64,6 +64,8 @@ def service_env(
     for name, port in ports.items():
         env[f"{name.upper()}_PORT"] = str(port)
         env[f"{name.upper()}_HOST"] = host
+    if "feedback" in ports:  # the scheduler's item page reads feedback's HTTP API
+        env["SCHEDULER_FEEDBACK_URL"] = f"http://{host}:{ports['feedback']}"
     return env
 
 

@@ -25,3 +25,6 @@ class SchedulerSettings(ServiceSettings):
     off_track_slip_days: int = Field(7, ge=0)
     # Risk history older than this is dropped by a TTL index (``assessment_history.at``).
     history_retention_days: int = Field(400, ge=1)
+    # The feedback service's HTTP API, read (never its collections) for the item page's
+    # linked feedback; ``slipstream up`` points it at the feedback it starts.
+    feedback_url: str = "http://127.0.0.1:8082"

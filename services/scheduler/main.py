@@ -100,7 +100,7 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     views = RiskViews(runtime.db), GraphView(runtime.db), HistoryViews(runtime.db)
     app.include_router(risk_router(*views))
     app.include_router(report_router(ReportReader(runtime.db)))
-    mount_dashboard(app, feed)
+    mount_dashboard(app, feed, settings.feedback_url, runtime.telemetry.tracer)
     return app
 
 

@@ -18,6 +18,7 @@ import pytest
 from services.cli.demo import scenario
 from services.cli.embedded import free_port
 from services.cli.stack import SERVICES, Stack, start_stack
+from tests.e2e.test_demand import STANDARD_SECRET
 
 CHROMIUM = Path(os.environ.get("SLIPSTREAM_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -72,7 +73,11 @@ def post(stack: Stack, event: str, body: dict[str, Any]) -> None:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "MONGODB_URL")}
     env.update(
-        {"INGEST_GITHUB_SECRET": GITHUB_SECRET, "SCHEDULER_RECHECK_INTERVAL_SECONDS": "3600"}
+        {
+            "INGEST_GITHUB_SECRET": GITHUB_SECRET,
+            "INGEST_STANDARD_SECRET": STANDARD_SECRET,
+            "SCHEDULER_RECHECK_INTERVAL_SECONDS": "3600",
+        }
     )
     data_dir = tmp_path_factory.mktemp("dashboard-stack")
     running = start_stack(data_dir, env=env, ports={name: free_port() for name in SERVICES})

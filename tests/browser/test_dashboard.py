@@ -14,6 +14,8 @@ from services.cli.demo import repository as github_repository
 from services.cli.demo import scenario
 from services.cli.stack import Stack
 from tests.browser.conftest import post
+from tests.e2e.test_demand import post_feedback
+from tests.e2e.test_pipeline import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -49,8 +51,6 @@ def wait_for_blocked_checkout(stack: Stack) -> list[dict[str, Any]]:
         rows = httpx.get(f"{stack.urls['scheduler']}/risk").json()
         hit = any(r["item_id"] == CHECKOUT and r["level"] == "off_track" for r in rows)
         return rows if hit else None
-
-    from tests.e2e.test_pipeline import eventually
 
     return eventually(ready)
 
@@ -191,3 +191,43 @@ def test_phone_width_and_keyboard(chromium: Any, stack: Stack, artifacts: Path) 
 def scenario_issues(stack: Stack) -> list[Any]:
     deliveries = [d for d in scenario(date.today()) if d.event == "issues"]
     return [d for d in deliveries if d.body["issue"]["number"] in (42, 43)]
+
+
+def test_demand_on_the_board_and_linked_feedback_and_history_on_the_item_page(
+    page: Any, stack: Stack, artifacts: Path
+) -> None:
+    # Last in this module: the feedback raises the checkout's score.
+    wait_for_blocked_checkout(stack)
+    for number, email in enumerate(("ann@acme.test", "bo@acme.test", "cy@globex.test")):
+        post_feedback(stack, f"standard:ticket/{number}", email, CHECKOUT)
+
+    def waited_on() -> bool | None:
+        rows = httpx.get(f"{stack.urls['scheduler']}/risk").json()
+        return True if any(r["demand"]["customers"] == 3 for r in rows) else None
+
+    eventually(waited_on)
+    open_view(page, "#/", f'#rows tr[data-item="{CHECKOUT}"]')
+    assert page.inner_text(f'#rows tr[data-item="{CHECKOUT}"] .demand') == "3 customers / 2 orgs"
+    nobody = page.inner_text(f'#rows tr[data-item="{LEDGER}"] .demand')
+    assert nobody == "\N{EN DASH}", "no one waits on the ledger itself"
+    page.screenshot(path=artifacts / "board-demand.png", full_page=True)
+
+    open_view(page, "#/item/github%3Aacme%2Fweb%237", "ul.feedback li")
+    organisations = page.eval_on_selector_all(
+        "ul.feedback li small", "s => s.map(x => x.innerText).sort()"
+    )
+    assert organisations == ["domain:acme.test", "domain:acme.test", "domain:globex.test"]
+    assert "3 customers / 2 orgs" in page.inner_text("p.demand")
+    history = httpx.get(f"{stack.urls['scheduler']}/items/github:acme/web%237/history").json()
+    assert history, "the checkout's slip was kept"
+    page.wait_for_selector("#history svg")
+    assert page.inner_text("#history .vis-legend-text").split() == ["forecast", "target"]
+    # One point per kept assessment with a forecast, and one for now, per line.
+    points = page.eval_on_selector_all(
+        "#history circle.vis-point",
+        "cs => cs.filter(c => !c.closest('.vis-legend'))"
+        ".map(c => c.getAttribute('class').split(' ')[0])",
+    )
+    assert points.count("forecast") == sum(1 for h in history if h["forecast"]) + 1
+    assert points.count("target") == sum(1 for h in history if h["target"]) + 1
+    page.screenshot(path=artifacts / "item-history-feedback.png", full_page=True)

@@ -11,7 +11,9 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
+from opentelemetry import trace
 
+from services.scheduler.dashboard.feedback_proxy import FeedbackProxy, feedback_router
 from services.scheduler.dashboard.live import RiskFeed
 
 STATIC = Path(__file__).parent / "static"
@@ -36,6 +38,7 @@ def dashboard_router(feed: RiskFeed) -> APIRouter:
     return router
 
 
-def mount_dashboard(app: FastAPI, feed: RiskFeed) -> None:
+def mount_dashboard(app: FastAPI, feed: RiskFeed, feedback_url: str, tracer: trace.Tracer) -> None:
     app.include_router(dashboard_router(feed))
+    app.include_router(feedback_router(FeedbackProxy(feedback_url, tracer)))
     app.mount("/dashboard", StaticFiles(directory=STATIC), name="dashboard")

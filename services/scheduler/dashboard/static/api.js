@@ -33,3 +33,12 @@ export function failed(main, error) {
 export function idPath(id) {
   return encodeURIComponent(id).replace(/%2F/g, "/");
 }
+
+// Who waits on the item itself, as the scheduler's projection of feedback last reported it.
+export function demandText(demand) {
+  if (!demand || !demand.customers) return "–";
+  const orgs = demand.organisations === 1 ? "1 org" : `${demand.organisations} orgs`;
+  const people = demand.customers === 1 ? "1 customer" : `${demand.customers} customers`;
+  const arr = demand.arr_waiting ? ` · ARR ${demand.arr_waiting.toLocaleString("en")}` : "";
+  return `${people} / ${orgs}${arr}`;
+}

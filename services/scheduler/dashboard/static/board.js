@@ -1,5 +1,5 @@
 // Risk board: every assessment ranked by score, filters kept in the URL's hash.
-import { get, esc, level, itemLink, why, distinct, failed } from "./api.js";
+import { get, esc, level, itemLink, why, distinct, failed, demandText } from "./api.js";
 
 const SERVER_FILTERS = ["team", "release", "level", "owner"];
 
@@ -27,7 +27,9 @@ function rowHtml(r, changed) {
     <td class="num">${esc(r.slip_days ?? 0)}d</td>
     <td class="date">${esc(r.forecast || "–")}<br><small>target ${esc(r.target || "–")}</small></td>
     <td class="wide">${esc(r.owner || "–")}</td><td class="wide">${esc(r.team || "–")}</td>
-    <td class="wide">${esc(r.release_id || "–")}</td><td>${esc(why(r.reasons))}</td></tr>`;
+    <td class="wide">${esc(r.release_id || "–")}</td>
+    <td class="wide demand${r.demand && r.demand.customers ? "" : " none"}">${
+      esc(demandText(r.demand))}</td><td>${esc(why(r.reasons))}</td></tr>`;
 }
 
 function matches(row, text) {
@@ -39,7 +41,7 @@ export async function boardView(main, { params }) {
   main.innerHTML = `<h1>Risk board</h1><div id="filters"></div><table aria-label="Items by risk">
     <thead><tr><th>Item</th><th>Level</th><th class="score">Score</th><th>Slip</th><th>Forecast</th>
     <th class="wide">Owner</th><th class="wide">Team</th><th class="wide">Release</th>
-    <th>Why</th></tr></thead><tbody id="rows"></tbody></table>`;
+    <th class="wide">Demand</th><th>Why</th></tr></thead><tbody id="rows"></tbody></table>`;
   const load = async (changed = []) => {
     const query = new URLSearchParams({ limit: "5000" });
     for (const key of SERVER_FILTERS) if (params.get(key)) query.set(key, params.get(key));
@@ -48,7 +50,7 @@ export async function boardView(main, { params }) {
     if (!form.firstChild) form.innerHTML = filtersForm(everyone, params);
     const shown = rows.filter((r) => matches(r, params.get("text")));
     main.querySelector("#rows").innerHTML = shown.map((r) => rowHtml(r, changed)).join("") ||
-      `<tr><td colspan="9" class="empty">Nothing matches these filters.</td></tr>`;
+      `<tr><td colspan="10" class="empty">Nothing matches these filters.</td></tr>`;
   };
   try { await load(); } catch (error) { return failed(main, error); }
   main.querySelector("form").addEventListener("input", (event) => {

@@ -1,6 +1,8 @@
 // Item page: the explanation — the critical chain with dates and the tool each edge came from,
-// and the reasons with their evidence.
+// the reasons with their evidence, who waits on it, and its risk history.
 import { get, esc, level, itemLink, failed, idPath } from "./api.js";
+import { demandHtml, feedbackHtml } from "./feedback.js";
+import { drawHistory, historyTable } from "./history.js";
 
 async function edgeSources(members) {
   const teams = [...new Set(members.map((m) => m.team).filter(Boolean))];
@@ -36,9 +38,12 @@ function reasonsHtml(reasons) {
 }
 
 export async function itemView(main, { arg }) {
+  let chart = null;
   const load = async () => {
     const item = await get(`/items/${idPath(arg)}`);
-    const sources = await edgeSources(item.explanation);
+    const [sources, history, linked] = await Promise.all([edgeSources(item.explanation),
+      get(`/items/${idPath(arg)}/history`), get(`/linked-feedback/${idPath(arg)}`)]);
+    if (chart) chart.destroy();
     main.innerHTML = `<h1>${esc(item.title || item.item_id)} ${level(item.level)}</h1>
       <p><small>${esc(item.item_id)}</small> · team ${esc(item.team || "–")} · owner
       ${esc(item.owner || "–")} · release ${esc(item.release_id || "–")}
@@ -47,7 +52,10 @@ export async function itemView(main, { arg }) {
       ${esc(item.target || "–")}: ${esc(item.slip_days ?? 0)} days late.</p>
       <h2>Why</h2>${reasonsHtml(item.reasons || [])}
       <h2>Critical chain</h2><ol class="chain" aria-label="Critical chain">
-      ${chainHtml(item.explanation, sources)}</ol>`;
+      ${chainHtml(item.explanation, sources)}</ol>
+      <h2>Who waits</h2>${demandHtml(item.demand)}${feedbackHtml(linked)}
+      <h2>Risk history</h2><div id="history" aria-hidden="true"></div>${historyTable(history)}`;
+    chart = drawHistory(main.querySelector("#history"), history, item);
   };
   try { await load(); } catch (error) { return failed(main, error); }
   return { refresh: (changed) => (changed.includes(arg) ? load() : null) };

@@ -1,0 +1,53 @@
+// An item's risk history as a small vis Graph2d: its forecast and target (dates, on the y axis)
+// at each kept assessment (x axis), with the current assessment drawn at now.
+import { esc } from "./api.js";
+
+const DAY = 86400000;
+
+function points(history, item) {
+  const kept = history.map((h) => ({ at: h.at, forecast: h.forecast, target: h.target }));
+  kept.push({ at: new Date().toISOString(), forecast: item.forecast, target: item.target });
+  const items = [];
+  for (const [group, key] of [["forecast", "forecast"], ["target", "target"]]) {
+    for (const h of kept) if (h[key]) items.push({ x: h.at, y: Date.parse(h[key]), group });
+  }
+  return items;
+}
+
+function range(items) {
+  const xs = items.map((p) => Date.parse(p.x));
+  const ys = items.map((p) => p.y);
+  return { start: new Date(Math.min(...xs) - DAY), end: new Date(Math.max(...xs) + DAY),
+    min: Math.min(...ys) - 2 * DAY, max: Math.max(...ys) + 2 * DAY };
+}
+
+function asDay(value) {
+  return new Date(value).toISOString().slice(0, 10);
+}
+
+export function drawHistory(container, history, item) {
+  const items = points(history, item);
+  if (!items.length) {
+    container.innerHTML = `<p class="empty">No forecast or target kept yet.</p>`;
+    return null;
+  }
+  const { start, end, min, max } = range(items);
+  const groups = [{ id: "forecast", content: "forecast", className: "forecast" },
+    { id: "target", content: "target", className: "target" }];
+  return new vis.Graph2d(container, items, groups, {
+    start, end, height: "220px", legend: true, zoomable: false, moveable: true,
+    drawPoints: { size: 5, style: "circle" }, interpolation: false, shaded: false,
+    dataAxis: { left: { range: { min, max }, format: asDay } },
+  });
+}
+
+export function historyTable(history) {
+  if (!history.length) return `<p class="empty">No assessment kept yet.</p>`;
+  const rows = history.map((h) => `<tr><td class="date">${esc(h.at.slice(0, 16).replace("T", " "))}
+    </td><td>${esc(h.level)}</td><td class="date">${esc(h.forecast || "–")}</td>
+    <td class="date">${esc(h.target || "–")}</td><td class="num">${esc(h.slip_days ?? 0)}d</td></tr>`);
+  const count = history.length === 1 ? "1 kept assessment" : `${history.length} kept assessments`;
+  return `<details><summary>${count}</summary>
+    <table aria-label="Risk history"><thead><tr><th>At</th><th>Level</th><th>Forecast</th>
+    <th>Target</th><th>Slip</th></tr></thead><tbody>${rows.join("")}</tbody></table></details>`;
+}
