@@ -91,7 +91,7 @@ def test_item_page_shows_the_chain_with_dates_and_tool(
     chain = page.inner_text("ol.chain")
     assert "Checkout redesign" in chain
     assert "Ledger migration" in chain
-    assert "from github" in chain
+    assert "from github-dependency" in chain  # the edge's origin, not just its tool
     ledger = httpx.get(f"{stack.urls['scheduler']}/items/github:acme/api%2342").json()
     assert ledger["forecast"] in chain
     page.screenshot(path=artifacts / "item.png", full_page=True)

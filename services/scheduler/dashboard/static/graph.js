@@ -12,7 +12,7 @@ function elements(graph) {
   }));
   const edges = graph.edges.map((e) => ({
     data: { id: `${e.blocker_id}->${e.blocked_id}`, source: e.blocker_id, target: e.blocked_id,
-      tool: e.source || "", critical: e.critical },
+      tool: e.origin || e.source || "", critical: e.critical },
     classes: e.critical ? "critical" : "",
   }));
   return [...nodes, ...edges];

@@ -9,7 +9,7 @@ async function edgeSources(members) {
   const graphs = await Promise.all(teams.map((t) => get(`/graph?team=${encodeURIComponent(t)}`)));
   const sources = new Map();
   for (const e of graphs.flatMap((g) => g.edges)) {
-    sources.set(`${e.blocked_id} ${e.blocker_id}`, e.source);
+    sources.set(`${e.blocked_id} ${e.blocker_id}`, e.origin || e.source);
   }
   return sources;
 }
