@@ -147,6 +147,6 @@ def full_pass(state: EngineState) -> tuple[NodeArrays, Ints]:
     state.chains[:] = chains(state, arrays, critical, order)
     state.waiting[:] = waiting(state, arrays, order)
     book = state.releases
-    book.place_all(state.finish)
+    book.place_all(finish)
     book.refresh(set(book.members) | book.flagged)
     return arrays, order

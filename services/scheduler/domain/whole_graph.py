@@ -114,9 +114,13 @@ def waiting(state: EngineState, arrays: NodeArrays, order: Ints) -> list[float]:
         for members in graph.cycles.values()
         for n in members
     }
+    if within:  # a shallow copy with the few cycle members' lists swapped in, not a test per node
+        dependants = list(dependants)
+        for n, outside in within.items():
+            dependants[n] = outside
     found = list(demand)
     at = found.__getitem__
     for n in visit:
-        heaviest = max(map(at, within[n] if n in within else dependants[n]))
+        heaviest = max(map(at, dependants[n]), default=0.0)
         found[n] = demand[n] + (heaviest if heaviest > 0.0 else 0.0)
     return found
