@@ -41,14 +41,15 @@ def demand_pass(state: EngineState, seeds: set[int], touched: set[int]) -> None:
         value = waiting_on(n, graph, demand, waiting)
         if value == waiting[n]:
             continue
-        waiting[n] = value
-        if n not in state.unbuilt and demand_counts(state.assessments[n]):
-            touched.add(n)
         own_cycle = cycle_of[n]
-        for b in graph.blockers[n]:
-            if b not in queued and (own_cycle < 0 or cycle_of[b] != own_cycle):
-                queued.add(b)
-                heapq.heappush(heap, (-rank[b], b))
+        for m in graph.unit(n):  # a cycle's members share one value (``waiting_on``)
+            waiting[m] = value
+            if m not in state.unbuilt and demand_counts(state.assessments[m]):
+                touched.add(m)
+            for b in graph.blockers[m]:
+                if b not in queued and (own_cycle < 0 or cycle_of[b] != own_cycle):
+                    queued.add(b)
+                    heapq.heappush(heap, (-rank[b], b))
 
 
 def forecast_pass(
