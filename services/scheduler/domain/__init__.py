@@ -6,7 +6,9 @@ arrays, see ``dates``, so the incremental path, the full pass and the read API s
 - ``forecast``: finish = max(target, latest blocker forecast + planned duration), where
   duration = target - start when both are set (``items``); a done item finishes on
   ``done_on``; ``slip`` = forecast - target in days; demand waiting on an item = its own
-  weight + the heaviest chain of dependants behind it. Forecasts never depend on ``today``.
+  weight + the heaviest chain of dependants behind it, a cycle counting as one unit (its
+  members' summed weight, the heaviest chain behind any member). Forecasts never depend on
+  ``today``.
 - ``reasons/``: one module per reason (``blocker_late``, ``overdue``, ``blocker_stale``,
   ``blocker_undated``, ``cycle``, ``release_at_risk``), each a threshold rule and its evidence;
   ``blocker_reasons`` and ``item_reasons`` apply them to one edge or one item, ``window``
@@ -16,9 +18,10 @@ arrays, see ``dates``, so the incremental path, the full pass and the read API s
 - ``explanation``: the whole critical chain (the engine's and the read API's).
 
 Machinery: ``engine`` (the shared per-node state), ``graph``, ``order`` and ``components``
-(dependency graph, topological ranks, cycles; edges inside a cycle are ignored for dates,
-demand and blocker reasons), ``releases``, ``propagation`` (incremental walks and the full
-pass, which uses ``snapshot`` and ``whole_graph`` for numpy), ``risk_windows`` and
+(dependency graph, topological ranks, cycles; edges inside a cycle are ignored for dates
+and blocker reasons, and demand treats the cycle as one unit), ``releases``,
+``propagation`` (incremental walks and the full pass, which uses ``snapshot`` and
+``whole_graph`` for numpy), ``risk_windows`` and
 ``flagged`` (the full pass's screen and assessments), ``portfolio`` and ``queries`` (the
 public face), ``model`` (values).
 
@@ -29,7 +32,8 @@ re-splits only that cycle (``components``). No edge change re-orders the whole g
 
 Change detection compares (level, band, reason codes with blocker ids) only; a missing
 assessment counts as quiet, so new on-track items are not news. Item, demand and release
-changes walk only the changed nodes' downstream (forecasts) or upstream (demand) closure.
+changes walk only the changed nodes' downstream (forecasts) or upstream (demand) closure, and
+a change of demand alone re-assesses only items it scores (``score.demand_counts``).
 Removing an item drops its edges; ids are never forgotten within a portfolio's lifetime.
 """
 

@@ -1,10 +1,12 @@
-"""Forecast finish, slip and customer demand, one node at a time, over active edges only.
+"""Forecast finish, slip and customer demand, one node (or cycle, for demand) at a time.
 
 Both functions read their inputs' current values and never recurse, so the caller decides the
 order: blockers before dependants for forecasts, dependants before blockers for demand.
 """
 
 from __future__ import annotations
+
+import math
 
 from services.scheduler.domain.dates import NO_DATE, Values, pick
 from services.scheduler.domain.graph import DependencyGraph
@@ -60,19 +62,26 @@ def chain_of(
 
 
 def waiting_on(n: int, graph: DependencyGraph, demand: list[float], waiting: list[float]) -> float:
-    """Demand waiting on a node: its own plus the heaviest chain of dependants behind it.
+    """Demand waiting on a node: its unit's own plus the heaviest chain of dependants behind it.
 
     The heaviest single chain rather than the sum over all descendants: sums over paths grow
     exponentially in diamond-shaped graphs and a true set union is too costly to maintain, while
     "the most demand that one path of work unlocks" still ranks a deep blocker by what it holds
     up and is monotone in every demand weight.
+
+    A cycle is one unit, as for ordering: its members block each other, so each carries the
+    members' summed demand (``fsum``, the same whatever the order) plus the heaviest chain
+    behind any of them. Closing a short cycle in a chain then leaves what waits upstream as it
+    was, instead of re-deriving demand for most of the graph (measured: 3 nodes, not 8,000).
     """
-    own_cycle = graph.cycle_of[n]
-    dependants = graph.dependants[n]
-    if own_cycle >= 0:
-        dependants = [d for d in dependants if graph.cycle_of[d] != own_cycle]
-    heaviest = max(map(waiting.__getitem__, dependants), default=0.0)
-    return demand[n] + (heaviest if heaviest > 0.0 else 0.0)
+    unit = graph.unit(n)
+    if len(unit) == 1:
+        heaviest = max(map(waiting.__getitem__, graph.dependants[n]), default=0.0)
+        return demand[n] + (heaviest if heaviest > 0.0 else 0.0)
+    own_cycle, cycle_of = graph.cycle_of[n], graph.cycle_of
+    outside = [d for m in unit for d in graph.dependants[m] if cycle_of[d] != own_cycle]
+    heaviest = max(map(waiting.__getitem__, outside), default=0.0)
+    return math.fsum(demand[m] for m in unit) + (heaviest if heaviest > 0.0 else 0.0)
 
 
 def slip(finish: Values, target: Values) -> Values:

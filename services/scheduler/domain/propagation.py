@@ -13,6 +13,7 @@ from services.scheduler.domain.engine import EngineState
 from services.scheduler.domain.forecast import chain_of, forecast_node, waiting_on
 from services.scheduler.domain.reasons.blocker_late import is_late, late_after
 from services.scheduler.domain.reasons.blocker_undated import is_undated
+from services.scheduler.domain.score import demand_counts
 from services.scheduler.domain.snapshot import Ints, NodeArrays, snapshot
 from services.scheduler.domain.verdict import current
 from services.scheduler.domain.whole_graph import (
@@ -25,7 +26,11 @@ from services.scheduler.domain.whole_graph import (
 
 
 def demand_pass(state: EngineState, seeds: set[int], touched: set[int]) -> None:
-    """Re-derive waiting demand from ``seeds`` towards their blockers (dependants first)."""
+    """Re-derive waiting demand from ``seeds`` towards their blockers (dependants first).
+
+    Only nodes whose assessment scores demand are marked ``touched``; every node's ``waiting``
+    is kept current, so an on-track item re-assessed later for another cause reads it right.
+    """
     graph, waiting, demand = state.graph, state.waiting, state.facts.demand
     rank, cycle_of = graph.rank, graph.cycle_of
     heap = [(-rank[n], n) for n in seeds]
@@ -36,13 +41,15 @@ def demand_pass(state: EngineState, seeds: set[int], touched: set[int]) -> None:
         value = waiting_on(n, graph, demand, waiting)
         if value == waiting[n]:
             continue
-        waiting[n] = value
-        touched.add(n)
         own_cycle = cycle_of[n]
-        for b in graph.blockers[n]:
-            if b not in queued and (own_cycle < 0 or cycle_of[b] != own_cycle):
-                queued.add(b)
-                heapq.heappush(heap, (-rank[b], b))
+        for m in graph.unit(n):  # a cycle's members share one value (``waiting_on``)
+            waiting[m] = value
+            if m not in state.unbuilt and demand_counts(state.assessments[m]):
+                touched.add(m)
+            for b in graph.blockers[m]:
+                if b not in queued and (own_cycle < 0 or cycle_of[b] != own_cycle):
+                    queued.add(b)
+                    heapq.heappush(heap, (-rank[b], b))
 
 
 def forecast_pass(
@@ -141,6 +148,6 @@ def full_pass(state: EngineState) -> tuple[NodeArrays, Ints]:
     state.chains[:] = chains(state, arrays, critical, order)
     state.waiting[:] = waiting(state, arrays, order)
     book = state.releases
-    book.place_all(state.finish)
+    book.place_all(finish)
     book.refresh(set(book.members) | book.flagged)
     return arrays, order

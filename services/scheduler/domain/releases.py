@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
+import numpy.typing as npt
+
 from services.scheduler.domain.dates import NO_DATE, ordinal
 from services.scheduler.domain.model import Release
 from services.scheduler.domain.reasons.release_at_risk import threatens
@@ -47,11 +50,12 @@ class ReleaseBook:
         else:
             self._late[release_id].discard(n)
 
-    def place_all(self, finish: list[int]) -> None:
-        """Every member's lateness from scratch (the full pass)."""
+    def place_all(self, finish: npt.NDArray[np.int64]) -> None:
+        """Every member's lateness from scratch (the full pass), one release at a time in
+        numpy: the same ``threatens`` over a release's members at once."""
         for rid, members in self.members.items():
-            due = self.due(rid)
-            self._late[rid] = {n for n in members if threatens(finish[n], due)}
+            nodes = np.fromiter(members, dtype=np.int64, count=len(members))
+            self._late[rid] = set(nodes[threatens(finish[nodes], self.due(rid))].tolist())
 
     def refresh(self, release_ids: set[str]) -> set[str]:
         """Update the at-risk flags of these releases; returns those whose flag flipped."""

@@ -5,7 +5,8 @@ score = level base (``at_risk_base``, ``off_track_base``)
   + ``demand_weight`` x ln(1 + demand waiting on the item and its heaviest dependant chain)
   + ``team_weight`` if a blocker named in a reason belongs to another team;
 rounded to 2 places. band = 0 on track, else 1 + the number of ``band_edges`` the score
-reaches (1..4 by default). An on-track item scores 0.
+reaches (1..4 by default). An on-track item scores 0, so demand moves only the score of an
+item with reasons (``demand_counts``).
 """
 
 from __future__ import annotations
@@ -18,12 +19,19 @@ from typing import Any
 import numpy as np
 
 from services.scheduler.domain.dates import Values, earliest, latest, pick
-from services.scheduler.domain.model import RiskPolicy
+from services.scheduler.domain.model import Assessment, RiskPolicy
 
 
 def demand_terms(waiting: Iterable[float]) -> list[float]:
     """ln(1 + demand) for each item; math.log1p, as numpy's may differ in the last bit."""
     return [math.log1p(w if w > 0.0 else 0.0) for w in waiting]
+
+
+def demand_counts(assessment: Assessment | None) -> bool:
+    """Whether the demand waiting on an item is part of its assessment: only an item with
+    reasons is scored; an on-track one scores 0 whatever waits on it. So a change of demand
+    alone need not re-assess an on-track item (any other change re-assesses it anyway)."""
+    return assessment is not None and bool(assessment.reasons)
 
 
 def other_team(team: str | None, theirs: str | None) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from services.scheduler.domain.engine import EngineState
-from services.scheduler.domain.forecast import driven, forecast_node, own_finish
+from services.scheduler.domain.forecast import driven, forecast_node, own_finish, waiting_on
 from services.scheduler.domain.snapshot import Ints, NodeArrays, out_edges
 
 _ROUNDS = 256
@@ -100,23 +100,21 @@ def waiting(state: EngineState, arrays: NodeArrays, order: Ints) -> list[float]:
     """``forecast.waiting_on`` for every node, dependants first: the one part of the pass that
     stays a Python loop, because demand, unlike dates, is never absorbed along a chain.
 
-    Only nodes with an active dependant are visited, and a cycle member's dependants are
-    filtered once beforehand, so the loop body is a single C-level ``max``.
+    Only nodes with an active dependant, and cycle members (a unit's demand is shared), are
+    visited; the loop body for a node outside a cycle is a single C-level ``max``.
     """
     graph, demand = state.graph, state.facts.demand
-    dependants = graph.dependants
-    has_after = np.zeros(arrays.size, dtype=np.bool_)
-    has_after[arrays.src] = True
-    visit = order[has_after[order]][::-1].tolist()
-    cycle_of = graph.cycle_of
-    within = {
-        n: [d for d in dependants[n] if cycle_of[d] != cycle_of[n]]
-        for members in graph.cycles.values()
-        for n in members
-    }
+    dependants, cycle_of = graph.dependants, graph.cycle_of
+    visit_mask = np.zeros(arrays.size, dtype=np.bool_)
+    visit_mask[arrays.src] = True
+    visit_mask[arrays.cycle >= 0] = True
+    visit = order[visit_mask[order]][::-1].tolist()
     found = list(demand)
     at = found.__getitem__
     for n in visit:
-        heaviest = max(map(at, within[n] if n in within else dependants[n]))
+        if cycle_of[n] >= 0:
+            found[n] = waiting_on(n, graph, demand, found)
+            continue
+        heaviest = max(map(at, dependants[n]), default=0.0)
         found[n] = demand[n] + (heaviest if heaviest > 0.0 else 0.0)
     return found

@@ -4,11 +4,12 @@ including the plans its fast paths do not cover."""
 from __future__ import annotations
 
 import itertools
+import math
 import random
 
 import pytest
 
-from services.scheduler.domain import Assessment, Item, Portfolio, Release
+from services.scheduler.domain import Assessment, Item, Portfolio, Release, RiskPolicy
 from tests.unit.scheduler.builders import TODAY, day, item
 
 pytestmark = pytest.mark.unit
@@ -86,3 +87,34 @@ def test_random_plans_with_teams_releases_staleness_and_demand_score_like_increm
             portfolio.set_demand(item_id, weight)
     step.reassess(TODAY)
     assert full.assess_all(TODAY) == step.assessments()
+
+
+def test_a_cycle_carries_its_members_summed_demand_so_closing_one_leaves_upstream_as_it_was() -> (
+    None
+):
+    # "up" is overdue, so it is scored and its score shows the demand waiting on it:
+    # up -> a -> b -> c, with a 3, b 4 and c 10 waiting: 17 on "up" before and after b -> a.
+    step = Portfolio()
+    for i in (item("up", target=-5), item("a", target=5), item("b", target=6), item("c", target=7)):
+        step.upsert_item(i)
+    for e in (("up", "a"), ("a", "b"), ("b", "c")):
+        step.add_dependency(*e)
+    for item_id, weight in (("a", 3.0), ("b", 4.0), ("c", 10.0)):
+        step.set_demand(item_id, weight)
+    step.reassess(TODAY)
+    before = step.assessments()["up"].score
+    step.add_dependency("b", "a")  # closes a <-> b
+    changes = step.reassess(TODAY)
+    fresh = Portfolio()
+    for i in (item("up", target=-5), item("a", target=5), item("b", target=6), item("c", target=7)):
+        fresh.upsert_item(i)
+    for e in (("up", "a"), ("a", "b"), ("b", "c"), ("b", "a")):
+        fresh.add_dependency(*e)
+    for item_id, weight in (("a", 3.0), ("b", 4.0), ("c", 10.0)):
+        fresh.set_demand(item_id, weight)
+    policy = RiskPolicy()
+    expected = round(policy.off_track_base + policy.demand_weight * math.log1p(17.0), 2)
+    assert before == expected
+    assert step.assessments()["up"].score == expected
+    assert fresh.assess_all(TODAY)["up"].score == expected
+    assert "up" not in {c.item_id for c in changes}
