@@ -7,8 +7,10 @@ changed only by events that the guarded Mongo writes accepted (edges re-read, se
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from services.scheduler.aliases import decided_edges, names_from
 from services.scheduler.documents import (
@@ -31,11 +33,24 @@ from shared.events import (
 
 
 async def load_portfolio(store: WorkStore, policy: RiskPolicy) -> Portfolio:
-    """The engine's input, exactly as the projections hold it (start-up and rebuild)."""
+    """The engine's input, exactly as the projections hold it (start-up and rebuild).
+
+    Reading is I/O; building 100,000 items and their edges is seconds of pure CPU, so it runs
+    in a worker thread and the event loop keeps answering health checks and reads meanwhile.
+    """
+    stored = {name: await store.documents(name, {}) for name in PORTFOLIO_COLLECTIONS}
+    return await asyncio.to_thread(build_portfolio, policy, stored)
+
+
+PORTFOLIO_COLLECTIONS = ("schedules", "items", "releases", "dependencies", "demand")
+
+
+def build_portfolio(policy: RiskPolicy, stored: dict[str, list[dict[str, Any]]]) -> Portfolio:
+    """The portfolio the stored projections describe (pure: no I/O, no shared state)."""
     portfolio = Portfolio(policy)
     removed_at: dict[str, datetime] = {}
-    plans = by_ref(await store.documents("schedules", {}))
-    items = await store.documents("items", {})
+    plans = by_ref(stored["schedules"])
+    items = stored["items"]
     names = names_from(items)  # edges may name an item by global id or by a key before a move
     for document in items:
         if document.get("removed_at") is not None:
@@ -43,13 +58,13 @@ async def load_portfolio(store: WorkStore, policy: RiskPolicy) -> Portfolio:
         if not document.get("removed") and document["_id"] not in names.superseded:
             refs = refs_of(document["_id"], document.get("node_id"))
             portfolio.upsert_item(planned(item_from_document(document), plans_of(refs, plans)))
-    for document in await store.documents("releases", {}):
+    for document in stored["releases"]:
         portfolio.upsert_release(release_from_document(document))
-    edges = decided_edges(await store.documents("dependencies", {}), names, removed_at)
+    edges = decided_edges(stored["dependencies"], names, removed_at)
     for (blocker, blocked), live in edges.items():
         if live:
             portfolio.add_dependency(blocker, blocked)
-    for document in await store.documents("demand", {}):
+    for document in stored["demand"]:
         portfolio.set_demand(names.of(document["_id"]), float(document.get("weight", 0.0)))
     return portfolio
 
