@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from services.scheduler.announcer import RiskAnnouncer
 from services.scheduler.domain import Portfolio, RiskPolicy
 from services.scheduler.handlers import load_portfolio
 from services.scheduler.live_portfolio import LivePortfolio
-from services.scheduler.mirror import AssessmentMirror
+from services.scheduler.mirror import WRITE_SLICE, AssessmentMirror, Reassessment
 from services.scheduler.reconcile import reconcile
 from shared.events import Event
 from tests.unit.scheduler_app.fakes import InMemoryAssessmentStore, InMemoryWorkStore
@@ -97,3 +97,24 @@ async def test_reconcile_assesses_and_diffs_off_the_loop(monkeypatch: pytest.Mon
     assert witness.witnessed == ["assess_all", "diff"]
     assert changes > 0
     assert len(mirror.stored) == 200
+
+
+class SliceCountingStore(InMemoryAssessmentStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.saves: list[int] = []
+
+    async def save(self, documents: Sequence[dict[str, Any]]) -> None:
+        self.saves.append(len(documents))
+        await super().save(documents)
+
+
+async def test_a_large_commit_is_written_in_slices_the_loop_can_interleave() -> None:
+    store = SliceCountingStore()
+    mirror = AssessmentMirror(store)
+    upserts = {f"jira:W-{n}": {"_id": f"jira:W-{n}", "score": n} for n in range(WRITE_SLICE + 1)}
+    await mirror.commit(Reassessment(upserts=upserts))
+
+    assert store.saves == [WRITE_SLICE, 1]
+    assert len(await store.all()) == WRITE_SLICE + 1
+    assert len(mirror.stored) == WRITE_SLICE + 1
