@@ -60,7 +60,8 @@ class RiskAnnouncer:
         started = time.perf_counter()
         with self.tracer.start_as_current_span(f"reassess risk ({trigger})") as span:
             await recompute()
-            result = self.mirror.diff(self.live.portfolio)
+            # A thread, because after a reload the diff builds a document for every item.
+            result = await asyncio.to_thread(self.mirror.diff, self.live.portfolio)
             announcements = []
             for change in result.changes:
                 cause_id, context = cause(change)

@@ -7,15 +7,17 @@ changed only by events that the guarded Mongo writes accepted (edges re-read, se
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from services.scheduler.aliases import decided_edges, names_from
 from services.scheduler.documents import (
     item_from_document,
     release_from_document,
 )
-from services.scheduler.domain import AssessmentChange, Portfolio, RiskPolicy
+from services.scheduler.domain import AssessmentChange, Item, Portfolio, RiskPolicy
 from services.scheduler.edges import sync_edges
 from services.scheduler.engine_feed import APPLY_TO_PORTFOLIO, REFERENCED_ITEMS
 from services.scheduler.plans import apply_plans, by_ref, planned, plans_of, refs_of
@@ -31,27 +33,46 @@ from shared.events import (
 
 
 async def load_portfolio(store: WorkStore, policy: RiskPolicy) -> Portfolio:
-    """The engine's input, exactly as the projections hold it (start-up and rebuild)."""
+    """The engine's input, exactly as the projections hold it (start-up and rebuild).
+
+    Reading is I/O; building 100,000 items and their edges is seconds of pure CPU, so it runs
+    in a worker thread and the event loop keeps answering health checks and reads meanwhile.
+    """
+    stored = {name: await store.documents(name, {}) for name in PORTFOLIO_COLLECTIONS}
+    return await asyncio.to_thread(build_portfolio, policy, stored)
+
+
+PORTFOLIO_COLLECTIONS = ("schedules", "items", "releases", "dependencies", "demand")
+
+
+def build_portfolio(policy: RiskPolicy, stored: dict[str, list[dict[str, Any]]]) -> Portfolio:
+    """The portfolio the stored projections describe (pure: no I/O, no shared state)."""
     portfolio = Portfolio(policy)
     removed_at: dict[str, datetime] = {}
-    plans = by_ref(await store.documents("schedules", {}))
-    items = await store.documents("items", {})
+    plans = by_ref(stored["schedules"])
+    items = stored["items"]
     names = names_from(items)  # edges may name an item by global id or by a key before a move
     for document in items:
         if document.get("removed_at") is not None:
             removed_at[document["_id"]] = document["removed_at"]
         if not document.get("removed") and document["_id"] not in names.superseded:
-            refs = refs_of(document["_id"], document.get("node_id"))
-            portfolio.upsert_item(planned(item_from_document(document), plans_of(refs, plans)))
-    for document in await store.documents("releases", {}):
+            portfolio.upsert_item(planned_item(document, plans))
+    for document in stored["releases"]:
         portfolio.upsert_release(release_from_document(document))
-    edges = decided_edges(await store.documents("dependencies", {}), names, removed_at)
+    edges = decided_edges(stored["dependencies"], names, removed_at)
     for (blocker, blocked), live in edges.items():
         if live:
             portfolio.add_dependency(blocker, blocked)
-    for document in await store.documents("demand", {}):
+    for document in stored["demand"]:
         portfolio.set_demand(names.of(document["_id"]), float(document.get("weight", 0.0)))
     return portfolio
+
+
+def planned_item(document: dict[str, Any], plans: dict[str, list[dict[str, Any]]]) -> Item:
+    item = item_from_document(document)
+    own = plans_of(refs_of(document["_id"], document.get("node_id")), plans) if plans else ()
+    # Most items have no separate plan; rebuilding every one unchanged cost seconds at 100k.
+    return planned(item, own) if own else item
 
 
 def risk_changed(

@@ -23,6 +23,12 @@ from services.scheduler.domain import Assessment, AssessmentChange, Portfolio
 from services.scheduler.domain.model import signature_of
 from services.scheduler.ports import AssessmentStore
 
+WRITE_SLICE = 5_000
+
+
+def slices(documents: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    return [documents[n : n + WRITE_SLICE] for n in range(0, len(documents), WRITE_SLICE)]
+
 
 @dataclass
 class Reassessment:
@@ -90,8 +96,11 @@ class AssessmentMirror:
         History goes first: if saving the assessments fails, the retry announces again under
         the same event ids and the history keeps one entry each.
         """
-        await self.store.record(result.history)
-        await self.store.save(list(result.upserts.values()))
+        # In slices: encoding one 100,000-document bulk write holds the event loop for seconds.
+        for entries in slices(result.history):
+            await self.store.record(entries)
+        for documents in slices(list(result.upserts.values())):
+            await self.store.save(documents)
         await self.store.remove(result.removals)
         self.stored.update(result.upserts)
         for item_id in result.removals:

@@ -7,6 +7,7 @@ whose signature differs from the stored one closes that gap (at least once).
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from services.scheduler.announcer import RiskAnnouncer
@@ -33,7 +34,9 @@ async def reconcile(
         stored = dict(mirror.stored)
 
         async def recompute() -> None:
-            live.portfolio.assess_all(now.date())
+            # Seconds of pure CPU over a large portfolio: off the loop, so health checks and
+            # reads still answer. Nothing else touches the portfolio while we hold its lock.
+            await asyncio.to_thread(live.portfolio.assess_all, now.date())
 
         return await announcer.reassess(
             "reconcile", recompute, lambda change: (reconcile_cause(change, stored), None), now

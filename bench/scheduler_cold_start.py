@@ -1,0 +1,141 @@
+"""Scheduler start-up over a large portfolio: first start, then a restart.
+
+Seeds N items and 3N dependency edges through the scheduler's own projection code on the
+embedded NATS and MongoDB-wire servers, then starts the scheduler process twice: the first
+start has no stored assessments (it announces and stores every one), the restart finds them.
+For each start it prints seconds to the first ``/healthz`` answer, to ``/risk`` data and to
+``/readyz`` 200 (which, for a leader, means reconciled and consuming), the slowest
+``/healthz`` answer seen meanwhile (how long the event loop stalled) and the peak RSS.
+
+Run: ``python -m bench.scheduler_cold_start [--items 20000,100000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.cold_start_seed import seed
+from services.cli.embedded import free_port, start_mongo, start_nats
+from services.cli.processes import ChildProcess, stop_all
+
+
+@dataclass
+class Start:
+    healthz: float | None = None
+    risk: float | None = None
+    ready: float | None = None
+    slowest_health: float = 0.0
+    peak_rss_mb: float = 0.0
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, b""
+    except OSError:
+        return 0, b""
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def watch(base: str, child: ChildProcess, timeout: float) -> Start:
+    """Poll until ready (or timeout), noting when each endpoint first answered."""
+    start, began = Start(), time.monotonic()
+    while time.monotonic() - began < timeout and start.ready is None:
+        if child.exited():
+            raise RuntimeError(f"scheduler exited: see {child.log_path}")
+        asked = time.monotonic()
+        status, _ = get(f"{base}/healthz")
+        answered = time.monotonic()
+        if status == 200:
+            start.healthz = start.healthz or answered - began
+            start.slowest_health = max(start.slowest_health, answered - asked)
+        if start.risk is None and get(f"{base}/risk?limit=5")[1].startswith(b"[{"):
+            start.risk = time.monotonic() - began
+        if get(f"{base}/readyz")[0] == 200:
+            start.ready = time.monotonic() - began
+        start.peak_rss_mb = peak_rss_mb(child.popen.pid)
+        time.sleep(0.05)
+    return start
+
+
+def run_scheduler(env: dict[str, str], log: Path, timeout: float) -> Start:
+    port = free_port()
+    env = {**env, "SCHEDULER_PORT": str(port)}
+    command = [sys.executable, "-m", "services.scheduler"]
+    child = ChildProcess.start("scheduler", command, log, env)
+    try:
+        return watch(f"http://127.0.0.1:{port}", child, timeout)
+    finally:
+        child.stop()
+
+
+def figure(value: float | None) -> str:
+    return "   never" if value is None else f"{value:7.2f}s"
+
+
+def report(items: int, phase: str, start: Start) -> None:
+    print(
+        f"{items:>7} items {phase:<11} healthz {figure(start.healthz)}  risk {figure(start.risk)}"
+        f"  ready+consuming {figure(start.ready)}  slowest healthz {start.slowest_health:5.2f}s"
+        f"  peak RSS {start.peak_rss_mb:6.0f} MB",
+        flush=True,
+    )
+
+
+def measure(items: int, timeout: float) -> dict[str, Start]:
+    with tempfile.TemporaryDirectory(prefix="bench-cold-start-") as tmp:
+        data = Path(tmp)
+        servers = [start_nats(data), start_mongo(data)]
+        try:
+            env = {k: v for k, v in os.environ.items() if k != "OTEL_EXPORTER_OTLP_ENDPOINT"}
+            env.update(
+                NATS_URL=servers[0].url,
+                MONGODB_URL=servers[1].url,
+                SLIPSTREAM_LOG_JSON="false",
+                LOG_LEVEL="WARNING",
+            )
+            began = time.monotonic()
+            asyncio.run(seed(servers[1].url, "slipstream", items, 3 * items))
+            seeded = time.monotonic() - began
+            print(f"{items:>7} items seeded with {3 * items} edges in {seeded:.0f}s")
+            results = {}
+            for phase in ("first start", "restart"):
+                results[phase] = run_scheduler(env, data / f"scheduler-{phase}.log", timeout)
+                report(items, phase, results[phase])
+            return results
+        finally:
+            stop_all([server.process for server in servers])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", default="20000,100000", help="comma-separated sizes")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per start")
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    args = parser.parse_args()
+    figures = {}
+    for items in (int(size) for size in args.items.split(",")):
+        figures[items] = measure(items, args.timeout)
+    if args.json:
+        print(json.dumps({n: {p: vars(s) for p, s in r.items()} for n, r in figures.items()}))
+
+
+if __name__ == "__main__":
+    main()
