@@ -41,6 +41,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     worker = OutboxWorker(
         directory, windows, told, outbox, HttpChannels(client),
         smtp, throttle, runtime.telemetry.tracer, runtime.telemetry.meter,
+        settings.delivery_concurrency,
     )  # fmt: skip
     loop = DeliveryLoop(worker, settings.poll_seconds)
     subscribers.register(
