@@ -17,6 +17,7 @@ from services.cli import (
     docs,
     feedback_commands,
     ingest_commands,
+    notifier_commands,
     report_command,
     scheduler_commands,
 )
@@ -148,6 +149,7 @@ ingest_commands.register(app)
 docs.register(app)
 feedback_commands.register(app)
 report_command.register(app)
+notifier_commands.register(app)
 
 
 def run() -> None:

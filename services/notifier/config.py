@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -23,3 +25,6 @@ class NotifierSettings(ServiceSettings):
     poll_seconds: float = Field(1.0, gt=0)
     throttle_limit: int = Field(5, ge=1)
     throttle_window_seconds: int = Field(3600, ge=0)
+    delivery_concurrency: int = Field(8, ge=1)
+    # NOTIFIER_PEOPLE: YAML of person id -> PUT /people body, loaded at start-up.
+    people: Path | None = None

@@ -18,6 +18,7 @@ from services.notifier.digest_router import DigestRouter
 from services.notifier.directory_http import directory_router
 from services.notifier.domain.throttle import ThrottlePolicy
 from services.notifier.outbox_worker import OutboxWorker
+from services.notifier.people_file import people_loader
 from services.notifier.views import notifications_router
 from shared.publishing import JetStreamPublisher
 from shared.runtime import ServiceRuntime
@@ -40,6 +41,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     worker = OutboxWorker(
         directory, windows, told, outbox, HttpChannels(client),
         smtp, throttle, runtime.telemetry.tracer, runtime.telemetry.meter,
+        settings.delivery_concurrency,
     )  # fmt: skip
     loop = DeliveryLoop(worker, settings.poll_seconds)
     subscribers.register(
@@ -52,6 +54,8 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         DigestRouter(directory, windows, told),
     )
     runtime.on_start.append(outbox.ensure_indexes)
+    if settings.people is not None:
+        runtime.on_start.append(people_loader(settings.people, directory))
     runtime.after_start.append(loop.start)
     runtime.on_stop.append(loop.stop)
     runtime.on_stop.append(client.aclose)

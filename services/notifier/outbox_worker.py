@@ -7,6 +7,7 @@ by the next tick once the claim's lease runs out.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Sequence
@@ -26,8 +27,9 @@ from services.notifier.adapters.directory import MongoDirectory
 from services.notifier.adapters.outbox import MongoOutbox
 from services.notifier.domain.digest import DigestWindow
 from services.notifier.domain.email_message import email_content
+from services.notifier.domain.pacing import by_destination, held_due_times, hold_rest_until
 from services.notifier.domain.people import ChannelKind, Person
-from services.notifier.domain.retry import AttemptResult, judge
+from services.notifier.domain.retry import AttemptResult, Verdict, judge
 from services.notifier.domain.routing import Change
 from services.notifier.domain.send_window import message_id, release_at
 from services.notifier.domain.slack_blocks import slack_message
@@ -48,9 +50,12 @@ class OutboxWorker:
         throttle: ThrottlePolicy,
         tracer: Tracer,
         meter: Meter,
+        concurrency: int = 8,
     ) -> None:
         self.directory, self.windows, self.told, self.outbox = directory, windows, told, outbox
         self.http, self.smtp, self.throttle, self.tracer = http, smtp, throttle, tracer
+        # Bounds how many destinations are served at once; each is served in order.
+        self.pool = asyncio.Semaphore(concurrency)
         self.attempts = meter.create_counter(
             "notifier.outbox.attempts", description="Outbox send attempts by channel and verdict"
         )
@@ -61,12 +66,27 @@ class OutboxWorker:
     async def tick(self, now: datetime, batch: int = 100) -> int:
         with self.tracer.start_as_current_span("notifier outbox tick"):
             await self.close_due_windows(now)
-            sent = 0
+            claimed = []
             for _ in range(batch):
                 message = await self.outbox.claim(now)
                 if message is None:
                     break
-                sent += await self.deliver(message, now)
+                claimed.append(message)
+            groups = by_destination(claimed)
+            return sum(await asyncio.gather(*(self.deliver_in_order(g, now) for g in groups)))
+
+    async def deliver_in_order(self, messages: list[dict[str, Any]], now: datetime) -> int:
+        """One destination's messages, one at a time; the rest wait if one has to."""
+        async with self.pool:
+            sent = 0
+            for index, message in enumerate(messages):
+                verdict = await self.deliver(message, now)
+                sent += verdict.state == "sent"
+                hold = hold_rest_until(message["channel"], verdict, now)
+                rest = [m["_id"] for m in messages[index + 1 :]]
+                if hold is not None and rest:
+                    await self.outbox.hold(rest, held_due_times(hold, len(rest)))
+                    break
             return sent
 
     async def close_due_windows(self, now: datetime) -> None:
@@ -89,7 +109,7 @@ class OutboxWorker:
             await self.windows.close(window, version)
             self.digests.add(1, {"outcome": "recorded"})
 
-    async def deliver(self, message: dict[str, Any], now: datetime) -> int:
+    async def deliver(self, message: dict[str, Any], now: datetime) -> Verdict:
         with self.tracer.start_as_current_span("notifier send") as span:
             span.set_attribute("notifier.channel", message["channel"])
             span.set_attribute("notifier.message_id", message["_id"])
@@ -99,7 +119,7 @@ class OutboxWorker:
             self.attempts.add(1, {"channel": message["channel"], "verdict": verdict.state})
             log_fields = {"id": message["_id"], "state": verdict.state, "code": result.status_code}
             logger.info("notification attempt", extra={"fields": log_fields})
-            return 1 if verdict.state == "sent" else 0
+            return verdict
 
     async def send(self, message: dict[str, Any], now: datetime) -> AttemptResult:
         channel = message["channel"]

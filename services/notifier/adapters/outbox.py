@@ -75,3 +75,8 @@ class MongoOutbox:
         query = {"person_id": person_id, "channel": channel, "sent_at": {"$gt": since}}
         cursor = self.collection.find(query, projection={"sent_at": 1})
         return [d["sent_at"] async for d in cursor]
+
+    async def hold(self, message_ids: list[str], due_times: list[datetime]) -> None:
+        """Move claimed messages' timers: they wait behind one that must wait."""
+        for message_id, due_at in zip(message_ids, due_times, strict=True):
+            await self.collection.update_one({"_id": message_id}, {"$set": {"due_at": due_at}})
