@@ -16,7 +16,16 @@ def call(service: str, method: str, url: str, timeout: float = 10, **kwargs: Any
         typer.echo(f"error: {service} unreachable at {url}: {exc}", err=True)
         raise typer.Exit(2) from exc
     if response.status_code >= 400:
-        body = response.json() if response.content else {}
-        typer.echo(f"error: {body.get('title', response.status_code)}: {body.get('detail')}")
+        typer.echo(f"error: {response.status_code}: {problem_text(response)}", err=True)
         raise typer.Exit(1)
     return response
+
+
+def problem_text(response: httpx.Response) -> str:
+    """A problem+json body's title and detail, or the body as it came."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text
+    parts = (body.get("title"), body.get("detail")) if isinstance(body, dict) else (body,)
+    return ": ".join(str(p) for p in parts if p)

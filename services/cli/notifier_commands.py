@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-import httpx
 import typer
+
+from services.cli import api
 
 NotifierUrl = Annotated[
     str, typer.Option("--notifier-url", envvar="SLIPSTREAM_NOTIFIER_URL", help="Notifier API.")
@@ -18,24 +19,8 @@ people_app = typer.Typer(help="People the notifier can reach.", no_args_is_help=
 
 def call(method: str, url: str, **kwargs: Any) -> Any:
     """One request; unreachable exits 2, a refusal (404, 422, …) exits 1 with the reason."""
-    try:
-        response = httpx.request(method, url, timeout=10, **kwargs)
-    except httpx.HTTPError as exc:
-        typer.echo(f"error: notifier unreachable at {url}: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    if response.status_code >= 400:
-        typer.echo(f"error: {response.status_code}: {problem_text(response)}", err=True)
-        raise typer.Exit(1)
+    response = api.call("notifier", method, url, **kwargs)
     return response.json() if response.content else None
-
-
-def problem_text(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text
-    parts = (body.get("title"), body.get("detail")) if isinstance(body, dict) else (body,)
-    return ": ".join(str(p) for p in parts if p)
 
 
 def quiet_hours(value: str | None) -> dict[str, str] | None:
