@@ -16,12 +16,23 @@ import pytest
 from hypothesis import settings
 
 from services.cli.embedded import start_mongo, start_nats
+from tests.support.ci import under_ci
 
 # CI runs the same examples every time, so a red build is reproducible from its log; local
 # runs keep exploring new ones (and save failures in .hypothesis/ to replay first).
 settings.register_profile("ci", derandomize=True, print_blob=True)
-if os.environ.get("CI"):
+if under_ci():
     settings.load_profile("ci")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Under CI a skip is a failure, whatever raised it: every tier must run there."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if under_ci() and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI, where every test must run: {report.longrepr}"
 
 
 def docker_available() -> bool:

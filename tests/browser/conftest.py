@@ -19,6 +19,7 @@ from services.cli.demo import scenario
 from services.cli.embedded import free_port
 from services.cli.stack import SERVICES, Stack, start_stack
 from tests.e2e.test_demand import STANDARD_SECRET
+from tests.support.ci import skip_locally
 
 CHROMIUM = Path(os.environ.get("SLIPSTREAM_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -40,10 +41,7 @@ ARTIFACTS = Path(
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        message = f"no browser at {CHROMIUM}: apt-get install -y chromium"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_locally(f"no browser at {CHROMIUM}: apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

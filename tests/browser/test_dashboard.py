@@ -15,7 +15,7 @@ from services.cli.demo import scenario
 from services.cli.stack import Stack
 from tests.browser.conftest import post
 from tests.e2e.test_demand import post_feedback
-from tests.e2e.test_pipeline import eventually
+from tests.support.streams import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -52,7 +52,7 @@ def wait_for_blocked_checkout(stack: Stack) -> list[dict[str, Any]]:
         hit = any(r["item_id"] == CHECKOUT and r["level"] == "off_track" for r in rows)
         return rows if hit else None
 
-    return eventually(ready)
+    return wait_until(ready)
 
 
 def test_board_ranks_by_score_and_filters_narrow_it(
@@ -205,7 +205,7 @@ def test_demand_on_the_board_and_linked_feedback_and_history_on_the_item_page(
         rows = httpx.get(f"{stack.urls['scheduler']}/risk").json()
         return True if any(r["demand"]["customers"] == 3 for r in rows) else None
 
-    eventually(waited_on)
+    wait_until(waited_on)
     open_view(page, "#/", f'#rows tr[data-item="{CHECKOUT}"]')
     assert page.inner_text(f'#rows tr[data-item="{CHECKOUT}"] .demand') == "3 customers / 2 orgs"
     nobody = page.inner_text(f'#rows tr[data-item="{LEDGER}"] .demand')

@@ -21,7 +21,7 @@ import pytest
 from services.cli.demo import issue, milestone, repository
 from services.cli.embedded import free_port
 from services.cli.stack import SERVICES, Stack, start_stack
-from tests.e2e.test_pipeline import eventually
+from tests.support.streams import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -106,7 +106,7 @@ def test_url_chain_and_ui_link_give_the_forecast_a_person_would(stack: Stack) ->
         row = next((r for r in rows if r["item_id"] == "github:acme/web#21"), None)
         return row if row and len(row["chain"]) == 4 else None
 
-    row = eventually(settled)
+    row = wait_until(settled)
     # By hand: PAY-14 (due +40) blocks PAY-13 (+30), which blocks PAY-12 (+20), which blocks
     # the checkout (+14); nothing has a start date, so each finishes when its blocker does.
     assert row["chain"] == ["github:acme/web#21", "jira:PAY-12", "jira:PAY-13", "jira:PAY-14"]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -20,6 +20,7 @@ from services.cli.embedded import free_port
 from services.cli.main import _run_demo, app
 from services.cli.stack import SERVICES, Stack, start_stack
 from shared.standard_webhooks import signed_headers
+from tests.support.streams import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -27,16 +28,6 @@ GITHUB_SECRET = "e2e-github-secret"
 STANDARD_SECRET = "whsec_ZTJlLWRlbWFuZC1zdGFuZGFyZC1rZXk="
 # The demo's off-track checkout (web#7) blocks a launch item that customers ask for.
 BLOCKED, BLOCKER = "standard:launch-banner", "github:acme/web#7"
-T = TypeVar("T")
-
-
-def eventually(probe: Callable[[], T | None], timeout: float = 30.0) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if (found := probe()) is not None:
-            return found
-        time.sleep(0.25)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +89,7 @@ def test_feedback_on_a_blocked_item_raises_its_score_and_its_blockers(stack: Sta
         ready = {BLOCKED, BLOCKER} <= set(rows) and rows[BLOCKED]["level"] != "on_track"
         return rows if ready else None
 
-    before = eventually(both_ranked)
+    before = wait_until(both_ranked)
     assert before[BLOCKED]["demand"]["customers"] == 0
 
     # Three people of two organisations; two from one domain count as one organisation.
@@ -109,7 +100,7 @@ def test_feedback_on_a_blocked_item_raises_its_score_and_its_blockers(stack: Sta
         rows = risk_rows(stack)
         return rows if rows[BLOCKED]["demand"]["customers"] == 3 else None
 
-    after = eventually(raised)
+    after = wait_until(raised)
     assert after[BLOCKED]["demand"] == {
         "customers": 3,
         "organisations": 2,
@@ -147,7 +138,7 @@ def test_a_manual_unlink_lowers_the_demand_the_scheduler_shows(stack: Stack) -> 
         demand: dict[str, Any] = risk_rows(stack)[BLOCKED]["demand"]
         return demand if demand["customers"] == 2 else None
 
-    lowered = eventually(lowered_demand)
+    lowered = wait_until(lowered_demand)
     assert lowered["organisations"] == 1
     unknown = httpx.post(f"{feedback}/links", json={"feedback_id": "nope", "item_id": BLOCKED})
     assert unknown.status_code == 404

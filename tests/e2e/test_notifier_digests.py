@@ -20,8 +20,9 @@ from services.cli.demo import GitHubDelivery, issue, milestone, repository
 from services.cli.embedded import free_port
 from services.cli.stack import SERVICES, Stack, start_stack
 from shared.standard_webhooks import signature_matches
-from tests.e2e.test_pipeline import GITHUB_SECRET, eventually
+from tests.e2e.test_pipeline import GITHUB_SECRET
 from tests.support.receivers import Sink, http_sink
+from tests.support.streams import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -95,7 +96,7 @@ def test_a_root_slip_over_30_dependants_sends_exactly_one_digest_per_owner(
                                    headers=headers)  # fmt: skip
             assert response.status_code == 202, response.text
 
-    received = eventually(lambda: sink.snapshot() if len(sink.snapshot()) >= 3 else None, 90)
+    received = wait_until(lambda: sink.snapshot() if len(sink.snapshot()) >= 3 else None, 90)
     time.sleep(DIGEST_SECONDS + 2)  # anything else would have arrived by now
     received = sink.snapshot()
     assert sorted(r.path for r in received) == ["/ada", "/bob", "/cyd"]

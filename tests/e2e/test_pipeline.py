@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -19,21 +17,12 @@ from services.cli.embedded import free_port
 from services.cli.stack import SERVICES, Stack, start_stack
 from shared.standard_webhooks import signature_matches
 from tests.support.receivers import Sink, http_sink, spans_by_trace
+from tests.support.streams import wait_until
 
 pytestmark = pytest.mark.e2e
 
 GITHUB_SECRET = "e2e-github-secret"
 NOTIFY_SECRET = "whsec_ZTJlLW5vdGlmaWVyLXNlY3JldC1rZXk="
-T = TypeVar("T")
-
-
-def eventually(probe: Callable[[], T | None], timeout: float = 30.0) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if (found := probe()) is not None:
-            return found
-        time.sleep(0.25)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +77,7 @@ def test_blocked_delivery_reaches_receiver_signed_and_traced(
                 return {"request": request, "payload": payload}
         return None
 
-    found = eventually(risk_notification)
+    found = wait_until(risk_notification)
     request, payload = found["request"], found["payload"]
     assert payload["data"]["level"] in ("at_risk", "off_track")  # type: ignore[index]
     assert "github:acme/api#42" in payload["data"]["chain"]  # type: ignore[index]
@@ -104,7 +93,7 @@ def test_blocked_delivery_reaches_receiver_signed_and_traced(
         services = max(spans_by_trace(traces).values(), key=len, default=set())
         return services if len(services) >= 3 else None
 
-    assert {"ingest", "scheduler", "notifier"} <= eventually(shared_trace)
+    assert {"ingest", "scheduler", "notifier"} <= wait_until(shared_trace)
 
 
 def test_risk_table_shows_blocked_item_with_its_chain(stack: Stack) -> None:
@@ -114,7 +103,7 @@ def test_risk_table_shows_blocked_item_with_its_chain(stack: Stack) -> None:
         rows = httpx.get(f"{stack.urls['scheduler']}/risk", params={"level": "off_track"}).json()
         return next((r for r in rows if r["item_id"] == "github:acme/web#7"), None)
 
-    row = eventually(blocked_row)
+    row = wait_until(blocked_row)
     # Due in 14 days behind a blocker due in 30: 16 days of slip is past the 7-day threshold.
     assert row["slip_days"] == 16
     assert row["chain"][:2] == ["github:acme/web#7", "github:acme/api#42"]  # type: ignore[index]
@@ -138,7 +127,7 @@ def test_history_as_of_and_the_report_follow_the_demo_slip(stack: Stack, tmp_pat
         found = response.json()
         return found if any(e["level"] == "off_track" for e in found) else None
 
-    entries = eventually(kept)
+    entries = wait_until(kept)
     moment = str(entries[-1]["at"])
     then = httpx.get(f"{scheduler}/risk", params={"as_of": moment, "level": "off_track"}).json()
     row = next(r for r in then if r["item_id"] == web)

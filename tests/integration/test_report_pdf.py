@@ -5,7 +5,6 @@ Skipped where no Chromium is installed, except under CI, where a missing engine 
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from services.cli.main import app
 from services.cli.pdf import PdfEngineMissing, find_chromium
 from services.scheduler.report_figures import weekly_report
 from services.scheduler.report_render import to_html
+from tests.support.ci import skip_locally
 from tests.unit.scheduler_app.test_report import CURRENT, DEMAND, HISTORY, RELEASES, SINCE, UNTIL
 
 pytestmark = pytest.mark.integration
@@ -27,9 +27,7 @@ def chromium() -> str:
     try:
         return find_chromium()
     except PdfEngineMissing as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI must install the PDF engine: {exc}")
-        pytest.skip(str(exc))
+        skip_locally(f"no PDF engine: {exc}")
 
 
 def test_report_prints_to_a_one_page_pdf(

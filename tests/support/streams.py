@@ -62,6 +62,16 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], within: float = 3
     raise AssertionError(f"condition not met within {within}s")
 
 
+def wait_until(probe: Callable[[], T | None], timeout: float = 30.0) -> T:
+    """``eventually`` for tests that drive a running stack from synchronous code."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (found := probe()) is not None:
+            return found
+        time.sleep(0.25)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
 @asynccontextmanager
 async def running_ingest(nats_url: str, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
     """The real ingest app, lifespan and normaliser included, served in-process."""
