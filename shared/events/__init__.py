@@ -1,9 +1,15 @@
 """Canonical event contracts: frozen, versioned, one class per subject."""
 
 from shared.events.base import Event, Source, derive_event_id
-from shared.events.feedback import DemandChangedV1, FeedbackReceivedV1
+from shared.events.feedback import (
+    DemandChangedV1,
+    DemandSurgedV1,
+    FeedbackReceivedV1,
+    LoopClosableV1,
+    WaitingCustomer,
+)
 from shared.events.notify import NotificationFailedV1, NotificationSentV1
-from shared.events.risk import RiskChangedV1, RiskLevel, RiskReason
+from shared.events.risk import ReleaseRiskChangedV1, RiskChangedV1, RiskLevel, RiskReason
 from shared.events.work import (
     DependencyAddedV1,
     DependencyRemovedV1,
@@ -26,7 +32,10 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     ReleaseChangedV1,
     FeedbackReceivedV1,
     DemandChangedV1,
+    DemandSurgedV1,
+    LoopClosableV1,
     RiskChangedV1,
+    ReleaseRiskChangedV1,
     NotificationSentV1,
     NotificationFailedV1,
 )
@@ -34,6 +43,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
 __all__ = [
     "ALL_EVENTS",
     "DemandChangedV1",
+    "DemandSurgedV1",
     "DependencyAddedV1",
     "DependencyRemovedV1",
     "EdgeOrigin",
@@ -43,14 +53,17 @@ __all__ = [
     "ItemRemovedV1",
     "ItemScheduleChangedV1",
     "ItemStatus",
+    "LoopClosableV1",
     "NotificationFailedV1",
     "NotificationSentV1",
     "ReleaseChangedV1",
+    "ReleaseRiskChangedV1",
     "ReleaseState",
     "RiskChangedV1",
     "RiskLevel",
     "RiskReason",
     "ScheduleField",
     "Source",
+    "WaitingCustomer",
     "derive_event_id",
 ]

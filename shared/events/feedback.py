@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.events.base import Event
 
@@ -42,3 +42,48 @@ class DemandChangedV1(Event):
     # Added later; optional so events already on the stream still decode.
     organisations: int | None = None
     arr_waiting: float | None = None
+
+
+class DemandSurgedV1(Event):
+    """Feedback on an item arrives far faster than its own baseline (method: feedback's domain)."""
+
+    subject: ClassVar[str] = "feedback.demand.surged.v1"
+
+    item_id: str
+    # Pieces of feedback inside the recent window, and the item's baseline for a window as long.
+    recent: int
+    baseline: float
+    window_seconds: float
+    customers: int
+    organisations: int
+    weight: float
+
+
+class WaitingCustomer(BaseModel):
+    """A customer who asked for an item, with where they asked, so someone can answer them."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    customer_id: str
+    name: str | None = None
+    email: str | None = None
+    organisation_id: str | None = None
+    organisation_name: str | None = None
+    # Whoever owns the account (an email or a tool identity such as ``jira:5b10…``), from the
+    # organisations file; the notifier routes the closable loop to them.
+    account_owner: str | None = None
+    feedback_ids: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
+
+
+class LoopClosableV1(Event):
+    """Work that customers waited on is done or released: time to tell them."""
+
+    subject: ClassVar[str] = "feedback.loop.closable.v1"
+
+    item_id: str
+    # "done" when the item itself finished, "released" when its release shipped.
+    because: str
+    release_id: str | None = None
+    title: str | None = None
+    customers: tuple[WaitingCustomer, ...] = ()

@@ -47,3 +47,21 @@ class RiskChangedV1(Event):
     title: str | None = None
     team: str | None = None
     owner: str | None = None
+
+
+class ReleaseRiskChangedV1(Event):
+    """A release's forecast moved past its target date, or back within it."""
+
+    subject: ClassVar[str] = "risk.release.changed.v1"
+
+    release_id: str
+    name: str
+    slipping: bool
+    target: date | None = None
+    forecast: date | None = None
+    previous_forecast: date | None = None
+    slip_days: int = 0
+    team: str | None = None
+    url: str | None = None
+    # The items whose forecasts carry the release past its date, worst first.
+    threatened_by: tuple[str, ...] = ()
