@@ -30,8 +30,7 @@ from bench.latency_parts import (
     post_paced,
     receiver,
 )
-from services.cli.embedded import free_port
-from services.cli.stack import SERVICES, Stack, start_stack
+from services.cli.stack import ANY_FREE_PORTS, Stack, start_stack
 
 GITHUB_SECRET = "bench-github-secret"
 NOTIFY_SECRET = "whsec_YmVuY2gtbm90aWZpZXItc2VjcmV0LWtleQ=="
@@ -74,8 +73,7 @@ async def run(args: argparse.Namespace) -> None:
     arrivals = Arrivals()
     async with receiver(arrivals) as receiver_url:
         with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp:
-            ports = {name: free_port() for name in SERVICES}
-            stack = start_stack(Path(tmp), env=stack_env(receiver_url), ports=ports)
+            stack = start_stack(Path(tmp), env=stack_env(receiver_url), ports=ANY_FREE_PORTS)
             try:
                 # Warm-up: the leader reconciles and starts consuming; connections open.
                 await pipeline_latencies(stack, arrivals, 5, 2, 0, drain=60)

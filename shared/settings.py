@@ -6,6 +6,8 @@ Connection settings keep their conventional unprefixed names (``NATS_URL``, ``MO
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -19,7 +21,9 @@ class ServiceSettings(BaseSettings):
 
     service_name: str = "slipstream"
     host: str = "127.0.0.1"
-    port: int = 8080
+    port: int = Field(8080, ge=0, le=65535)
+    # Where to write the port actually bound: with port 0 a supervisor learns it from there.
+    port_file: Path | None = None
     nats_url: str = Field("nats://127.0.0.1:4222", validation_alias=_env("NATS_URL"))
     mongodb_url: str = Field("mongodb://127.0.0.1:27017", validation_alias=_env("MONGODB_URL"))
     mongodb_database: str = Field("slipstream", validation_alias=_env("MONGODB_DATABASE"))

@@ -19,6 +19,7 @@ from shared.standard_webhooks import SECRET_PREFIX
 
 SERVICES = ("ingest", "scheduler", "feedback", "notifier")
 DEFAULT_PORTS = {"ingest": 8080, "scheduler": 8081, "feedback": 8082, "notifier": 8083}
+ANY_FREE_PORTS = dict.fromkeys(SERVICES, 0)
 
 
 class PortInUse(Exception):
@@ -64,9 +65,25 @@ def service_env(
     for name, port in ports.items():
         env[f"{name.upper()}_PORT"] = str(port)
         env[f"{name.upper()}_HOST"] = host
-    if "feedback" in ports:  # the scheduler's item page reads feedback's HTTP API
-        env["SCHEDULER_FEEDBACK_URL"] = f"http://{host}:{ports['feedback']}"
+        env[f"{name.upper()}_PORT_FILE"] = str(port_file(stack.data_dir, name))
     return env
+
+
+def port_file(data_dir: Path, name: str) -> Path:
+    """Where a service started on port 0 writes the port it bound."""
+    return data_dir / "run" / f"{name}.port"
+
+
+def wait_for_port_file(path: Path, child: ChildProcess, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if child.exited():
+            tail = child.log_path.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"{child.name} exited during start-up:\n{tail}")
+        if path.exists():
+            return int(path.read_text())
+        time.sleep(0.05)
+    raise TimeoutError(f"{child.name} bound no port within {timeout:.0f}s")
 
 
 def wait_ready(url: str, child: ChildProcess, timeout: float) -> None:
@@ -91,10 +108,11 @@ def start_stack(
     ports: Mapping[str, int] | None = None,
     host: str = "127.0.0.1",
 ) -> Stack:
+    """Start the stack; a port of 0 lets that service bind any free port (see ``Stack.urls``)."""
     env = dict(os.environ if env is None else env)
     ports = dict(ports or DEFAULT_PORTS)
     for name, port in ports.items():
-        if not port_is_free(host, port):
+        if port and not port_is_free(host, port):
             raise PortInUse(
                 f"port {port} for {name} is already in use on {host}; "
                 f"set {name.upper()}_PORT or pass --{name}-port"
@@ -105,18 +123,37 @@ def start_stack(
         nats_url = env.get("NATS_URL") or _started(start_nats(data_dir), children)
         mongodb_url = env.get("MONGODB_URL") or _started(start_mongo(data_dir), children)
         stack = Stack(data_dir, nats_url, mongodb_url, {}, children)
-        child_env = service_env(env, stack, ports, host)
         for name in SERVICES:
-            command = [sys.executable, "-m", f"services.{name}"]
-            log = data_dir / "logs" / f"{name}.log"
-            children.append(ChildProcess.start(name, command, log, child_env))
-            stack.urls[name] = f"http://{host}:{ports[name]}"
-        for child in children[-len(SERVICES) :]:
-            wait_ready(stack.urls[child.name], child, timeout=60)
+            port_file(data_dir, name).unlink(missing_ok=True)
+        # The scheduler's item page reads feedback's HTTP API, so it starts once feedback's port
+        # is known; the others start side by side.
+        first = [n for n in SERVICES if n != "scheduler"]
+        started = {
+            n: _start_service(n, service_env(env, stack, ports, host), data_dir) for n in first
+        }
+        children.extend(started.values())
+        bound = {n: _bound_port(started[n], ports[n], data_dir) for n in first}
+        scheduler_env = service_env(env, stack, ports, host)
+        scheduler_env["SCHEDULER_FEEDBACK_URL"] = f"http://{host}:{bound['feedback']}"
+        started["scheduler"] = _start_service("scheduler", scheduler_env, data_dir)
+        children.append(started["scheduler"])
+        bound["scheduler"] = _bound_port(started["scheduler"], ports["scheduler"], data_dir)
+        for name in SERVICES:
+            stack.urls[name] = f"http://{host}:{bound[name]}"
+            wait_ready(stack.urls[name], started[name], timeout=60)
     except BaseException:
         stop_all(children)
         raise
     return stack
+
+
+def _start_service(name: str, env: dict[str, str], data_dir: Path) -> ChildProcess:
+    log = data_dir / "logs" / f"{name}.log"
+    return ChildProcess.start(name, [sys.executable, "-m", f"services.{name}"], log, env)
+
+
+def _bound_port(child: ChildProcess, asked: int, data_dir: Path) -> int:
+    return asked or wait_for_port_file(port_file(data_dir, child.name), child, timeout=60)
 
 
 def _started(server: EmbeddedServer, children: list[ChildProcess]) -> str:

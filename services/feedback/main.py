@@ -45,4 +45,10 @@ def create_app(settings: FeedbackSettings | None = None) -> FastAPI:
 
 def run() -> None:
     settings = FeedbackSettings()
-    serve(lambda: create_app(settings), settings.host, settings.port, "FEEDBACK_PORT")
+    serve(
+        lambda: create_app(settings),
+        settings.host,
+        settings.port,
+        "FEEDBACK_PORT",
+        settings.port_file,
+    )

@@ -36,4 +36,10 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
 
 def run() -> None:
     settings = IngestSettings()
-    serve(lambda: create_app(settings), settings.host, settings.port, "INGEST_PORT")
+    serve(
+        lambda: create_app(settings),
+        settings.host,
+        settings.port,
+        "INGEST_PORT",
+        settings.port_file,
+    )

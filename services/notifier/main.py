@@ -67,4 +67,10 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
 
 def run() -> None:
     settings = NotifierSettings()
-    serve(lambda: create_app(settings), settings.host, settings.port, "NOTIFIER_PORT")
+    serve(
+        lambda: create_app(settings),
+        settings.host,
+        settings.port,
+        "NOTIFIER_PORT",
+        settings.port_file,
+    )

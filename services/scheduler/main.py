@@ -106,4 +106,10 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
 
 def run() -> None:
     settings = SchedulerSettings()
-    serve(lambda: create_app(settings), settings.host, settings.port, "SCHEDULER_PORT")
+    serve(
+        lambda: create_app(settings),
+        settings.host,
+        settings.port,
+        "SCHEDULER_PORT",
+        settings.port_file,
+    )

@@ -16,8 +16,7 @@ import httpx
 import pytest
 
 from services.cli.demo import scenario
-from services.cli.embedded import free_port
-from services.cli.stack import SERVICES, Stack, start_stack
+from services.cli.stack import ANY_FREE_PORTS, Stack, start_stack
 from tests.e2e.test_demand import STANDARD_SECRET
 from tests.support.ci import skip_locally
 
@@ -78,7 +77,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         }
     )
     data_dir = tmp_path_factory.mktemp("dashboard-stack")
-    running = start_stack(data_dir, env=env, ports={name: free_port() for name in SERVICES})
+    running = start_stack(data_dir, env=env, ports=ANY_FREE_PORTS)
     try:
         for delivery in scenario(date.today()):
             post(running, delivery.event, delivery.body)

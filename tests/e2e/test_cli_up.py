@@ -16,7 +16,7 @@ import pytest
 
 from services.cli.demo import scenario
 from services.cli.embedded import free_port
-from services.cli.stack import SERVICES
+from services.cli.stack import ANY_FREE_PORTS, SERVICES
 
 pytestmark = pytest.mark.e2e
 
@@ -68,22 +68,27 @@ def ports() -> dict[str, int]:
     return {name: free_port() for name in SERVICES}
 
 
-def test_ctrl_c_stops_every_child_and_the_data_survives_a_restart(
-    tmp_path: Path, ports: dict[str, int]
-) -> None:
-    env = up_env(ports)
+def printed_urls(banner: list[str]) -> dict[str, str]:
+    """``name  url`` lines of the banner, by name."""
+    return dict(line.split(maxsplit=1) for line in banner if " http://" in line)
+
+
+def test_ctrl_c_stops_every_child_and_the_data_survives_a_restart(tmp_path: Path) -> None:
+    # Port 0: each service binds a free port itself and `up` prints the one it got.
+    env = up_env(ANY_FREE_PORTS)
     first = start_up(tmp_path, env)
-    banner = wait_for_banner(first)
-    assert any(line.startswith("ingest") and str(ports["ingest"]) in line for line in banner)
-    assert f"dashboard http://127.0.0.1:{ports['scheduler']}/" in banner
-    ingest = f"http://127.0.0.1:{ports['ingest']}"
+    urls = printed_urls(wait_for_banner(first))
+    assert set(SERVICES) <= set(urls)
+    assert all(not url.endswith(":0") for url in urls.values())
+    assert urls["dashboard"] == urls["scheduler"] + "/"
+    ingest = urls["ingest"]
     for delivery in scenario(date.today())[:1]:
         body, headers = delivery.signed(SECRET)
         assert (
             httpx.post(f"{ingest}/webhooks/github", content=body, headers=headers).status_code
             == 202
         )
-    scheduler = f"http://127.0.0.1:{ports['scheduler']}"
+    scheduler = urls["scheduler"]
     deadline = time.monotonic() + 30
     while not httpx.get(f"{scheduler}/risk").json() and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -94,7 +99,7 @@ def test_ctrl_c_stops_every_child_and_the_data_survives_a_restart(
 
     second = start_up(tmp_path, env)
     try:
-        wait_for_banner(second)
+        scheduler = printed_urls(wait_for_banner(second))["scheduler"]
         rows = httpx.get(f"{scheduler}/risk").json()
         assert [row["item_id"] for row in rows] == ["github:acme/web#7"]
     finally:

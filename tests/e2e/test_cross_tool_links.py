@@ -19,8 +19,7 @@ import httpx
 import pytest
 
 from services.cli.demo import issue, milestone, repository
-from services.cli.embedded import free_port
-from services.cli.stack import SERVICES, Stack, start_stack
+from services.cli.stack import ANY_FREE_PORTS, Stack, start_stack
 from tests.support.streams import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +34,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env |= {"INGEST_GITHUB_SECRET": SECRET, "INGEST_JIRA_SECRET": SECRET}
     env["SCHEDULER_RECHECK_INTERVAL_SECONDS"] = "3600"
     data_dir: Path = tmp_path_factory.mktemp("links")
-    running = start_stack(data_dir, env=env, ports={name: free_port() for name in SERVICES})
+    running = start_stack(data_dir, env=env, ports=ANY_FREE_PORTS)
     try:
         yield running
     finally:

@@ -16,9 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from services.cli.demo import scenario
-from services.cli.embedded import free_port
 from services.cli.main import _run_demo, app
-from services.cli.stack import SERVICES, Stack, start_stack
+from services.cli.stack import ANY_FREE_PORTS, Stack, start_stack
 from shared.standard_webhooks import signed_headers
 from tests.support.streams import wait_until
 
@@ -41,7 +40,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         }
     )
     data_dir: Path = tmp_path_factory.mktemp("demand-stack")
-    running = start_stack(data_dir, env=env, ports={name: free_port() for name in SERVICES})
+    running = start_stack(data_dir, env=env, ports=ANY_FREE_PORTS)
     try:
         yield running
     finally:

@@ -17,8 +17,7 @@ import httpx
 import pytest
 
 from services.cli.demo import GitHubDelivery, issue, milestone, repository
-from services.cli.embedded import free_port
-from services.cli.stack import SERVICES, Stack, start_stack
+from services.cli.stack import ANY_FREE_PORTS, Stack, start_stack
 from shared.standard_webhooks import signature_matches
 from tests.e2e.test_pipeline import GITHUB_SECRET
 from tests.support.receivers import Sink, http_sink
@@ -46,7 +45,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "SCHEDULER_RECHECK_INTERVAL_SECONDS": "3600",
     }
     data_dir: Path = tmp_path_factory.mktemp("digest-stack")
-    running = start_stack(data_dir, env=env, ports={name: free_port() for name in SERVICES})
+    running = start_stack(data_dir, env=env, ports=ANY_FREE_PORTS)
     try:
         yield running
     finally:

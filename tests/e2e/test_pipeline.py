@@ -13,8 +13,7 @@ import httpx
 import pytest
 
 from services.cli.demo import scenario
-from services.cli.embedded import free_port
-from services.cli.stack import SERVICES, Stack, start_stack
+from services.cli.stack import ANY_FREE_PORTS, Stack, start_stack
 from shared.standard_webhooks import signature_matches
 from tests.support.receivers import Sink, http_sink, spans_by_trace
 from tests.support.streams import wait_until
@@ -47,7 +46,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sinks: tuple[Sink, Sink]) ->
         }
     )
     data_dir: Path = tmp_path_factory.mktemp("stack")
-    running = start_stack(data_dir, env=env, ports={name: free_port() for name in SERVICES})
+    running = start_stack(data_dir, env=env, ports=ANY_FREE_PORTS)
     try:
         yield running
     finally:
