@@ -20,6 +20,7 @@ from services.scheduler.handlers import risk_changed
 from services.scheduler.history import history_document
 from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import AssessmentMirror
+from services.scheduler.release_watch import ReleaseWatch
 from shared.publishing import EventPublisher
 from shared.telemetry import Telemetry, log_fields
 
@@ -36,8 +37,10 @@ class RiskAnnouncer:
         publisher: EventPublisher,
         telemetry: Telemetry,
         feed: RiskFeed | None = None,
+        releases: ReleaseWatch | None = None,
     ) -> None:
         self.live = live
+        self.releases = releases
         self.feed = feed
         self.mirror = mirror
         self.publisher = publisher
@@ -70,6 +73,11 @@ class RiskAnnouncer:
             # Pipelined: each publish waits for an fsync'd ack, and one after another they cost
             # a disk sync per change. All are acked before the commit below, as before.
             await asyncio.gather(*(self.publisher.publish(e, c) for e, c in announcements))
+            if self.releases is not None:
+                # Before the commit too: a failure repeats the pass, and this check with it.
+                await self.releases.announce(
+                    trigger, self.live.portfolio, result, self.mirror.stored, now
+                )
             for event, _ in announcements:
                 result.history.append(history_document(event))
                 self.published.add(1, {"level": event.level.value, "trigger": trigger})

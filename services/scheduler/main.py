@@ -12,6 +12,7 @@ from services.scheduler.adapters.mongo import (
     MongoLease,
     ensure_history_indexes,
 )
+from services.scheduler.adapters.release_outlooks import MongoReleaseOutlooks
 from services.scheduler.announcer import RiskAnnouncer
 from services.scheduler.config import SchedulerSettings
 from services.scheduler.dashboard.live import RiskFeed
@@ -25,6 +26,7 @@ from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import AssessmentMirror
 from services.scheduler.projections import MongoWorkStore
 from services.scheduler.reconcile import reconcile
+from services.scheduler.release_watch import ReleaseWatch
 from services.scheduler.report_http import ReportReader, report_router
 from services.scheduler.timer import RecheckTimer
 from services.scheduler.views import RiskViews
@@ -51,7 +53,10 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     live = LivePortfolio.empty(policy)
     mirror = AssessmentMirror(MongoAssessmentStore(runtime.db))
     feed = RiskFeed(runtime.telemetry.meter)
-    announcer = RiskAnnouncer(live, mirror, publisher, runtime.telemetry, feed)
+    releases = ReleaseWatch(
+        MongoReleaseOutlooks(runtime.db), publisher, runtime.telemetry, settings.release_step_days
+    )
+    announcer = RiskAnnouncer(live, mirror, publisher, runtime.telemetry, feed, releases)
     timer = RecheckTimer(
         announcer,
         MongoLease(runtime.db),
