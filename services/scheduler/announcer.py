@@ -18,6 +18,7 @@ from services.scheduler.dashboard.live import RiskFeed
 from services.scheduler.domain import AssessmentChange
 from services.scheduler.handlers import risk_changed
 from services.scheduler.history import history_document
+from services.scheduler.history_checkpoints import HistoryCheckpoints
 from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import AssessmentMirror
 from services.scheduler.release_watch import ReleaseWatch
@@ -38,9 +39,11 @@ class RiskAnnouncer:
         telemetry: Telemetry,
         feed: RiskFeed | None = None,
         releases: ReleaseWatch | None = None,
+        checkpoints: HistoryCheckpoints | None = None,
     ) -> None:
         self.live = live
         self.releases = releases
+        self.checkpoints = checkpoints
         self.feed = feed
         self.mirror = mirror
         self.publisher = publisher
@@ -82,6 +85,8 @@ class RiskAnnouncer:
                 result.history.append(history_document(event))
                 self.published.add(1, {"level": event.level.value, "trigger": trigger})
             await self.mirror.commit(result)
+            if self.checkpoints is not None:
+                self.checkpoints.nudge(now)
             if self.feed is not None:
                 # After the store: a page told to look again must find the new answer.
                 self.feed.announce([*(c.item_id for c in result.changes), *result.removals])

@@ -19,6 +19,7 @@ from services.scheduler.dashboard.live import RiskFeed
 from services.scheduler.dashboard.routes import mount_dashboard
 from services.scheduler.domain import RiskPolicy
 from services.scheduler.graph_view import GraphView
+from services.scheduler.history_checkpoints import HistoryCheckpoints, ensure_checkpoint_indexes
 from services.scheduler.history_views import HistoryViews
 from services.scheduler.http import risk_router
 from services.scheduler.leadership import Leadership
@@ -56,7 +57,10 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     releases = ReleaseWatch(
         MongoReleaseOutlooks(runtime.db), publisher, runtime.telemetry, settings.release_step_days
     )
-    announcer = RiskAnnouncer(live, mirror, publisher, runtime.telemetry, feed, releases)
+    checkpoints = HistoryCheckpoints(runtime.db, settings.history_checkpoint_days)
+    announcer = RiskAnnouncer(
+        live, mirror, publisher, runtime.telemetry, feed, releases, checkpoints
+    )
     timer = RecheckTimer(
         announcer,
         MongoLease(runtime.db),
@@ -94,10 +98,12 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
 
     async def ensure_history() -> None:
         await ensure_history_indexes(runtime.db, settings.history_retention_days)
+        await ensure_checkpoint_indexes(runtime.db, settings.history_retention_days)
 
     runtime.on_start.append(ensure_history)
     runtime.after_start.append(leadership.start)
     runtime.on_stop.append(leadership.stop)
+    runtime.on_stop.append(checkpoints.stop)
     runtime.readiness["role"] = leadership.ready
     app = runtime.create_app("Slipstream scheduler")
     # For ``slipstream docs``, which never starts the broker.

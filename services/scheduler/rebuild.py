@@ -30,6 +30,7 @@ from services.scheduler.adapters.release_outlooks import MongoReleaseOutlooks
 from services.scheduler.domain import RiskPolicy
 from services.scheduler.handlers import load_portfolio
 from services.scheduler.history import history_document
+from services.scheduler.history_checkpoints import CHECKPOINTS
 from services.scheduler.mirror import AssessmentMirror
 from services.scheduler.projections import MongoWorkStore
 from services.scheduler.release_watch import record_of
@@ -162,13 +163,16 @@ async def differences(
 async def swap(client: AsyncMongoClient[dict[str, Any]], rebuilt: str, live: str) -> None:
     """Move the rebuilt collections over the live ones, one ``renameCollection`` each.
 
-    History is merged instead (entries beyond the stream's retention stay). Each rename is
-    atomic on its own but the set is not: run it with the scheduler stopped,
-    and restart it afterwards so its start-up reconciliation sees the new assessments.
+    History is merged instead (entries beyond the stream's retention stay), and so is what was
+    announced of each release; history's checkpoints are dropped, to be rebuilt from it. Each
+    rename is atomic on its own but the set is not: run it with the scheduler stopped, and
+    restart it afterwards so its start-up reconciliation sees the new assessments.
     """
     present = set(await client[rebuilt].list_collection_names())
     entries = await client[rebuilt][MERGED].find({}).to_list()
     await MongoAssessmentStore(client[live]).record(entries)
+    # Checkpoints summarise the history before the merge: the scheduler builds them anew.
+    await client[live].drop_collection(CHECKPOINTS)
     announced = await client[rebuilt][ANNOUNCED].find({}).to_list()
     await MongoReleaseOutlooks(client[live]).restore(announced)
     for name in COLLECTIONS:
