@@ -61,7 +61,7 @@ def _log_failure(task: asyncio.Task[int]) -> None:
 
 async def ensure_checkpoint_indexes(db: AsyncDatabase[Document], retention_days: int) -> None:
     """Markers by time, and the same retention as the history they summarise."""
-    checkpoints = db[CHECKPOINTS]
+    checkpoints = db["assessment_history_checkpoints"]
     await checkpoints.create_index([("complete", ASCENDING), ("at", DESCENDING)])
     ttl = retention_days * 86400
     try:
@@ -74,7 +74,7 @@ async def ensure_checkpoint_indexes(db: AsyncDatabase[Document], retention_days:
 class HistoryCheckpoints:
     def __init__(self, db: AsyncDatabase[Document], period_days: int = 7) -> None:
         self.history = db["assessment_history"]
-        self.checkpoints = db[CHECKPOINTS]
+        self.checkpoints = db["assessment_history_checkpoints"]
         self.period = timedelta(days=period_days)
         # No checkpoint can be due before this instant (the end of the period last checked).
         self._quiet_until: datetime | None = None

@@ -54,7 +54,7 @@ async def test_checkpoints_answer_as_the_whole_history_does(
         assert answer(await checkpoints.entries_at(moment)) == answer(expected), moment
     wednesday = await checkpoints.entries_at(MON + timedelta(hours=50))
     assert answer(wednesday) == [("C", "off_track"), ("A", "off_track"), ("B", "at_risk")]
-    assert [e["_id"] for e in wednesday][0] == "C@30b"
+    assert wednesday[0]["_id"] == "C@30b"
 
 
 async def test_a_checkpoint_missing_a_part_is_not_used(
