@@ -129,6 +129,7 @@ class ReleaseWatch:
         self.store = store
         self.publisher = publisher
         self.step_days = step_days
+        self.tracer = telemetry.tracer
         self.published = telemetry.meter.create_counter(
             "slipstream.release.risk_changes_published", unit="{event}", description="by state"
         )
@@ -142,6 +143,19 @@ class ReleaseWatch:
         now: datetime,
     ) -> list[ReleaseRiskChangedV1]:
         """Publish the crossings among the releases this pass touched, then record them."""
+        with self.tracer.start_as_current_span("announce release risk") as span:
+            events = await self._announce(trigger, portfolio, result, stored, now)
+            span.set_attribute("slipstream.release.changes", len(events))
+        return events
+
+    async def _announce(
+        self,
+        trigger: str,
+        portfolio: Portfolio,
+        result: Reassessment,
+        stored: Mapping[str, Document],
+        now: datetime,
+    ) -> list[ReleaseRiskChangedV1]:
         ids = (
             await self.store.release_ids()
             if trigger == "reconcile"
