@@ -18,8 +18,10 @@ from services.scheduler.dashboard.live import RiskFeed
 from services.scheduler.domain import AssessmentChange
 from services.scheduler.handlers import risk_changed
 from services.scheduler.history import history_document
+from services.scheduler.history_checkpoints import HistoryCheckpoints
 from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import AssessmentMirror
+from services.scheduler.release_watch import ReleaseWatch
 from shared.publishing import EventPublisher
 from shared.telemetry import Telemetry, log_fields
 
@@ -36,8 +38,12 @@ class RiskAnnouncer:
         publisher: EventPublisher,
         telemetry: Telemetry,
         feed: RiskFeed | None = None,
+        releases: ReleaseWatch | None = None,
+        checkpoints: HistoryCheckpoints | None = None,
     ) -> None:
         self.live = live
+        self.releases = releases
+        self.checkpoints = checkpoints
         self.feed = feed
         self.mirror = mirror
         self.publisher = publisher
@@ -70,10 +76,17 @@ class RiskAnnouncer:
             # Pipelined: each publish waits for an fsync'd ack, and one after another they cost
             # a disk sync per change. All are acked before the commit below, as before.
             await asyncio.gather(*(self.publisher.publish(e, c) for e, c in announcements))
+            if self.releases is not None:
+                # Before the commit too: a failure repeats the pass, and this check with it.
+                await self.releases.announce(
+                    trigger, self.live.portfolio, result, self.mirror.stored, now
+                )
             for event, _ in announcements:
                 result.history.append(history_document(event))
                 self.published.add(1, {"level": event.level.value, "trigger": trigger})
             await self.mirror.commit(result)
+            if self.checkpoints is not None:
+                self.checkpoints.nudge(now)
             if self.feed is not None:
                 # After the store: a page told to look again must find the new answer.
                 self.feed.announce([*(c.item_id for c in result.changes), *result.removals])

@@ -25,6 +25,11 @@ class SchedulerSettings(ServiceSettings):
     off_track_slip_days: int = Field(7, ge=0)
     # Risk history older than this is dropped by a TTL index (``assessment_history.at``).
     history_retention_days: int = Field(400, ge=1)
+    # ``as_of`` starts from the latest checkpoint of the history taken at most this long ago.
+    history_checkpoint_days: int = Field(7, ge=1)
+    # A release already past its date is announced again when its forecast moves this many
+    # days from the one last announced (0: only when it crosses its date, either way).
+    release_step_days: int = Field(7, ge=0)
     # The feedback service's HTTP API, read (never its collections) for the item page's
     # linked feedback; ``slipstream up`` points it at the feedback it starts.
     feedback_url: str = "http://127.0.0.1:8082"

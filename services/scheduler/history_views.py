@@ -11,7 +11,8 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.scheduler.history import latest_per_item, matches
+from services.scheduler.history import matches
+from services.scheduler.history_checkpoints import HistoryCheckpoints
 from services.scheduler.views import day, risk_row
 
 
@@ -25,6 +26,7 @@ class HistoryViews:
         self.history = db["assessment_history"]
         self.assessments = db["assessments"]
         self.items = db["items"]
+        self.checkpoints = HistoryCheckpoints(db)
 
     async def known(self, item_id: str) -> bool:
         """Projected at some time (removed items keep their history)."""
@@ -34,17 +36,17 @@ class HistoryViews:
         cursor = self.assessments.find({}, {"release_id": 1})
         return {d["_id"]: d.get("release_id") async for d in cursor}
 
-    async def entries_until(self, instant: datetime) -> list[dict[str, Any]]:
-        return [d async for d in self.history.find({"at": {"$lte": instant}})]
-
     async def as_of(
         self, filters: dict[str, str], instant: datetime, limit: int
     ) -> list[dict[str, Any]]:
-        """What ``/risk`` would have answered at ``instant`` (filters apply to that answer)."""
+        """What ``/risk`` would have answered at ``instant`` (filters apply to that answer).
+
+        From the latest checkpoint before it and the entries since (``history_checkpoints``).
+        """
         releases = await self.releases_of()
         rows = [
             history_row(entry, releases.get(entry["item_id"]))
-            for entry in latest_per_item(await self.entries_until(instant), instant)
+            for entry in await self.checkpoints.entries_at(instant)
         ]
         return [row for row in rows if matches(row, filters)][:limit]
 

@@ -12,12 +12,14 @@ from services.scheduler.adapters.mongo import (
     MongoLease,
     ensure_history_indexes,
 )
+from services.scheduler.adapters.release_outlooks import MongoReleaseOutlooks
 from services.scheduler.announcer import RiskAnnouncer
 from services.scheduler.config import SchedulerSettings
 from services.scheduler.dashboard.live import RiskFeed
 from services.scheduler.dashboard.routes import mount_dashboard
 from services.scheduler.domain import RiskPolicy
 from services.scheduler.graph_view import GraphView
+from services.scheduler.history_checkpoints import HistoryCheckpoints, ensure_checkpoint_indexes
 from services.scheduler.history_views import HistoryViews
 from services.scheduler.http import risk_router
 from services.scheduler.leadership import Leadership
@@ -25,6 +27,7 @@ from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import AssessmentMirror
 from services.scheduler.projections import MongoWorkStore
 from services.scheduler.reconcile import reconcile
+from services.scheduler.release_watch import ReleaseWatch
 from services.scheduler.report_http import ReportReader, report_router
 from services.scheduler.timer import RecheckTimer
 from services.scheduler.views import RiskViews
@@ -51,7 +54,13 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     live = LivePortfolio.empty(policy)
     mirror = AssessmentMirror(MongoAssessmentStore(runtime.db))
     feed = RiskFeed(runtime.telemetry.meter)
-    announcer = RiskAnnouncer(live, mirror, publisher, runtime.telemetry, feed)
+    releases = ReleaseWatch(
+        MongoReleaseOutlooks(runtime.db), publisher, runtime.telemetry, settings.release_step_days
+    )
+    checkpoints = HistoryCheckpoints(runtime.db, settings.history_checkpoint_days)
+    announcer = RiskAnnouncer(
+        live, mirror, publisher, runtime.telemetry, feed, releases, checkpoints
+    )
     timer = RecheckTimer(
         announcer,
         MongoLease(runtime.db),
@@ -89,10 +98,12 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
 
     async def ensure_history() -> None:
         await ensure_history_indexes(runtime.db, settings.history_retention_days)
+        await ensure_checkpoint_indexes(runtime.db, settings.history_retention_days)
 
     runtime.on_start.append(ensure_history)
     runtime.after_start.append(leadership.start)
     runtime.on_stop.append(leadership.stop)
+    runtime.on_stop.append(checkpoints.stop)
     runtime.readiness["role"] = leadership.ready
     app = runtime.create_app("Slipstream scheduler")
     # For ``slipstream docs``, which never starts the broker.

@@ -57,6 +57,22 @@ class AssessmentStore(Protocol):
     async def all(self) -> list[dict[str, Any]]: ...
 
 
+class ReleaseOutlookStore(Protocol):
+    """Releases as projected, and what was last announced of each (``release_watch``)."""
+
+    async def release_ids(self) -> set[str]:
+        """Every release projected or ever recorded."""
+        ...
+
+    async def releases(self, ids: Collection[str]) -> dict[str, dict[str, Any]]: ...
+
+    async def outlooks(self, ids: Collection[str]) -> dict[str, dict[str, Any]]: ...
+
+    async def save(self, records: Sequence[dict[str, Any]]) -> None:
+        """Replace each record (keyed by release id) whole."""
+        ...
+
+
 class Lease(Protocol):
     async def acquire(self, name: str, holder: str, ttl_seconds: float, now: datetime) -> bool:
         """Hold ``name`` until ``now + ttl`` unless another live holder has it."""

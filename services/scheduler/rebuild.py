@@ -2,7 +2,9 @@
 
 The replay goes through the same guarded writes as the live subscribers, then the engine
 recomputes every assessment from what was projected. Risk history is the RISK stream itself,
-written as the announcer wrote it. Because projections are decided by the
+written as the announcer wrote it, and so is what was announced of each release (its last
+``ReleaseRiskChangedV1``; not compared by ``differences``, since between announcements the live
+record follows the forecast, which no event carries). Because projections are decided by the
 sources' clocks, not by arrival order, the result equals the live collections; ``differences``
 proves it, ``swap`` puts the rebuilt ones in place. Only what the streams still retain can be
 replayed (see ``shared.subjects`` for each stream's ``max_age``).
@@ -24,13 +26,16 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.scheduler.adapters.mongo import MongoAssessmentStore, ensure_history_indexes
+from services.scheduler.adapters.release_outlooks import MongoReleaseOutlooks
 from services.scheduler.domain import RiskPolicy
 from services.scheduler.handlers import load_portfolio
 from services.scheduler.history import history_document
+from services.scheduler.history_checkpoints import CHECKPOINTS
 from services.scheduler.mirror import AssessmentMirror
 from services.scheduler.projections import MongoWorkStore
+from services.scheduler.release_watch import record_of
 from shared.consumer import decode
-from shared.events import Event, RiskChangedV1
+from shared.events import Event, ReleaseRiskChangedV1, RiskChangedV1
 from shared.subjects import RISK, SCHEDULER_DEMAND, SCHEDULER_WORK, ConsumerSpec
 
 logger = logging.getLogger(__name__)
@@ -38,9 +43,13 @@ logger = logging.getLogger(__name__)
 REPLAYED = (SCHEDULER_WORK, SCHEDULER_DEMAND)
 # Only the filter and stream are used: replays read through an ephemeral consumer.
 RISK_HISTORY = ConsumerSpec("scheduler-history-replay", RISK.name, RiskChangedV1.subject)
+RELEASE_HISTORY = ConsumerSpec("scheduler-release-replay", RISK.name, ReleaseRiskChangedV1.subject)
 COLLECTIONS = (*MongoWorkStore.COLLECTIONS, "assessments", "assessment_history")
 # History outlives the RISK stream's retention: a rebuild adds to it and never replaces it.
 MERGED = "assessment_history"
+# What was announced of each release: the last announcement on the stream, merged like
+# history (a record the live side has is at least as new as the stream's last word).
+ANNOUNCED = "release_outlooks"
 
 
 @dataclass
@@ -111,6 +120,7 @@ async def rebuild_into(
         await assessments.record(
             [history_document(e) for e in events if isinstance(e, RiskChangedV1)]
         )
+    await replay_announced_releases(db, js, batch_size, report)
     portfolio = await load_portfolio(store, policy)
     portfolio.assess_all(today)
     mirror = AssessmentMirror(assessments)
@@ -118,6 +128,18 @@ async def rebuild_into(
     await mirror.commit(result)
     report.assessments = len(result.upserts)
     return report
+
+
+async def replay_announced_releases(
+    db: AsyncDatabase[dict[str, Any]], js: JetStreamContext, batch_size: int, report: RebuildReport
+) -> None:
+    """Each release's last announcement on the RISK stream, as the announcer recorded it."""
+    last: dict[str, dict[str, Any]] = {}
+    async for events in replay(js, RELEASE_HISTORY, batch_size, report):
+        for event in events:
+            if isinstance(event, ReleaseRiskChangedV1):
+                last[event.release_id] = record_of(event)
+    await MongoReleaseOutlooks(db).save(list(last.values()))
 
 
 async def documents_by_id(db: AsyncDatabase[dict[str, Any]], name: str) -> dict[str, Any]:
@@ -141,13 +163,18 @@ async def differences(
 async def swap(client: AsyncMongoClient[dict[str, Any]], rebuilt: str, live: str) -> None:
     """Move the rebuilt collections over the live ones, one ``renameCollection`` each.
 
-    History is merged instead (entries beyond the stream's retention stay). Each rename is
-    atomic on its own but the set is not: run it with the scheduler stopped,
-    and restart it afterwards so its start-up reconciliation sees the new assessments.
+    History is merged instead (entries beyond the stream's retention stay), and so is what was
+    announced of each release; history's checkpoints are dropped, to be rebuilt from it. Each
+    rename is atomic on its own but the set is not: run it with the scheduler stopped, and
+    restart it afterwards so its start-up reconciliation sees the new assessments.
     """
     present = set(await client[rebuilt].list_collection_names())
     entries = await client[rebuilt][MERGED].find({}).to_list()
     await MongoAssessmentStore(client[live]).record(entries)
+    # Checkpoints summarise the history before the merge: the scheduler builds them anew.
+    await client[live].drop_collection(CHECKPOINTS)
+    announced = await client[rebuilt][ANNOUNCED].find({}).to_list()
+    await MongoReleaseOutlooks(client[live]).restore(announced)
     for name in COLLECTIONS:
         if name == MERGED:
             continue

@@ -16,6 +16,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.scheduler.history_checkpoints import HistoryCheckpoints
 from services.scheduler.report_figures import WeeklyReport, weekly_report
 from services.scheduler.report_render import to_html, to_markdown
 from shared.http import problem
@@ -45,15 +46,21 @@ def parse_since(text: str, now: datetime) -> datetime:
 class ReportReader:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.db = db
+        self.checkpoints = HistoryCheckpoints(db)
 
     async def every(self, name: str, query: dict[str, Any]) -> list[dict[str, Any]]:
         return [d async for d in self.db[name].find(query)]
+
+    async def history(self, since: datetime, until: datetime) -> list[dict[str, Any]]:
+        """Enough history for every figure: each item's entry at ``since``, then the period's."""
+        period = await self.every("assessment_history", {"at": {"$gt": since, "$lte": until}})
+        return [*await self.checkpoints.entries_at(since), *period]
 
     async def weekly(self, since: datetime, until: datetime) -> WeeklyReport:
         return weekly_report(
             current=await self.every("assessments", {}),
             releases=await self.every("releases", {}),
-            history=await self.every("assessment_history", {"at": {"$lte": until}}),
+            history=await self.history(since, until),
             demand=await self.every("demand", {}),
             since=since,
             until=until,

@@ -102,3 +102,24 @@ class InMemoryLease:
         current = self.held.get(name)
         if current is not None and current[0] == holder:
             del self.held[name]
+
+
+class InMemoryReleaseOutlooks:
+    """Releases read from the work store's projection; announced outlooks kept here."""
+
+    def __init__(self, work: InMemoryWorkStore) -> None:
+        self.work = work
+        self.records: dict[str, dict[str, Any]] = {}
+
+    async def release_ids(self) -> set[str]:
+        return set(self.work.collections.get("releases", {})) | set(self.records)
+
+    async def releases(self, ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        found = self.work.collections.get("releases", {})
+        return {i: copy.deepcopy(found[i]) for i in ids if i in found}
+
+    async def outlooks(self, ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        return {i: copy.deepcopy(self.records[i]) for i in ids if i in self.records}
+
+    async def save(self, records: Sequence[dict[str, Any]]) -> None:
+        self.records.update({r["_id"]: copy.deepcopy(r) for r in records})
