@@ -31,7 +31,7 @@ def demand_counts(assessment: Assessment | None) -> bool:
     """Whether the demand waiting on an item is part of its assessment: only an item with
     reasons is scored; an on-track one scores 0 whatever waits on it. So a change of demand
     alone need not re-assess an on-track item (any other change re-assesses it anyway)."""
-    return assessment is not None and bool(assessment.reasons)
+    return assessment is not None and assessment.has_reasons
 
 
 def other_team(team: str | None, theirs: str | None) -> bool:
