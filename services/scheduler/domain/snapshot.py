@@ -43,8 +43,7 @@ class NodeArrays:
 def snapshot(state: EngineState) -> NodeArrays:
     facts, graph = state.facts, state.graph
     size = len(facts.items)
-    keys = graph.edge_keys()
-    packed = np.fromiter(keys, dtype=np.int64, count=len(keys))
+    packed = graph.edge_array()
     src, dst = packed >> SHIFT, packed & ((1 << SHIFT) - 1)
     cycle = _ints(graph.cycle_of)
     active = (cycle[dst] < 0) | (cycle[src] != cycle[dst])
