@@ -2,7 +2,8 @@
 
 score = level base (``at_risk_base``, ``off_track_base``)
   + ``slip_weight`` x slip days (capped at ``slip_cap_days``)
-  + ``demand_weight`` x ln(1 + demand waiting on the item and its heaviest dependant chain)
+  + ``demand_weight`` x ln(1 + demand waiting on the item and its heaviest dependant chain,
+    at most ``demand_cap``)
   + ``team_weight`` if a blocker named in a reason belongs to another team;
 rounded to 2 places. band = 0 on track, else 1 + the number of ``band_edges`` the score
 reaches (1..4 by default). An on-track item scores 0, so demand moves only the score of an

@@ -63,6 +63,23 @@ def test_demand_on_a_dependant_raises_its_blockers_score() -> None:
     assert portfolio.assessment("jira:DM-2").score > before  # type: ignore[union-attr]
 
 
+def test_demand_counts_up_to_the_policy_cap_and_a_change_past_it_walks_no_further() -> None:
+    policy = RiskPolicy(demand_cap=50.0)
+    capped, beyond = Portfolio(policy), Portfolio(policy)
+    for portfolio, weight in ((capped, 50.0), (beyond, 80.0)):
+        portfolio.upsert_item(item("jira:DC-1", target=12))
+        portfolio.upsert_item(item("jira:DC-2", target=10))
+        portfolio.upsert_item(item("jira:DC-3", target=20))
+        portfolio.add_dependency("jira:DC-1", "jira:DC-2")
+        portfolio.add_dependency("jira:DC-2", "jira:DC-3")
+        portfolio.set_demand("jira:DC-3", weight)
+        portfolio.reassess(TODAY)
+    assert beyond.assessment("jira:DC-2") == capped.assessment("jira:DC-2")
+    beyond.set_demand("jira:DC-3", 90.0)
+    assert beyond.reassess(TODAY) == []
+    assert beyond.assessment("jira:DC-2") == capped.assessment("jira:DC-2")
+
+
 def test_slip_beyond_the_policy_threshold_is_off_track() -> None:
     portfolio = Portfolio(RiskPolicy(off_track_slip_days=2))
     portfolio.upsert_item(item("jira:P-1", target=12))
