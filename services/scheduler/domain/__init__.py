@@ -22,9 +22,9 @@ Machinery: ``engine`` (the shared per-node state), ``graph``, ``order`` and ``co
 (dependency graph, topological ranks, cycles; edges inside a cycle are ignored for dates
 and blocker reasons, and demand treats the cycle as one unit), ``releases``,
 ``propagation`` (incremental walks and the full pass, which uses ``snapshot`` and
-``whole_graph`` for numpy), ``risk_windows`` and
-``flagged`` (the full pass's screen and assessments), ``rechecks`` (when windows run out), ``portfolio`` and ``queries`` (the
-public face), ``model`` (values).
+``whole_graph`` for numpy), ``risk_windows`` and ``flagged`` (the full pass's screen and
+assessments), ``rechecks`` (when windows run out), ``portfolio`` and ``queries`` (the public
+face), ``model`` (values).
 
 An edge change keeps the topological order locally, treating cycles (strong components) as
 units (``graph``): an added edge that contradicts it reorders only the components between its
