@@ -77,11 +77,10 @@ def waiting_on(
     behind any of them. Closing a short cycle in a chain then leaves what waits upstream as it
     was, instead of re-deriving demand for most of the graph (measured: 3 nodes, not 8,000).
     """
-    unit = graph.unit(n)
-    if len(unit) == 1:
+    if graph.cycle_of[n] < 0:  # not ``len(unit) == 1``: an item blocking itself is a cycle
         heaviest = max(map(waiting.__getitem__, graph.dependants[n]), default=0.0)
         return capped(demand[n] + (heaviest if heaviest > 0.0 else 0.0), cap)
-    own_cycle, cycle_of = graph.cycle_of[n], graph.cycle_of
+    unit, own_cycle, cycle_of = graph.unit(n), graph.cycle_of[n], graph.cycle_of
     outside = [d for m in unit for d in graph.dependants[m] if cycle_of[d] != own_cycle]
     heaviest = max(map(waiting.__getitem__, outside), default=0.0)
     return capped(math.fsum(demand[m] for m in unit) + (heaviest if heaviest > 0.0 else 0.0), cap)

@@ -97,6 +97,9 @@ class Portfolio(PortfolioQueries):
         self._assess_dirty.add(n)
         self._assess_dirty.update(dependants)
         self._demand_dirty.update(blockers)
+        # Its dependants went with its edges: what waits on it is its own demand alone now, which
+        # it must show if it comes back (a random sequence found the stale value).
+        self._demand_dirty.add(n)
 
     def add_dependency(self, blocker_id: str, blocked_id: str) -> None:
         u, v = self._state.node(blocker_id), self._state.node(blocked_id)

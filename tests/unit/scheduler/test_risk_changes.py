@@ -147,3 +147,32 @@ def test_undated_blocker_finishing_clears_its_dependants_reason() -> None:
     assert [(c.item_id, c.after and c.after.level) for c in changes] == [
         ("jira:P-0", RiskLevel.ON_TRACK)
     ]
+
+
+def test_an_item_removed_and_back_carries_only_its_own_demand() -> None:
+    portfolio = Portfolio()
+    portfolio.upsert_item(item("jira:RB-0"))
+    portfolio.upsert_item(item("jira:RB-1"))
+    portfolio.add_dependency("jira:RB-1", "jira:RB-0")
+    portfolio.set_demand("jira:RB-0", 1.0)
+    portfolio.reassess(TODAY)
+    portfolio.remove_item("jira:RB-1")
+    portfolio.reassess(TODAY)
+    portfolio.upsert_item(item("jira:RB-1", target=0))
+    portfolio.reassess(day(1))
+    fresh = Portfolio()
+    fresh.upsert_item(item("jira:RB-0"))
+    fresh.upsert_item(item("jira:RB-1", target=0))
+    fresh.set_demand("jira:RB-0", 1.0)
+    assert portfolio.assessment("jira:RB-1") == fresh.assess_all(day(1))["jira:RB-1"]
+
+
+def test_an_item_blocking_itself_counts_its_demand_once() -> None:
+    looped, alone = Portfolio(), Portfolio()
+    for portfolio in (looped, alone):
+        portfolio.upsert_item(item("jira:SL-0", target=0))
+        portfolio.set_demand("jira:SL-0", 1.0)
+    looped.add_dependency("jira:SL-0", "jira:SL-0")
+    scores = [p.assess_all(day(1))["jira:SL-0"].score for p in (looped, alone)]
+    # Both are overdue; the loop adds a cycle reason, not a second helping of demand.
+    assert scores[0] == scores[1]
