@@ -138,7 +138,7 @@ def baseline_forecasts(
         heaviest = max(
             (waiting[d] for d in graph.successors(n) if c < 0 or cycle.get(d) != c), default=0.0
         )
-        waiting[n] = demand.get(n, 0.0) + heaviest
+        waiting[n] = min(policy.demand_cap, demand.get(n, 0.0) + heaviest)
     late_releases = set()
     for n, item in items.items():
         release = releases.get(item.release_id or "")

@@ -7,7 +7,8 @@ arrays, see ``dates``, so the incremental path, the full pass and the read API s
   duration = target - start when both are set (``items``); a done item finishes on
   ``done_on``; ``slip`` = forecast - target in days; demand waiting on an item = its own
   weight + the heaviest chain of dependants behind it, a cycle counting as one unit (its
-  members' summed weight, the heaviest chain behind any member). Forecasts never depend on
+  members' summed weight, the heaviest chain behind any member), at most ``demand_cap``, so
+  a change of demand stops where old and new both reach it. Forecasts never depend on
   ``today``.
 - ``reasons/``: one module per reason (``blocker_late``, ``overdue``, ``blocker_stale``,
   ``blocker_undated``, ``cycle``, ``release_at_risk``), each a threshold rule and its evidence;
@@ -21,9 +22,9 @@ Machinery: ``engine`` (the shared per-node state), ``graph``, ``order`` and ``co
 (dependency graph, topological ranks, cycles; edges inside a cycle are ignored for dates
 and blocker reasons, and demand treats the cycle as one unit), ``releases``,
 ``propagation`` (incremental walks and the full pass, which uses ``snapshot`` and
-``whole_graph`` for numpy), ``risk_windows`` and
-``flagged`` (the full pass's screen and assessments), ``portfolio`` and ``queries`` (the
-public face), ``model`` (values).
+``whole_graph`` for numpy), ``risk_windows`` and ``flagged`` (the full pass's screen and
+assessments), ``rechecks`` (when windows run out), ``portfolio`` and ``queries`` (the public
+face), ``model`` (values).
 
 An edge change keeps the topological order locally, treating cycles (strong components) as
 units (``graph``): an added edge that contradicts it reorders only the components between its

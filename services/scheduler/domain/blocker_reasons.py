@@ -15,11 +15,10 @@ import numpy as np
 
 from services.scheduler.domain.dates import earliest, pick
 from services.scheduler.domain.engine import EngineState
-from services.scheduler.domain.model import RiskPolicy
+from services.scheduler.domain.model import PendingReason, RiskPolicy
 from services.scheduler.domain.reasons import blocker_late, blocker_stale, blocker_undated, overdue
 from services.scheduler.domain.reasons.blocker_late import late_after
 from services.scheduler.domain.window import FOREVER, Window, ahead, crossed
-from shared.events import RiskReason
 
 # From this many blockers on, one item's are screened as arrays: a launch checklist blocked
 # by hundreds of items costs a few numpy calls instead of hundreds of Python ones.
@@ -125,23 +124,23 @@ def _suspects_at_once(state: EngineState, n: int, blockers: list[int], window: W
     return [blockers[i] for i in np.flatnonzero(suspect).tolist()]
 
 
-def blocker_reasons(state: EngineState, n: int, b: int, window: Window) -> list[RiskReason]:
+def blocker_reasons(state: EngineState, n: int, b: int, window: Window) -> list[PendingReason]:
     """What blocker ``b`` does to item ``n`` (an active edge), with its thresholds recorded."""
     facts, bid, policy = state.facts, state.graph.ids[b], state.policy
     if facts.items[b] is None:
-        return [blocker_undated.reason(bid, known=False)]
-    found: list[RiskReason] = []
+        return [blocker_undated.pending(bid, known=False)]
+    found: list[PendingReason] = []
     finish, target, start = state.finish[b], facts.target[n], facts.start[n]
     after = late_after(target, start, facts.duration[n])
     if blocker_late.is_late(finish, after):
-        found.append(blocker_late.reason(bid, finish, after, target, start))
+        found.append(blocker_late.pending(bid, finish, after, target, start))
     is_open, their_target, updated = facts.is_open[b], facts.target[b], facts.updated[b]
     if overdue.dated(is_open, their_target) and window.passed(overdue.overdue_from(their_target)):
-        found.append(overdue.blocker_reason(bid, their_target))
+        found.append(overdue.pending_blocker_reason(bid, their_target))
     if blocker_undated.is_undated(True, is_open, their_target, finish):
-        found.append(blocker_undated.reason(bid, known=True))
+        found.append(blocker_undated.pending(bid, known=True))
     if blocker_stale.watched(is_open, updated, target) and window.passed(
         blocker_stale.stale_from(updated, target, policy)
     ):
-        found.append(blocker_stale.reason(bid, updated, target, policy))
+        found.append(blocker_stale.pending(bid, updated, target, policy))
     return found

@@ -17,14 +17,13 @@ from services.scheduler.domain.engine import EngineState
 from services.scheduler.domain.forecast import slip
 from services.scheduler.domain.item_reasons import item_reasons
 from services.scheduler.domain.level import LEVEL_OF, is_off_track
-from services.scheduler.domain.model import Assessment
+from services.scheduler.domain.model import Assessment, PendingReason
 from services.scheduler.domain.reasons import blocker_late, blocker_stale, blocker_undated, overdue
 from services.scheduler.domain.risk_windows import Findings, own_reasons
 from services.scheduler.domain.score import band_of, demand_terms, other_team, raw_score, rounded
 from services.scheduler.domain.snapshot import Flags, Ints, NodeArrays
 from services.scheduler.domain.verdict import flagged
 from services.scheduler.domain.window import Window
-from shared.events import RiskReason
 
 
 def assess_flagged(
@@ -60,11 +59,11 @@ def _target(state: EngineState, n: int) -> date | None:
 
 def _blamed(
     state: EngineState, found: Findings, loud: list[int]
-) -> tuple[dict[int, list[RiskReason]], Flags]:
+) -> tuple[dict[int, list[PendingReason]], Flags]:
     """Each flagged item's blocker reasons, and whether a blamed blocker is in another team."""
     facts, ids, policy = state.facts, state.graph.ids, state.policy
     items, finish = facts.items, state.finish
-    reasons: dict[int, list[RiskReason]] = {n: [] for n in loud}
+    reasons: dict[int, list[PendingReason]] = {n: [] for n in loud}
     crossing = np.zeros(len(items), dtype=np.bool_)
     for d, s, after, due, stale, undated in zip(
         found.dst.tolist(),
@@ -78,13 +77,13 @@ def _blamed(
         bid, mine, blocker = ids[s], reasons[d], items[s]
         target = facts.target[d]
         if after >= 0:
-            mine.append(blocker_late.reason(bid, finish[s], after, target, facts.start[d]))
+            mine.append(blocker_late.pending(bid, finish[s], after, target, facts.start[d]))
         if due:
-            mine.append(overdue.blocker_reason(bid, facts.target[s]))
+            mine.append(overdue.pending_blocker_reason(bid, facts.target[s]))
         if stale:
-            mine.append(blocker_stale.reason(bid, facts.updated[s], target, policy))
+            mine.append(blocker_stale.pending(bid, facts.updated[s], target, policy))
         if undated:
-            mine.append(blocker_undated.reason(bid, known=blocker is not None))
+            mine.append(blocker_undated.pending(bid, known=blocker is not None))
         if other_team(items[d].team, None if blocker is None else blocker.team):
             crossing[d] = True
     return reasons, crossing

@@ -12,7 +12,6 @@ Ids are never forgotten within a portfolio's lifetime (a restart rebuilds from p
 from __future__ import annotations
 
 import gc
-import heapq
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -33,6 +32,7 @@ from services.scheduler.domain.model import (
 )
 from services.scheduler.domain.propagation import demand_pass, forecast_pass, full_pass
 from services.scheduler.domain.queries import PortfolioQueries
+from services.scheduler.domain.rechecks import Rechecks
 from services.scheduler.domain.risk_windows import find_all
 from services.scheduler.domain.verdict import assess_node, current
 from services.scheduler.domain.window import FOREVER
@@ -52,7 +52,7 @@ class Portfolio(PortfolioQueries):
         # The finish those facts had: a dependant's old reasons were screened against it, and
         # the forecast pass will have moved it by the time dependants are screened.
         self._finish_before: dict[int, int] = {}
-        self._expiries: list[tuple[int, int]] = []
+        self._rechecks = Rechecks()
         self._today: int | None = None
 
     # -- mutations: record what is touched, compute nothing ------------------------------
@@ -97,6 +97,9 @@ class Portfolio(PortfolioQueries):
         self._assess_dirty.add(n)
         self._assess_dirty.update(dependants)
         self._demand_dirty.update(blockers)
+        # Its dependants went with its edges: what waits on it is its own demand alone now, which
+        # it must show if it comes back (a random sequence found the stale value).
+        self._demand_dirty.add(n)
 
     def add_dependency(self, blocker_id: str, blocked_id: str) -> None:
         u, v = self._state.node(blocker_id), self._state.node(blocked_id)
@@ -175,7 +178,7 @@ class Portfolio(PortfolioQueries):
                     self._assess_dirty.add(d)
                 elif until < state.valid_until[d]:
                     state.valid_until[d] = until
-                    heapq.heappush(self._expiries, (until, d))
+                    self._rechecks.push(until, d)
 
     def _expire(self, today: int) -> None:
         state = self._state
@@ -184,9 +187,7 @@ class Portfolio(PortfolioQueries):
             for n, start in enumerate(state.valid_from):
                 if start > today or state.valid_until[n] <= today:
                     self._assess_dirty.add(n)
-        heap = self._expiries
-        while heap and heap[0][0] <= today:
-            until, n = heapq.heappop(heap)
+        for until, n in self._rechecks.due(today):
             if state.valid_until[n] == until:
                 self._assess_dirty.add(n)
         self._today = today
@@ -202,7 +203,7 @@ class Portfolio(PortfolioQueries):
                 if until != state.valid_until[n]:
                     state.valid_until[n] = until
                     if until < FOREVER:
-                        heapq.heappush(self._expiries, (until, n))
+                        self._rechecks.push(until, n)
             state.assessments[n] = after
             state.unbuilt.discard(n)
             if signature_of(before) != signature_of(after):
@@ -242,9 +243,7 @@ class Portfolio(PortfolioQueries):
         state.valid_from = found.valid_from.tolist()
         state.valid_until = found.valid_until.tolist()
         timed = np.flatnonzero(arrays.known & (found.valid_until < FOREVER))
-        expiries = list(zip(found.valid_until[timed].tolist(), timed.tolist(), strict=True))
-        heapq.heapify(expiries)
-        self._expiries = expiries
+        self._rechecks.replace_all(found.valid_until[timed], timed)
         self._forecast_dirty, self._demand_dirty, self._assess_dirty = set(), set(), set()
         self._releases_touched = set()
         self._facts_before = {}

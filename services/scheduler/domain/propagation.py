@@ -32,13 +32,14 @@ def demand_pass(state: EngineState, seeds: set[int], touched: set[int]) -> None:
     is kept current, so an on-track item re-assessed later for another cause reads it right.
     """
     graph, waiting, demand = state.graph, state.waiting, state.facts.demand
+    cap = state.policy.demand_cap
     rank, cycle_of = graph.rank, graph.cycle_of
     heap = [(-rank[n], n) for n in seeds]
     heapq.heapify(heap)
     queued = set(seeds)
     while heap:
         n = heapq.heappop(heap)[1]
-        value = waiting_on(n, graph, demand, waiting)
+        value = waiting_on(n, graph, demand, waiting, cap)
         if value == waiting[n]:
             continue
         own_cycle = cycle_of[n]

@@ -2,7 +2,8 @@
 
 score = level base (``at_risk_base``, ``off_track_base``)
   + ``slip_weight`` x slip days (capped at ``slip_cap_days``)
-  + ``demand_weight`` x ln(1 + demand waiting on the item and its heaviest dependant chain)
+  + ``demand_weight`` x ln(1 + demand waiting on the item and its heaviest dependant chain,
+    at most ``demand_cap``)
   + ``team_weight`` if a blocker named in a reason belongs to another team;
 rounded to 2 places. band = 0 on track, else 1 + the number of ``band_edges`` the score
 reaches (1..4 by default). An on-track item scores 0, so demand moves only the score of an
@@ -31,7 +32,7 @@ def demand_counts(assessment: Assessment | None) -> bool:
     """Whether the demand waiting on an item is part of its assessment: only an item with
     reasons is scored; an on-track one scores 0 whatever waits on it. So a change of demand
     alone need not re-assess an on-track item (any other change re-assesses it anyway)."""
-    return assessment is not None and bool(assessment.reasons)
+    return assessment is not None and assessment.has_reasons
 
 
 def other_team(team: str | None, theirs: str | None) -> bool:

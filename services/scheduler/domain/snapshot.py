@@ -42,21 +42,20 @@ class NodeArrays:
 
 def snapshot(state: EngineState) -> NodeArrays:
     facts, graph = state.facts, state.graph
-    size = len(facts.items)
-    keys = graph.edge_keys()
-    packed = np.fromiter(keys, dtype=np.int64, count=len(keys))
+    packed = graph.edge_array()
     src, dst = packed >> SHIFT, packed & ((1 << SHIFT) - 1)
     cycle = _ints(graph.cycle_of)
     active = (cycle[dst] < 0) | (cycle[src] != cycle[dst])
-    known = np.fromiter((i is not None for i in facts.items), dtype=np.bool_, count=size)
+    column = facts.columns()
+    known = column["known"]
     return NodeArrays(
         known=known,
-        open_=np.asarray(facts.is_open, dtype=np.bool_) & known,
-        target=_ints(facts.target),
-        start=_ints(facts.start),
-        duration=_ints(facts.duration),
-        done=_ints(facts.done),
-        updated=_ints(facts.updated),
+        open_=column["is_open"] & known,
+        target=column["target"],
+        start=column["start"],
+        duration=column["duration"],
+        done=column["done"],
+        updated=column["updated"],
         cycle=cycle,
         src=src[active],
         dst=dst[active],

@@ -103,7 +103,7 @@ def waiting(state: EngineState, arrays: NodeArrays, order: Ints) -> list[float]:
     Only nodes with an active dependant, and cycle members (a unit's demand is shared), are
     visited; the loop body for a node outside a cycle is a single C-level ``max``.
     """
-    graph, demand = state.graph, state.facts.demand
+    graph, demand, cap = state.graph, state.facts.demand, state.policy.demand_cap
     dependants, cycle_of = graph.dependants, graph.cycle_of
     visit_mask = np.zeros(arrays.size, dtype=np.bool_)
     visit_mask[arrays.src] = True
@@ -113,8 +113,11 @@ def waiting(state: EngineState, arrays: NodeArrays, order: Ints) -> list[float]:
     at = found.__getitem__
     for n in visit:
         if cycle_of[n] >= 0:
-            found[n] = waiting_on(n, graph, demand, found)
+            found[n] = waiting_on(n, graph, demand, found, cap)
             continue
+        # ``waiting_on`` and ``capped`` for a node alone, inlined: a call per node would cost
+        # a tenth of the loop
         heaviest = max(map(at, dependants[n]), default=0.0)
-        found[n] = demand[n] + (heaviest if heaviest > 0.0 else 0.0)
+        total = demand[n] + (heaviest if heaviest > 0.0 else 0.0)
+        found[n] = total if total < cap else cap
     return found

@@ -63,6 +63,23 @@ def test_demand_on_a_dependant_raises_its_blockers_score() -> None:
     assert portfolio.assessment("jira:DM-2").score > before  # type: ignore[union-attr]
 
 
+def test_demand_counts_up_to_the_policy_cap_and_a_change_past_it_walks_no_further() -> None:
+    policy = RiskPolicy(demand_cap=50.0)
+    capped, beyond = Portfolio(policy), Portfolio(policy)
+    for portfolio, weight in ((capped, 50.0), (beyond, 80.0)):
+        portfolio.upsert_item(item("jira:DC-1", target=12))
+        portfolio.upsert_item(item("jira:DC-2", target=10))
+        portfolio.upsert_item(item("jira:DC-3", target=20))
+        portfolio.add_dependency("jira:DC-1", "jira:DC-2")
+        portfolio.add_dependency("jira:DC-2", "jira:DC-3")
+        portfolio.set_demand("jira:DC-3", weight)
+        portfolio.reassess(TODAY)
+    assert beyond.assessment("jira:DC-2") == capped.assessment("jira:DC-2")
+    beyond.set_demand("jira:DC-3", 90.0)
+    assert beyond.reassess(TODAY) == []
+    assert beyond.assessment("jira:DC-2") == capped.assessment("jira:DC-2")
+
+
 def test_slip_beyond_the_policy_threshold_is_off_track() -> None:
     portfolio = Portfolio(RiskPolicy(off_track_slip_days=2))
     portfolio.upsert_item(item("jira:P-1", target=12))
@@ -130,3 +147,32 @@ def test_undated_blocker_finishing_clears_its_dependants_reason() -> None:
     assert [(c.item_id, c.after and c.after.level) for c in changes] == [
         ("jira:P-0", RiskLevel.ON_TRACK)
     ]
+
+
+def test_an_item_removed_and_back_carries_only_its_own_demand() -> None:
+    portfolio = Portfolio()
+    portfolio.upsert_item(item("jira:RB-0"))
+    portfolio.upsert_item(item("jira:RB-1"))
+    portfolio.add_dependency("jira:RB-1", "jira:RB-0")
+    portfolio.set_demand("jira:RB-0", 1.0)
+    portfolio.reassess(TODAY)
+    portfolio.remove_item("jira:RB-1")
+    portfolio.reassess(TODAY)
+    portfolio.upsert_item(item("jira:RB-1", target=0))
+    portfolio.reassess(day(1))
+    fresh = Portfolio()
+    fresh.upsert_item(item("jira:RB-0"))
+    fresh.upsert_item(item("jira:RB-1", target=0))
+    fresh.set_demand("jira:RB-0", 1.0)
+    assert portfolio.assessment("jira:RB-1") == fresh.assess_all(day(1))["jira:RB-1"]
+
+
+def test_an_item_blocking_itself_counts_its_demand_once() -> None:
+    looped, alone = Portfolio(), Portfolio()
+    for portfolio in (looped, alone):
+        portfolio.upsert_item(item("jira:SL-0", target=0))
+        portfolio.set_demand("jira:SL-0", 1.0)
+    looped.add_dependency("jira:SL-0", "jira:SL-0")
+    scores = [p.assess_all(day(1))["jira:SL-0"].score for p in (looped, alone)]
+    # Both are overdue; the loop adds a cycle reason, not a second helping of demand.
+    assert scores[0] == scores[1]

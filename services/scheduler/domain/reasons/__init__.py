@@ -10,13 +10,15 @@
 Time enters only through ``today``, and every rule that reads it is a threshold "today >= t"
 (a function here returns ``t``), so each assessment also knows the window of days in which
 none of its thresholds is crossed. Evidence quotes dates, never "N days ago" counts that would
-change daily. Each rule is written over values that are ints or numpy arrays alike (``dates``):
-the incremental path, the full pass and the screens all call the same function.
+change daily. Each module's ``pending`` names a reason (code, blocker id, how to build it) and
+its ``reason`` builds it, when the assessment's reasons are first read. Each rule is written
+over values that are ints or numpy arrays alike (``dates``): the incremental path, the full
+pass and the screens all call the same function.
 """
 
 from __future__ import annotations
 
-from shared.events import RiskReason
+from services.scheduler.domain.model import PendingReason
 
 # How reasons are listed in an assessment, most telling first.
 ORDER = {
@@ -35,5 +37,6 @@ ORDER = {
 }
 
 
-def reason_order(reason: RiskReason) -> tuple[int, str]:
-    return ORDER.get(reason.code, 99), reason.blocker_id or ""
+def reason_order(reason: PendingReason) -> tuple[int, str]:
+    """Where a reason (built or not: its code and blocker id) is listed."""
+    return ORDER.get(reason[0], 99), reason[1]

@@ -4,7 +4,10 @@ target, finishes after the item's planned start. The same arithmetic as the fore
 from __future__ import annotations
 
 from services.scheduler.domain.dates import Values, iso, pick
+from services.scheduler.domain.model import PendingReason
 from shared.events import RiskReason
+
+CODE = "blocker_late"
 
 
 def late_after(target: Values, start: Values, duration: Values) -> Values:
@@ -25,8 +28,13 @@ def reason(bid: str, finish: int, after: int, target: int, start: int) -> RiskRe
         evidence["item_start"] = iso(start)
     what = "start" if start >= 0 else "target"
     return RiskReason(
-        code="blocker_late",
+        code=CODE,
         message=f"{bid} is forecast to finish on {iso(finish)}, after this item's planned {what}",
         blocker_id=bid,
         evidence=evidence,
     )
+
+
+def pending(bid: str, finish: int, after: int, target: int, start: int) -> PendingReason:
+    """``reason`` as it will be built when read."""
+    return (CODE, bid, reason, (bid, finish, after, target, start))

@@ -4,8 +4,10 @@ target is within ``near_target_days``."""
 from __future__ import annotations
 
 from services.scheduler.domain.dates import Values, iso, latest
-from services.scheduler.domain.model import RiskPolicy
+from services.scheduler.domain.model import PendingReason, RiskPolicy
 from shared.events import RiskReason
+
+CODE = "blocker_stale"
 
 
 def watched(is_open: Values, updated: Values, target: Values) -> Values:
@@ -24,7 +26,7 @@ def stale_from(updated: Values, target: Values, policy: RiskPolicy) -> Values:
 
 def reason(bid: str, updated: int, target: int, policy: RiskPolicy) -> RiskReason:
     return RiskReason(
-        code="blocker_stale",
+        code=CODE,
         message=f"{bid} has had no update since {iso(updated)}, target is near",
         blocker_id=bid,
         evidence={
@@ -33,3 +35,8 @@ def reason(bid: str, updated: int, target: int, policy: RiskPolicy) -> RiskReaso
             "item_target": iso(target),
         },
     )
+
+
+def pending(bid: str, updated: int, target: int, policy: RiskPolicy) -> PendingReason:
+    """``reason`` as it will be built when read."""
+    return (CODE, bid, reason, (bid, updated, target, policy))

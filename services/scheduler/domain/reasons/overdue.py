@@ -5,8 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 
 from services.scheduler.domain.dates import Values, iso
+from services.scheduler.domain.model import PendingReason
 from services.scheduler.domain.window import crossed
 from shared.events import RiskReason
+
+ITEM_CODE = "item_overdue"
+BLOCKER_CODE = "blocker_overdue"
 
 
 def dated(is_open: Values, target: Values) -> Values:
@@ -26,7 +30,7 @@ def is_overdue(is_open: Values, target: Values, today: int) -> Values:
 @lru_cache(maxsize=4096)
 def item_reason(target: int) -> RiskReason:
     return RiskReason(
-        code="item_overdue",
+        code=ITEM_CODE,
         message=f"still open past its target of {iso(target)}",
         evidence={"target": iso(target)},
     )
@@ -35,8 +39,18 @@ def item_reason(target: int) -> RiskReason:
 @lru_cache(maxsize=8192)
 def blocker_reason(bid: str, target: int) -> RiskReason:
     return RiskReason(
-        code="blocker_overdue",
+        code=BLOCKER_CODE,
         message=f"{bid} is still open past its target of {iso(target)}",
         blocker_id=bid,
         evidence={"blocker_target": iso(target)},
     )
+
+
+def pending_item_reason(target: int) -> PendingReason:
+    """``item_reason`` as it will be built when read."""
+    return (ITEM_CODE, "", item_reason, (target,))
+
+
+def pending_blocker_reason(bid: str, target: int) -> PendingReason:
+    """``blocker_reason`` as it will be built when read."""
+    return (BLOCKER_CODE, bid, blocker_reason, (bid, target))

@@ -9,7 +9,10 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from services.scheduler.domain.dates import Values
+from services.scheduler.domain.model import PendingReason
 from shared.events import RiskReason
+
+CODE = "release_at_risk"
 
 
 def threatens(finish: Values, due: Values) -> Values:
@@ -28,7 +31,12 @@ def outlook(due: int, finish: Mapping[str, int]) -> tuple[int, tuple[str, ...]]:
 @lru_cache(maxsize=1024)
 def reason(rid: str, name: str, due: str) -> RiskReason:
     return RiskReason(
-        code="release_at_risk",
+        code=CODE,
         message=f"release {name} has items forecast past its due date {due}",
         evidence={"release_id": rid, "release_name": name, "due": due},
     )
+
+
+def pending(rid: str, name: str, due: str) -> PendingReason:
+    """``reason`` as it will be built when read."""
+    return (CODE, "", reason, (rid, name, due))
