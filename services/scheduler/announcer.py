@@ -19,13 +19,32 @@ from services.scheduler.domain import AssessmentChange
 from services.scheduler.handlers import risk_changed
 from services.scheduler.history import history_document
 from services.scheduler.live_portfolio import LivePortfolio
-from services.scheduler.mirror import AssessmentMirror
+from services.scheduler.mirror import AssessmentMirror, Reassessment
+from shared.events import RiskChangedV1
 from shared.publishing import EventPublisher
 from shared.telemetry import Telemetry, log_fields
 
 logger = logging.getLogger(__name__)
 
 Cause = Callable[[AssessmentChange], tuple[str, otel_context.Context | None]]
+Announcement = tuple[RiskChangedV1, otel_context.Context | None]
+# Publishes in flight at once. Each waits for an fsync'd ack; one after another they cost a
+# disk sync per change, all at once (12,000 at a first start) they queue past the publish
+# timeout on the server and every one fails. A window keeps the server busy and each bounded.
+PUBLISH_WINDOW = 128
+
+
+async def publish_pipelined(
+    publisher: EventPublisher, announcements: list[Announcement], window: int = PUBLISH_WINDOW
+) -> None:
+    """Publish every announcement with at most ``window`` unacknowledged; all acked on return."""
+    slots = asyncio.Semaphore(window)
+
+    async def one(event: RiskChangedV1, context: otel_context.Context | None) -> None:
+        async with slots:
+            await publisher.publish(event, context)
+
+    await asyncio.gather(*(one(event, context) for event, context in announcements))
 
 
 class RiskAnnouncer:
@@ -50,6 +69,17 @@ class RiskAnnouncer:
             "slipstream.risk.reassessment.duration", unit="s", description="by trigger"
         )
 
+    def _prepare(self, cause: Cause, now: datetime) -> tuple[Reassessment, list[Announcement]]:
+        """The diff against the store, its announcements and their history entries (pure CPU)."""
+        result = self.mirror.diff(self.live.portfolio)
+        announcements = []
+        for change in result.changes:
+            cause_id, context = cause(change)
+            event = risk_changed(change, self.live.portfolio, cause_id, now)
+            announcements.append((event, context))
+            result.history.append(history_document(event))
+        return result, announcements
+
     async def reassess(
         self, trigger: str, recompute: Callable[[], Awaitable[object]], cause: Cause, now: datetime
     ) -> int:
@@ -60,18 +90,12 @@ class RiskAnnouncer:
         started = time.perf_counter()
         with self.tracer.start_as_current_span(f"reassess risk ({trigger})") as span:
             await recompute()
-            # A thread, because after a reload the diff builds a document for every item.
-            result = await asyncio.to_thread(self.mirror.diff, self.live.portfolio)
-            announcements = []
-            for change in result.changes:
-                cause_id, context = cause(change)
-                event = risk_changed(change, self.live.portfolio, cause_id, now)
-                announcements.append((event, context))
-            # Pipelined: each publish waits for an fsync'd ack, and one after another they cost
-            # a disk sync per change. All are acked before the commit below, as before.
-            await asyncio.gather(*(self.publisher.publish(e, c) for e, c in announcements))
+            # A thread, because after a reload the diff builds a document for every item and
+            # the first start announces one event per item at risk (12,000 at 100,000 items).
+            result, announcements = await asyncio.to_thread(self._prepare, cause, now)
+            # All acked before the commit below: publish before store (see ``mirror``).
+            await publish_pipelined(self.publisher, announcements)
             for event, _ in announcements:
-                result.history.append(history_document(event))
                 self.published.add(1, {"level": event.level.value, "trigger": trigger})
             await self.mirror.commit(result)
             if self.feed is not None:

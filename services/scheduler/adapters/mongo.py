@@ -10,6 +10,8 @@ from pymongo import ASCENDING, ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
+from shared.mongo import find_decoded
+
 
 class MongoAssessmentStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
@@ -36,7 +38,7 @@ class MongoAssessmentStore:
             await self.collection.delete_many({"_id": {"$in": list(item_ids)}})
 
     async def all(self) -> list[dict[str, Any]]:
-        return [document async for document in self.collection.find({})]
+        return await find_decoded(self.collection, {})
 
 
 async def ensure_history_indexes(db: AsyncDatabase[dict[str, Any]], retention_days: int) -> None:
