@@ -28,23 +28,32 @@ logger = logging.getLogger(__name__)
 
 Cause = Callable[[AssessmentChange], tuple[str, otel_context.Context | None]]
 Announcement = tuple[RiskChangedV1, otel_context.Context | None]
-# Publishes in flight at once. Each waits for an fsync'd ack; one after another they cost a
-# disk sync per change, all at once (12,000 at a first start) they queue past the publish
-# timeout on the server and every one fails. A window keeps the server busy and each bounded.
-PUBLISH_WINDOW = 128
+# Publishes in flight at once. Each waits for an fsync'd ack and the server syncs one after
+# another, so a few in flight already keep it busy; more only queue each publish longer
+# (12,000 at once, a first start's burst, outlasted the publish timeout and every one failed).
+PUBLISH_WINDOW = 32
 
 
 async def publish_pipelined(
     publisher: EventPublisher, announcements: list[Announcement], window: int = PUBLISH_WINDOW
 ) -> None:
-    """Publish every announcement with at most ``window`` unacknowledged; all acked on return."""
+    """Publish every announcement with at most ``window`` unacknowledged; all acked on return.
+
+    A failure cancels the rest (a task group, not ``gather``, which would leave them running
+    into the retry); the retry publishes them all again under the same ids, deduplicated.
+    """
     slots = asyncio.Semaphore(window)
 
     async def one(event: RiskChangedV1, context: otel_context.Context | None) -> None:
         async with slots:
             await publisher.publish(event, context)
 
-    await asyncio.gather(*(one(event, context) for event, context in announcements))
+    try:
+        async with asyncio.TaskGroup() as group:
+            for event, context in announcements:
+                group.create_task(one(event, context))
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None
 
 
 class RiskAnnouncer:
