@@ -7,6 +7,7 @@ the same span, metrics and ordering (publish before store; see ``mirror``).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -99,11 +100,14 @@ class RiskAnnouncer:
         started = time.perf_counter()
         with self.tracer.start_as_current_span(f"reassess risk ({trigger})") as span:
             await recompute()
+            recomputed = time.perf_counter()
             # A thread, because after a reload the diff builds a document for every item and
             # the first start announces one event per item at risk (12,000 at 100,000 items).
             result, announcements = await asyncio.to_thread(self._prepare, cause, now)
             # All acked before the commit below: publish before store (see ``mirror``).
+            prepared = time.perf_counter()
             await publish_pipelined(self.publisher, announcements)
+            published = time.perf_counter()
             for event, _ in announcements:
                 self.published.add(1, {"level": event.level.value, "trigger": trigger})
             await self.mirror.commit(result)
@@ -126,6 +130,13 @@ class RiskAnnouncer:
                     written=len(result.upserts),
                     removed=len(result.removals),
                     seconds=round(elapsed, 4),
+                    # Where a long one went: engine, diff and events, publishing, storing.
+                    phases=[
+                        round(b - a, 3)
+                        for a, b in itertools.pairwise(
+                            (started, recomputed, prepared, published, started + elapsed)
+                        )
+                    ],
                 ),
             )
         return len(result.changes)
