@@ -33,6 +33,10 @@ Announcement = tuple[RiskChangedV1, otel_context.Context | None]
 # another, so a few in flight already keep it busy; more only queue each publish longer
 # (12,000 at once, a first start's burst, outlasted the publish timeout and every one failed).
 PUBLISH_WINDOW = 32
+# A publish that timed out may or may not be stored; again under the same ``Nats-Msg-Id`` it
+# is stored once either way. Retrying the one beats failing a first start's whole burst, whose
+# retry reloads the portfolio and publishes every announcement again.
+PUBLISH_ATTEMPTS = 3
 
 
 async def publish_pipelined(
@@ -47,7 +51,17 @@ async def publish_pipelined(
 
     async def one(event: RiskChangedV1, context: otel_context.Context | None) -> None:
         async with slots:
-            await publisher.publish(event, context)
+            for attempt in range(1, PUBLISH_ATTEMPTS + 1):
+                try:
+                    await publisher.publish(event, context)
+                    return
+                except TimeoutError:
+                    if attempt == PUBLISH_ATTEMPTS:
+                        raise
+                    logger.warning(
+                        "risk change publish timed out; again",
+                        extra=log_fields(event_id=event.event_id, attempt=attempt),
+                    )
 
     try:
         async with asyncio.TaskGroup() as group:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from opentelemetry import context as otel_context
 
-from services.scheduler.announcer import publish_pipelined
+from services.scheduler.announcer import PUBLISH_ATTEMPTS, publish_pipelined
 from shared.events import Event, RiskChangedV1, RiskLevel, Source
 from tests.unit.scheduler_app.support import RecordingPublisher
 
@@ -68,3 +68,28 @@ async def test_a_failed_publish_fails_the_burst_and_leaves_nothing_running() -> 
 
     assert publisher.in_flight == 0
     assert len(publisher.events) == published < 200
+
+
+class TimingOutPublisher(RecordingPublisher):
+    def __init__(self, timeouts: int) -> None:
+        super().__init__()
+        self.timeouts = timeouts
+
+    async def publish(self, event: Event, context: otel_context.Context | None = None) -> None:
+        if self.timeouts:
+            self.timeouts -= 1
+            raise TimeoutError("nats: timeout")
+        await super().publish(event, context)
+
+
+async def test_a_timed_out_publish_is_sent_again_under_the_same_id() -> None:
+    publisher = TimingOutPublisher(timeouts=PUBLISH_ATTEMPTS - 1)
+    await publish_pipelined(publisher, [(change(1), None)])
+
+    assert [e.event_id for e in publisher.events] == ["risk-1"]
+
+
+async def test_a_publish_that_keeps_timing_out_fails_the_burst() -> None:
+    publisher = TimingOutPublisher(timeouts=PUBLISH_ATTEMPTS)
+    with pytest.raises(TimeoutError):
+        await publish_pipelined(publisher, [(change(1), None)])
