@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import bson
 from opentelemetry import trace
@@ -92,7 +92,8 @@ async def find_decoded(
     The driver decodes each reply on the loop as it arrives; raw batches are only bytes, so
     health checks and reads keep answering while a whole collection loads.
     """
-    batches = [bytes(batch) async for batch in collection.find_raw_batches(query)]
+    # Typed as documents by pymongo; a raw batch cursor yields each reply's BSON bytes.
+    batches = [cast(bytes, batch) async for batch in collection.find_raw_batches(query)]
     if sum(map(len, batches)) < DECODE_OFF_LOOP_BYTES:
         return decode_batches(batches, collection)
     return await asyncio.to_thread(decode_batches, batches, collection)
