@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -35,6 +36,7 @@ class Start:
     ready: float | None = None
     slowest_health: float = 0.0
     peak_rss_mb: float = 0.0
+    risk_page: float | None = None
 
 
 def get(url: str) -> tuple[int, bytes]:
@@ -72,7 +74,19 @@ def watch(base: str, child: ChildProcess, timeout: float) -> Start:
             start.ready = time.monotonic() - began
         start.peak_rss_mb = peak_rss_mb(child.popen.pid)
         time.sleep(0.05)
+    if start.ready is not None:
+        start.risk_page = median_seconds(f"{base}/risk?limit=5")
     return start
+
+
+def median_seconds(url: str, times: int = 5) -> float:
+    """The median answer time of ``url`` on a settled service (the first page of /risk)."""
+    took = []
+    for _ in range(times):
+        began = time.monotonic()
+        get(url)
+        took.append(time.monotonic() - began)
+    return statistics.median(took)
 
 
 def run_scheduler(env: dict[str, str], log: Path, timeout: float) -> Start:
@@ -94,12 +108,13 @@ def report(items: int, phase: str, start: Start) -> None:
     print(
         f"{items:>7} items {phase:<11} healthz {figure(start.healthz)}  risk {figure(start.risk)}"
         f"  ready+consuming {figure(start.ready)}  slowest healthz {start.slowest_health:5.2f}s"
-        f"  peak RSS {start.peak_rss_mb:6.0f} MB",
+        f"  peak RSS {start.peak_rss_mb:6.0f} MB"
+        f"  then /risk?limit=5 median {figure(start.risk_page)}",
         flush=True,
     )
 
 
-def measure(items: int, timeout: float) -> dict[str, Start]:
+def measure(items: int, timeout: float, log_dir: Path | None) -> dict[str, Start]:
     with tempfile.TemporaryDirectory(prefix="bench-cold-start-") as tmp:
         data = Path(tmp)
         servers = [start_nats(data), start_mongo(data)]
@@ -108,16 +123,19 @@ def measure(items: int, timeout: float) -> dict[str, Start]:
             env.update(
                 NATS_URL=servers[0].url,
                 MONGODB_URL=servers[1].url,
-                SLIPSTREAM_LOG_JSON="false",
-                LOG_LEVEL="WARNING",
+                SLIPSTREAM_LOG_JSON="false" if log_dir is None else "true",
+                LOG_LEVEL="WARNING" if log_dir is None else "INFO",
             )
+            logs = data if log_dir is None else log_dir
             began = time.monotonic()
             asyncio.run(seed(servers[1].url, "slipstream", items, 3 * items))
             seeded = time.monotonic() - began
             print(f"{items:>7} items seeded with {3 * items} edges in {seeded:.0f}s")
             results = {}
             for phase in ("first start", "restart"):
-                results[phase] = run_scheduler(env, data / f"scheduler-{phase}.log", timeout)
+                results[phase] = run_scheduler(
+                    env, logs / f"scheduler-{items}-{phase}.log", timeout
+                )
                 report(items, phase, results[phase])
             return results
         finally:
@@ -129,10 +147,15 @@ def main() -> None:
     parser.add_argument("--items", default="20000,100000", help="comma-separated sizes")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per start")
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    parser.add_argument(
+        "--log-dir", type=Path, help="keep the scheduler's JSON logs (INFO) here, to see phases"
+    )
     args = parser.parse_args()
+    if args.log_dir is not None:
+        args.log_dir.mkdir(parents=True, exist_ok=True)
     figures = {}
     for items in (int(size) for size in args.items.split(",")):
-        figures[items] = measure(items, args.timeout)
+        figures[items] = measure(items, args.timeout, args.log_dir)
     if args.json:
         print(json.dumps({n: {p: vars(s) for p, s in r.items()} for n, r in figures.items()}))
 

@@ -6,9 +6,11 @@ on the embedded MongoDB-compatible server.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
+import bson
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from pymongo import AsyncMongoClient, UpdateOne, monitoring
@@ -70,6 +72,31 @@ def create_mongo_client(
 
 
 DUPLICATE_KEY = 11000
+# Raw bytes a reply may hold before decoding moves to a worker thread: decoding 100,000
+# documents costs the event loop seconds, a handful costs less than the hop to a thread.
+DECODE_OFF_LOOP_BYTES = 1 << 20
+
+
+def decode_batches(batches: Sequence[bytes], collection: AsyncCollection[Any]) -> list[Any]:
+    documents: list[Any] = []
+    for batch in batches:
+        documents.extend(bson.decode_all(batch, collection.codec_options))
+    return documents
+
+
+async def find_decoded(
+    collection: AsyncCollection[dict[str, Any]], query: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Every document matching ``query``; a large answer is decoded off the event loop.
+
+    The driver decodes each reply on the loop as it arrives; raw batches are only bytes, so
+    health checks and reads keep answering while a whole collection loads.
+    """
+    # Typed as documents by pymongo; a raw batch cursor yields each reply's BSON bytes.
+    batches = [cast(bytes, batch) async for batch in collection.find_raw_batches(query)]
+    if sum(map(len, batches)) < DECODE_OFF_LOOP_BYTES:
+        return decode_batches(batches, collection)
+    return await asyncio.to_thread(decode_batches, batches, collection)
 
 
 async def bulk_upsert_guarded(

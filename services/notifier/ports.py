@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -31,6 +31,6 @@ class WebhookSender(Protocol):
 
 
 class ChangeRouter(Protocol):
-    async def route(self, change: Change, now: datetime) -> object:
-        """Route a change to people and collect it into their digest windows."""
+    async def route_all(self, changes: Sequence[Change], now: datetime) -> object:
+        """Route changes, in order, to people and collect them into their digest windows."""
         ...

@@ -42,10 +42,12 @@ def register(
 
     async def handle(envelopes: Sequence[Envelope]) -> Outcome:
         outcome = []
-        for envelope in envelopes:
-            change = CHANGES_TO_NOTIFY(envelope.event)
-            if router is not None:
-                await router.route(change_from_risk(change), datetime.now(UTC))
+        changes = [CHANGES_TO_NOTIFY(envelope.event) for envelope in envelopes]
+        if router is not None:
+            # Before any webhook: a redelivered batch routes again, and collecting a change
+            # twice is a no-op (``collect``), so a failed delivery below loses no route.
+            await router.route_all([change_from_risk(c) for c in changes], datetime.now(UTC))
+        for envelope, change in zip(envelopes, changes, strict=True):
             if destination is None:
                 delivered.add(1, {"outcome": "no_destination"})
                 continue

@@ -99,7 +99,10 @@ class AssessmentMirror:
         # In slices: encoding one 100,000-document bulk write holds the event loop for seconds.
         for entries in slices(result.history):
             await self.store.record(entries)
-        for documents in slices(list(result.upserts.values())):
+        fresh = [d for i, d in result.upserts.items() if i not in self.stored]
+        for documents in slices(fresh):
+            await self.store.save(documents, fresh=True)
+        for documents in slices([d for i, d in result.upserts.items() if i in self.stored]):
             await self.store.save(documents)
         await self.store.remove(result.removals)
         self.stored.update(result.upserts)

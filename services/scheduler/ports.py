@@ -44,8 +44,9 @@ class WorkStore(Protocol):
 
 
 class AssessmentStore(Protocol):
-    async def save(self, documents: Sequence[dict[str, Any]]) -> None:
-        """Replace each document (keyed by ``_id``) whole."""
+    async def save(self, documents: Sequence[dict[str, Any]], *, fresh: bool = False) -> None:
+        """Replace each document (keyed by ``_id``) whole; ``fresh``: the caller believes none
+        is stored yet (a hint for a cheaper write, never a different outcome)."""
         ...
 
     async def remove(self, item_ids: Sequence[str]) -> None: ...

@@ -29,7 +29,7 @@ from shared.events import (
     ReleaseChangedV1,
 )
 from shared.events.streams import SchedulerEvent
-from shared.mongo import bulk_upsert_guarded
+from shared.mongo import bulk_upsert_guarded, find_decoded
 
 _SOURCE = "source_updated_at"
 
@@ -167,7 +167,7 @@ class MongoWorkStore:
         return [event for index, event in enumerate(events) if index in applied]
 
     async def documents(self, name: str, query: dict[str, Any]) -> list[dict[str, Any]]:
-        return [document async for document in self.db[name].find(query)]
+        return await find_decoded(self.db[name], query)
 
     async def plans_for(self, refs: Collection[str]) -> list[dict[str, Any]]:
         return await self.documents("schedules", {"item_ref": {"$in": list(refs)}})

@@ -8,6 +8,8 @@ whose signature differs from the stored one closes that gap (at least once).
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from datetime import datetime
 
 from services.scheduler.announcer import RiskAnnouncer
@@ -15,6 +17,9 @@ from services.scheduler.documents import signature_of_document
 from services.scheduler.domain import AssessmentChange, RiskPolicy
 from services.scheduler.handlers import load_portfolio
 from services.scheduler.ports import WorkStore
+from shared.telemetry import log_fields
+
+logger = logging.getLogger(__name__)
 
 
 def reconcile_cause(change: AssessmentChange, stored: dict[str, dict[str, object]]) -> str:
@@ -29,9 +34,20 @@ async def reconcile(
     """Load the portfolio, compare with the stored assessments, announce and store the gaps."""
     live, mirror = announcer.live, announcer.mirror
     async with live.lock:
+        began = time.perf_counter()
         live.portfolio = await load_portfolio(store, policy)
+        loaded = time.perf_counter()
         await mirror.load()
         stored = dict(mirror.stored)
+        # Where a slow start goes: the projections, the stored assessments, then the rest.
+        logger.info(
+            "reconcile loaded",
+            extra=log_fields(
+                portfolio_seconds=round(loaded - began, 3),
+                assessments_seconds=round(time.perf_counter() - loaded, 3),
+                assessments=len(stored),
+            ),
+        )
 
         async def recompute() -> None:
             # Seconds of pure CPU over a large portfolio: off the loop, so health checks and

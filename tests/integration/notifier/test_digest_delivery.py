@@ -51,8 +51,7 @@ class Rig:
         )  # fmt: skip
 
     async def route_all(self, changes: list[Change], now: datetime) -> None:
-        for change in changes:
-            await self.router.route(change, now)
+        await self.router.route_all(changes, now)
 
     async def messages(self) -> list[dict[str, Any]]:
         return [d async for d in self.db["notifications"].find({}).sort("_id", 1)]

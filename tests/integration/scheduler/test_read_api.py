@@ -73,6 +73,27 @@ async def test_risk_pages_follow_the_next_link_through_every_row_once(
     assert paged == whole
 
 
+async def test_pages_cross_score_bands_in_rank_order(
+    api: httpx.AsyncClient, scheduler: Scheduler, unique: str
+) -> None:
+    # A page is read band by band (``bands_below``): rows from far apart scores, and ties.
+    scores = [9000.0, 4096.0, 100.5, 64.0, 64.0, 3.0, 1.0, 0.99, 0.0, 0.0]
+    documents = [
+        {"_id": f"jira:S{n}-{unique}", "score": s, "team": f"spread{unique}", "level": "at_risk"}
+        for n, s in enumerate(scores)
+    ]
+    await scheduler.db["assessments"].insert_many(documents)
+    paged: list[str] = []
+    response = await api.get("/risk", params={"team": f"spread{unique}", "limit": 3})
+    while True:
+        paged += [r["item_id"] for r in response.json()]
+        if "next" not in response.links:
+            break
+        response = await api.get(response.links["next"]["url"])
+
+    assert paged == [d["_id"] for d in sorted(documents, key=lambda d: (-d["score"], d["_id"]))]
+
+
 async def test_a_cursor_this_api_never_gave_out_is_refused(api: httpx.AsyncClient) -> None:
     response = await api.get("/risk", params={"cursor": "not-a-token"})
 

@@ -71,7 +71,7 @@ class InMemoryAssessmentStore:
         for entry in entries:
             self.history.setdefault(entry["_id"], copy.deepcopy(entry))
 
-    async def save(self, documents: Sequence[dict[str, Any]]) -> None:
+    async def save(self, documents: Sequence[dict[str, Any]], *, fresh: bool = False) -> None:
         if self.failures:
             self.failures -= 1
             raise ConnectionError("MongoDB did not answer")

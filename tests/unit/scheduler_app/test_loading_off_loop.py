@@ -104,7 +104,7 @@ class SliceCountingStore(InMemoryAssessmentStore):
         super().__init__()
         self.saves: list[int] = []
 
-    async def save(self, documents: Sequence[dict[str, Any]]) -> None:
+    async def save(self, documents: Sequence[dict[str, Any]], *, fresh: bool = False) -> None:
         self.saves.append(len(documents))
         await super().save(documents)
 
