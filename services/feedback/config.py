@@ -22,3 +22,9 @@ class FeedbackSettings(ServiceSettings):
     importance_by_kind: dict[str, int] = Field(default_factory=dict)
     arr_unit: float = Field(10_000.0, gt=0)
     scale_by_arr: bool = True
+    # Surges (method: services/feedback/domain/surges.py): a recent window against the item's
+    # own baseline over the windows before it, with a minimum volume.
+    surge_window_hours: float = Field(24.0, gt=0)
+    surge_baseline_windows: int = Field(28, ge=1)
+    surge_min_recent: int = Field(5, ge=1)
+    surge_ratio: float = Field(3.0, gt=1)

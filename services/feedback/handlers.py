@@ -8,12 +8,20 @@ from datetime import datetime
 
 from opentelemetry import trace
 
-from services.feedback.domain.demand import demand_changed
+from services.feedback.domain.demand import Demand, demand_changed
 from services.feedback.domain.organisations import Organisation
+from services.feedback.domain.surges import SurgePolicy, surge_to_announce
 from services.feedback.domain.weighing import DemandRules, Directory
 from services.feedback.ports import FeedbackStore
 from shared.dispatch import Dispatch
-from shared.events import DemandChangedV1, FeedbackReceivedV1, Source, derive_event_id
+from shared.events import (
+    DemandChangedV1,
+    DemandSurgedV1,
+    Event,
+    FeedbackReceivedV1,
+    Source,
+    derive_event_id,
+)
 from shared.events.streams import FeedbackEvent
 
 
@@ -34,33 +42,60 @@ class Weighing:
     store: FeedbackStore
     rules: DemandRules = field(default_factory=DemandRules)
     from_file: Mapping[str, Organisation] = field(default_factory=dict)
+    surges: SurgePolicy = field(default_factory=SurgePolicy)
 
     async def directory(self) -> Directory:
         # The API's edits (stored) win over the file, which only seeds what nobody changed.
         return Directory({**self.from_file, **await self.store.organisations()})
 
-    async def recompute(self, item_ids: Iterable[str], now: datetime) -> list[DemandChangedV1]:
-        """Save and announce the demand on each item whose demand moved."""
+    async def recompute(self, item_ids: Iterable[str], now: datetime) -> list[Event]:
+        """Save and announce the demand on each item whose demand moved, and any surge."""
         directory = await self.directory()
-        changes = []
+        changes: list[Event] = []
         for item_id in sorted(set(item_ids)):
             after = self.rules.weigh(await self.store.feedback_on(item_id), directory)
-            if not demand_changed(await self.store.demand(item_id), after):
-                continue
-            await self.store.save_demand(item_id, after)
-            changes.append(
-                DemandChangedV1(
-                    event_id=derive_event_id("demand", item_id, str(after), now.isoformat()),
-                    occurred_at=now,
-                    source=Source.SLIPSTREAM,
-                    item_id=item_id,
-                    customers=after.customers,
-                    weight=after.weight,
-                    organisations=after.organisations,
-                    arr_waiting=after.arr_waiting,
-                )
-            )
+            if demand_changed(await self.store.demand(item_id), after):
+                await self.store.save_demand(item_id, after)
+                changes.append(demand_event(item_id, after, now))
+            surge = await self.surge(item_id, after, now)
+            if surge is not None:
+                changes.append(surge)
         return changes
+
+    async def surge(self, item_id: str, demand: Demand, now: datetime) -> DemandSurgedV1 | None:
+        asked = await self.store.asked_times(item_id)
+        last = await self.store.last_surge(item_id)
+        found = surge_to_announce(asked, now, last, self.surges)
+        if found is None:
+            return None
+        await self.store.save_surge(item_id, now)
+        window = self.surges.window.total_seconds()
+        return DemandSurgedV1(
+            # One id per item and window: a retried batch in the same window is one event.
+            event_id=derive_event_id("surge", item_id, str(int(now.timestamp() // window))),
+            occurred_at=now,
+            source=Source.SLIPSTREAM,
+            item_id=item_id,
+            recent=found.recent,
+            baseline=found.baseline,
+            window_seconds=window,
+            customers=demand.customers,
+            organisations=demand.organisations,
+            weight=demand.weight,
+        )
+
+
+def demand_event(item_id: str, after: Demand, now: datetime) -> DemandChangedV1:
+    return DemandChangedV1(
+        event_id=derive_event_id("demand", item_id, str(after), now.isoformat()),
+        occurred_at=now,
+        source=Source.SLIPSTREAM,
+        item_id=item_id,
+        customers=after.customers,
+        weight=after.weight,
+        organisations=after.organisations,
+        arr_waiting=after.arr_waiting,
+    )
 
 
 async def project_feedback(
@@ -68,10 +103,13 @@ async def project_feedback(
     store: FeedbackStore,
     now: datetime,
     weighing: Weighing | None = None,
-) -> list[DemandChangedV1]:
+) -> list[Event]:
     touched = await store.apply(events)
     changes = await (weighing or Weighing(store)).recompute(touched, now)
     span = trace.get_current_span()
     span.set_attribute("slipstream.feedback.items_touched", len(touched))
     span.set_attribute("slipstream.feedback.demand_changes", len(changes))
+    span.set_attribute(
+        "slipstream.feedback.surges", sum(isinstance(c, DemandSurgedV1) for c in changes)
+    )
     return changes

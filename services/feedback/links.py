@@ -7,7 +7,7 @@ from datetime import datetime
 
 from services.feedback.domain.organisations import Organisation
 from services.feedback.handlers import Weighing
-from shared.events import DemandChangedV1
+from shared.events import Event
 from shared.publishing import EventPublisher
 from shared.telemetry import log_fields
 
@@ -23,7 +23,7 @@ async def decide_link(
     publisher: EventPublisher,
     decision: tuple[str, str, bool],
     now: datetime,
-) -> list[DemandChangedV1]:
+) -> list[Event]:
     """Record a manual link (True) or unlink (False) and announce the item's new demand.
 
     The decision is stored apart from the feedback, so a later delivery of the same ticket
@@ -47,7 +47,7 @@ async def decide_link(
 
 async def put_organisation(
     weighing: Weighing, publisher: EventPublisher, organisation: Organisation, now: datetime
-) -> list[DemandChangedV1]:
+) -> list[Event]:
     """Store the edit (it wins over the file) and re-weigh what this organisation asked for.
 
     Items are found by the organisation's domains and name before and after the edit, so a

@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Protocol
 
 from services.feedback.domain.demand import Demand
+from services.feedback.domain.loops import Closure, WorkItem
 from services.feedback.domain.organisations import Organisation
-from shared.events import FeedbackReceivedV1
+from shared.events import FeedbackReceivedV1, ItemChangedV1, LoopClosableV1, ReleaseChangedV1
 
 
 class FeedbackStore(Protocol):
@@ -40,10 +41,48 @@ class FeedbackStore(Protocol):
 
     async def save_demand(self, item_id: str, demand: Demand) -> None: ...
 
-    async def ranked_demand(self, limit: int) -> list[tuple[str, Demand]]:
-        """Items with anyone waiting, heaviest demand first."""
+    async def ranked_demand(
+        self, limit: int, among: Collection[str] | None = None
+    ) -> list[tuple[str, Demand]]:
+        """Items (of ``among`` when given) with anyone waiting, heaviest demand first."""
         ...
+
+    async def asked_times(self, item_id: str) -> list[datetime]:
+        """When each piece of live feedback on the item was first asked, oldest first."""
+        ...
+
+    async def last_surge(self, item_id: str) -> datetime | None: ...
+
+    async def save_surge(self, item_id: str, at: datetime) -> None: ...
 
     async def organisations(self) -> dict[str, Organisation]: ...
 
     async def save_organisation(self, organisation: Organisation) -> None: ...
+
+
+class WorkProjection(Protocol):
+    """Feedback's view of work items and releases, and the loops it has closed."""
+
+    async def apply_items(self, events: Sequence[ItemChangedV1]) -> list[WorkItem]:
+        """Guarded upserts; the items whose version was applied."""
+        ...
+
+    async def apply_releases(self, events: Sequence[ReleaseChangedV1]) -> list[str]:
+        """Guarded upserts; the ids of releases applied in the released state."""
+        ...
+
+    async def items_in(self, release_id: str) -> list[WorkItem]: ...
+
+    async def item(self, item_id: str) -> WorkItem | None: ...
+
+    async def released(self, release_id: str) -> bool: ...
+
+    async def items_where(self, team: str | None, release: str | None) -> set[str]: ...
+
+    async def closed(self, closures: Collection[Closure]) -> set[Closure]:
+        """Those of ``closures`` already announced."""
+        ...
+
+    async def record(self, events: Sequence[LoopClosableV1]) -> None: ...
+
+    async def told(self, item_id: str) -> set[str]: ...

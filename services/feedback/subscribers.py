@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 from faststream.nats import NatsBroker
 from opentelemetry import context as otel_context
 
+from services.feedback.closing import close_loops
 from services.feedback.config import FeedbackSettings
 from services.feedback.handlers import FEEDBACK_RECORDS, Weighing, project_feedback
-from services.feedback.ports import FeedbackStore
+from services.feedback.ports import FeedbackStore, WorkProjection
 from shared.consumer import BatchSettler, Envelope, Outcome, subscribe_batches
-from shared.events.streams import FeedbackEvent
+from shared.events.streams import FeedbackEvent, WorkEvent
 from shared.publishing import EventPublisher
-from shared.subjects import FEEDBACK_RECEIVED
+from shared.subjects import FEEDBACK_RECEIVED, FEEDBACK_WORK
 from shared.telemetry import Telemetry
 
 
@@ -43,3 +44,29 @@ def register(
     subscribe_batches(
         broker, FEEDBACK_RECEIVED, settler, settings.batch_size, "on_feedback_received"
     )
+
+
+def register_work(
+    broker: NatsBroker,
+    settings: FeedbackSettings,
+    work: WorkProjection,
+    weighing: Weighing,
+    publisher: EventPublisher,
+    telemetry: Telemetry,
+) -> None:
+    async def handle(envelopes: Sequence[Envelope]) -> Outcome:
+        with telemetry.tracer.start_as_current_span(
+            "close feedback loops", context=envelopes[-1].context
+        ) as span:
+            span.set_attribute("messaging.batch.message_count", len(envelopes))
+            events = [e.event for e in envelopes]
+            closable = await close_loops(events, work, weighing, datetime.now(UTC))
+            # Published before they are recorded: a failure here redelivers the batch and
+            # decides again, and each closure's fixed event id keeps the stream at one copy.
+            for event in closable:
+                await publisher.publish(event)
+            await work.record(closable)
+            return []
+
+    settler = BatchSettler(FEEDBACK_WORK, handle, publisher, telemetry.tracer, payload=WorkEvent)
+    subscribe_batches(broker, FEEDBACK_WORK, settler, settings.batch_size, "on_work_changed")
