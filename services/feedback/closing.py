@@ -72,7 +72,9 @@ async def close_loops(
     candidates = await project_work(events, work)
     due = []
     for item in candidates:
-        shipped = [item.release_id] if item.release_id and await work.released(item.release_id) else []
+        shipped = (
+            [item.release_id] if item.release_id and await work.released(item.release_id) else []
+        )
         due += [(item, c) for c in closures_of(item, shipped)]
     announced = await work.closed([c for _, c in due])
     directory = await weighing.directory()

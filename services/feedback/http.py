@@ -89,9 +89,7 @@ def editing_router(
     @router.put("/organisations/{organisation_id:path}")
     async def edit_organisation(organisation_id: str, body: OrganisationBody) -> dict[str, Any]:
         domains = tuple(sorted({d.strip().lower() for d in body.domains if d.strip()}))
-        edited = Organisation(
-            organisation_id, body.name, domains, body.tier, body.arr, body.owner
-        )
+        edited = Organisation(organisation_id, body.name, domains, body.tier, body.arr, body.owner)
         await put_organisation(weighing, publisher, edited, clock())
         return await views.organisation(organisation_id) or {}
 

@@ -53,7 +53,9 @@ def create_app(settings: FeedbackSettings | None = None) -> FastAPI:
     runtime.on_start.append(store.ensure_indexes)
     runtime.on_start.append(work.ensure_indexes)
     subscribers.register(runtime.broker, settings, store, publisher, runtime.telemetry, weighing)
-    subscribers.register_work(runtime.broker, settings, work, weighing, publisher, runtime.telemetry)
+    subscribers.register_work(
+        runtime.broker, settings, work, weighing, publisher, runtime.telemetry
+    )
     app = runtime.create_app("Slipstream feedback")
     views = FeedbackViews(weighing, work)
     app.include_router(feedback_router(views, weighing, publisher))

@@ -22,7 +22,9 @@ class FeedbackViews:
     async def ranked(
         self, limit: int, now: datetime, team: str | None = None, release: str | None = None
     ) -> list[dict[str, Any]]:
-        among = None if team is None and release is None else await self.work.items_where(team, release)
+        among = (
+            None if team is None and release is None else await self.work.items_where(team, release)
+        )
         rows = []
         for item_id, demand in await self.store.ranked_demand(limit, among):
             rows.append(

@@ -182,7 +182,7 @@ class InMemoryWorkProjection:
                 continue
             self.releases[e.release_id] = (at, e.state.value)
             applied.add(e.release_id)
-        return sorted(r for r in applied if await self.released(r))
+        return [r for r in sorted(applied) if await self.released(r)]
 
     async def items_in(self, release_id: str) -> list[WorkItem]:
         return sorted(
@@ -216,8 +216,5 @@ class InMemoryWorkProjection:
 
     async def told(self, item_id: str) -> set[str]:
         return {
-            f
-            for key, told in self.closures.items()
-            if key.split(" ")[0] == item_id
-            for f in told
+            f for key, told in self.closures.items() if key.split(" ")[0] == item_id for f in told
         }

@@ -24,7 +24,6 @@ from shared.events.streams import (
 )
 from shared.subjects import (
     FEEDBACK_RECEIVED,
-    FEEDBACK_WORK,
     NOTIFIER_LOOPS,
     NOTIFIER_RISK,
     NOTIFIER_SURGES,

@@ -74,7 +74,7 @@ class MongoWorkProjection:
         ]
         stale = await bulk_upsert_guarded(self.releases, operations)
         applied = {e.release_id for index, e in enumerate(events) if index not in stale}
-        return sorted(r for r in applied if await self.released(r))
+        return [r for r in sorted(applied) if await self.released(r)]
 
     async def items_by_id(self, item_ids: Collection[str]) -> list[WorkItem]:
         cursor = self.items.find({"_id": {"$in": sorted(item_ids)}}).sort("_id", 1)

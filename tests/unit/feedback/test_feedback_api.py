@@ -62,9 +62,11 @@ def setup() -> tuple[TestClient, Weighing, Published]:
     published = Published()
     app = FastAPI()
     install_problem_handlers(app)
-    app.include_router(feedback_router(
+    app.include_router(
+        feedback_router(
             FeedbackViews(weighing, InMemoryWorkProjection()), weighing, published, lambda: NOW
-        ))
+        )
+    )
     return TestClient(app, raise_server_exceptions=False), weighing, published
 
 
