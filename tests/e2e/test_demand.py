@@ -251,6 +251,15 @@ def test_work_finishing_puts_a_closable_loop_naming_its_customers_on_the_bus(
     ]
 
 
+def test_rebuilding_feedback_from_the_streams_matches_what_it_holds(stack: Stack) -> None:
+    urls = ["--nats-url", stack.nats_url, "--mongodb-url", stack.mongodb_url]
+    # The rebuild weighs with the service's own settings, its organisations file included.
+    env = {"FEEDBACK_ORGANISATIONS": str(stack.data_dir / "organisations.csv")}
+    checked = CliRunner(env=env).invoke(app, ["rebuild", "feedback", "--check", *urls])
+    assert checked.exit_code == 0, checked.output
+    assert "identical to the live projections" in checked.output
+
+
 def test_the_demo_prints_who_waits_beside_the_risk(
     stack: Stack, capsys: pytest.CaptureFixture[str]
 ) -> None:
