@@ -32,12 +32,12 @@ def demand_table(rows: list[dict[str, Any]]) -> str:
 
 
 def feedback_table(pieces: list[dict[str, Any]]) -> str:
-    header = f"{'feedback':<28} {'customer':<28} {'organisation':<24} {'imp':>3} {'linked':<7} url"
+    header = f"{'feedback':<28} {'customer':<28} {'organisation':<24} {'imp':>3} {'linked':<8} url"
     lines = [header, "-" * len(header)]
     for p in pieces:
         lines.append(
             f"{p['feedback_id']:<28} {p['customer_id']:<28} {p['organisation_id'] or '-':<24} "
-            f"{p['importance']:>3} {p['linked_by']:<7} {p['url'] or '-'}"
+            f"{p['importance']:>3} {p['linked_by']:<8} {p['url'] or '-'}"
         )
     return "\n".join(lines)
 

@@ -12,6 +12,7 @@ from nats.js import JetStreamContext
 from services.feedback import rebuild as feedback_rebuild
 from services.feedback.adapters.organisations_file import load_organisations
 from services.feedback.config import FeedbackSettings
+from services.feedback.domain.tag_rules import TagRules
 from services.feedback.main import demand_rules
 from services.scheduler import rebuild as scheduler_rebuild
 from services.scheduler.config import SchedulerSettings
@@ -88,10 +89,11 @@ def rebuild_feedback(
     """
     settings = FeedbackSettings()
     from_file = load_organisations(settings.organisations) if settings.organisations else {}
+    tags = TagRules.from_config(settings.tag_rules)
 
     async def build(scratch: Database, live: Database, js: JetStreamContext) -> RebuildReport:
         return await feedback_rebuild.rebuild_into(
-            scratch, live, js, demand_rules(settings), from_file
+            scratch, live, js, demand_rules(settings), from_file, tags
         )
 
     report = asyncio.run(

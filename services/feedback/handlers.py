@@ -11,6 +11,7 @@ from opentelemetry import trace
 from services.feedback.domain.demand import Demand, demand_changed
 from services.feedback.domain.organisations import Organisation
 from services.feedback.domain.surges import SurgePolicy, surge_to_announce
+from services.feedback.domain.tag_rules import TagRules
 from services.feedback.domain.weighing import DemandRules, Directory
 from services.feedback.ports import FeedbackStore
 from shared.dispatch import Dispatch
@@ -43,6 +44,7 @@ class Weighing:
     rules: DemandRules = field(default_factory=DemandRules)
     from_file: Mapping[str, Organisation] = field(default_factory=dict)
     surges: SurgePolicy = field(default_factory=SurgePolicy)
+    tags: TagRules = field(default_factory=TagRules)
 
     async def directory(self) -> Directory:
         # The API's edits (stored) win over the file, which only seeds what nobody changed.
@@ -104,8 +106,9 @@ async def project_feedback(
     now: datetime,
     weighing: Weighing | None = None,
 ) -> list[Event]:
-    touched = await store.apply(events)
-    changes = await (weighing or Weighing(store)).recompute(touched, now)
+    weighing = weighing or Weighing(store)
+    touched = await store.apply([weighing.tags.linked(e) for e in events])
+    changes = await weighing.recompute(touched, now)
     span = trace.get_current_span()
     span.set_attribute("slipstream.feedback.items_touched", len(touched))
     span.set_attribute("slipstream.feedback.demand_changes", len(changes))

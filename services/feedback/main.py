@@ -15,6 +15,7 @@ from services.feedback.config import FeedbackSettings
 from services.feedback.domain.demand import DemandPolicy
 from services.feedback.domain.importance import BY_KIND, ImportancePolicy
 from services.feedback.domain.surges import SurgePolicy
+from services.feedback.domain.tag_rules import TagRules
 from services.feedback.domain.weighing import DemandRules
 from services.feedback.handlers import Weighing
 from services.feedback.http import feedback_router
@@ -47,7 +48,8 @@ def create_app(settings: FeedbackSettings | None = None) -> FastAPI:
     from_file = load_organisations(settings.organisations) if settings.organisations else {}
     runtime = ServiceRuntime(settings)
     store = MongoFeedbackStore(runtime.db)
-    weighing = Weighing(store, demand_rules(settings), from_file, surge_policy(settings))
+    tags = TagRules.from_config(settings.tag_rules)
+    weighing = Weighing(store, demand_rules(settings), from_file, surge_policy(settings), tags)
     work = MongoWorkProjection(runtime.db)
     publisher = JetStreamPublisher(runtime.broker)
     runtime.on_start.append(store.ensure_indexes)

@@ -21,6 +21,7 @@ from services.feedback.adapters.mongo import MongoFeedbackStore
 from services.feedback.adapters.work import MongoWorkProjection
 from services.feedback.closing import project_work
 from services.feedback.domain.organisations import Organisation
+from services.feedback.domain.tag_rules import TagRules
 from services.feedback.domain.weighing import DemandRules
 from services.feedback.handlers import FEEDBACK_RECORDS, Weighing
 from shared import rebuild as generic
@@ -53,6 +54,7 @@ async def rebuild_into(
     js: JetStreamContext,
     rules: DemandRules,
     from_file: Mapping[str, Organisation],
+    tags: TagRules | None = None,
     batch_size: int = 500,
 ) -> RebuildReport:
     """Replay into ``db`` (expected empty), reading people's decisions from ``live``."""
@@ -63,7 +65,9 @@ async def rebuild_into(
     await copy_kept(live, db)
     named: set[str] = set()
     async for events in replay(js, FEEDBACK_RECEIVED, batch_size, report):
-        named |= await store.apply([FEEDBACK_RECORDS(e) for e in events])
+        named |= await store.apply(
+            [(tags or TagRules()).linked(FEEDBACK_RECORDS(e)) for e in events]
+        )
     named |= {d["item_id"] async for d in db["feedback_links"].find({"linked": True})}
     async for events in replay(js, FEEDBACK_WORK, batch_size, report):
         await project_work(events, work)
@@ -72,8 +76,7 @@ async def rebuild_into(
     async for events in replay(js, SURGES, batch_size, report):
         for surge in (e for e in events if isinstance(e, DemandSurgedV1)):
             await store.save_surge(surge.item_id, surge.occurred_at)
-    weighing = Weighing(store, rules, from_file)
-    directory = await weighing.directory()
+    directory = await Weighing(store, rules, from_file).directory()
     for item_id in sorted(named):
         await store.save_demand(item_id, rules.weigh(await store.feedback_on(item_id), directory))
     report.rebuilt["items with demand"] = await db["feedback_demand"].count_documents({})

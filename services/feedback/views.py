@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from services.feedback.domain.surges import rate, trend
+from services.feedback.domain.tag_rules import how_linked
 from services.feedback.domain.weighing import Directory
 from services.feedback.handlers import Weighing
 from services.feedback.ports import WorkProjection
@@ -45,7 +46,11 @@ class FeedbackViews:
         }
 
     def piece(
-        self, feedback: FeedbackReceivedV1, directory: Directory, how: str, told: bool = False
+        self,
+        feedback: FeedbackReceivedV1,
+        directory: Directory,
+        how: str | dict[str, str],
+        told: bool = False,
     ) -> dict[str, Any]:
         waiting = self.weighing.rules.waiting(feedback, directory)
         return {
@@ -76,7 +81,7 @@ class FeedbackViews:
             self.piece(
                 f,
                 directory,
-                "manual" if decided.get(f.feedback_id) else "tool",
+                how_linked(f, item_id, decided.get(f.feedback_id)),
                 f.feedback_id in told,
             )
             for f in found
@@ -87,7 +92,9 @@ class FeedbackViews:
         if not found:
             return None
         directory = await self.weighing.directory()
-        pieces = [self.piece(f, directory, "tool") for f in found]
+        pieces = [
+            self.piece(f, directory, {i: how_linked(f, i, None) for i in f.item_ids}) for f in found
+        ]
         return {
             "customer_id": customer_id,
             "name": next((f.customer_name for f in found if f.customer_name), None),

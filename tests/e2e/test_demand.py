@@ -32,6 +32,7 @@ pytestmark = pytest.mark.e2e
 GITHUB_SECRET = "e2e-github-secret"
 STANDARD_SECRET = "whsec_ZTJlLWRlbWFuZC1zdGFuZGFyZC1rZXk="
 ZENDESK_SECRET = "e2e-zendesk-secret"
+TAG_RULES = json.dumps({"csv-export": ["standard:export-csv"]})
 # Initech is in the organisations file with an account owner; the demand tests' customers
 # (acme.test, globex.test) are not, so their organisations stay derived from the domain.
 ORGANISATIONS = (
@@ -56,6 +57,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     organisations.write_text(ORGANISATIONS)
     env["INGEST_ZENDESK_SECRET"] = ZENDESK_SECRET
     env["FEEDBACK_ORGANISATIONS"] = str(organisations)
+    env["FEEDBACK_TAG_RULES"] = TAG_RULES
     running = start_stack(data_dir, env=env, ports={name: free_port() for name in SERVICES})
     try:
         yield running
@@ -202,10 +204,10 @@ def test_work_finishing_puts_a_closable_loop_naming_its_customers_on_the_bus(
     export, now = "standard:export-csv", datetime.now(UTC)
     ticket = {
         "id": 4711, "subject": "CSV export please", "url": "https://help.test/tickets/4711",
-        "updated_at": now.isoformat(),
+        "updated_at": now.isoformat(), "priority": "urgent", "tags": ["csv-export"],
         "requester": {"id": 9, "name": "Ann", "email": "ann@initech.test"},
     }  # fmt: skip
-    post_zendesk(stack, ticket, [export])
+    post_zendesk(stack, ticket, [])  # linked by the tag rule alone
     post_feedback(stack, "standard:ticket/export-1", "cy@globex.test", export)
     item = {"item_id": export, "title": "CSV export", "status": "in_progress"}
     post_standard(stack, "msg-export-1", "item.changed", item)
@@ -216,7 +218,11 @@ def test_work_finishing_puts_a_closable_loop_naming_its_customers_on_the_bus(
         pieces: list[dict[str, Any]] = response.json() if response.is_success else []
         return pieces if len(pieces) == 2 else None
 
-    assert {p["state"] for p in wait_until(both_waiting)} == {"waiting"}
+    pieces = {p["feedback_id"]: p for p in wait_until(both_waiting)}
+    assert {p["state"] for p in pieces.values()} == {"waiting"}
+    zendesk = pieces["zendesk:ticket/4711"]
+    assert (zendesk["linked_by"], zendesk["importance"]) == ("tag_rule", 3)
+    assert pieces["standard:ticket/export-1"]["linked_by"] == "explicit"
     post_standard(stack, "msg-export-2", "item.changed", {**item, "status": "done"})
 
     [loop] = wait_until(lambda: closable_loops(stack, export) or None)
@@ -254,7 +260,10 @@ def test_work_finishing_puts_a_closable_loop_naming_its_customers_on_the_bus(
 def test_rebuilding_feedback_from_the_streams_matches_what_it_holds(stack: Stack) -> None:
     urls = ["--nats-url", stack.nats_url, "--mongodb-url", stack.mongodb_url]
     # The rebuild weighs with the service's own settings, its organisations file included.
-    env = {"FEEDBACK_ORGANISATIONS": str(stack.data_dir / "organisations.csv")}
+    env = {
+        "FEEDBACK_ORGANISATIONS": str(stack.data_dir / "organisations.csv"),
+        "FEEDBACK_TAG_RULES": TAG_RULES,
+    }
     checked = CliRunner(env=env).invoke(app, ["rebuild", "feedback", "--check", *urls])
     assert checked.exit_code == 0, checked.output
     assert "identical to the live projections" in checked.output

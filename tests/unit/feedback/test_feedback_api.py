@@ -80,8 +80,8 @@ def test_demand_ranks_items_and_an_items_feedback_says_who_and_how(setup: tuple)
     ]  # fmt: skip
     pieces = client.get("/items/jira:PAY-1/feedback").json()
     assert [(p["customer_id"], p["organisation_id"], p["linked_by"]) for p in pieces] == [
-        ("email:ann@acme.test", "domain:acme.test", "tool"),
-        ("email:bo@gmail.com", None, "tool"),
+        ("email:ann@acme.test", "domain:acme.test", "explicit"),
+        ("email:bo@gmail.com", None, "explicit"),
     ]
 
 
