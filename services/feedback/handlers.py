@@ -10,7 +10,7 @@ from opentelemetry import trace
 
 from services.feedback.domain.demand import Demand, demand_changed
 from services.feedback.domain.organisations import Organisation
-from services.feedback.domain.surges import SurgePolicy, surge_to_announce
+from services.feedback.domain.surges import Rate, SurgePolicy, surge_to_announce
 from services.feedback.domain.tag_rules import TagRules
 from services.feedback.domain.weighing import DemandRules, Directory
 from services.feedback.ports import FeedbackStore
@@ -51,26 +51,35 @@ class Weighing:
         return Directory({**self.from_file, **await self.store.organisations()})
 
     async def recompute(self, item_ids: Iterable[str], now: datetime) -> list[Event]:
-        """Save and announce the demand on each item whose demand moved, and any surge."""
+        """Save and announce the demand on each item whose demand moved, and any surge.
+
+        Reads and writes are per batch, not per item: a batch of feedback touches many.
+        """
+        items = sorted(set(item_ids))
+        if not items:
+            return []
         directory = await self.directory()
+        asked = await self.store.asked_on(items)
+        before = await self.store.demands(items)
+        last = await self.store.last_surges(items)
         changes: list[Event] = []
-        for item_id in sorted(set(item_ids)):
-            after = self.rules.weigh(await self.store.feedback_on(item_id), directory)
-            if demand_changed(await self.store.demand(item_id), after):
-                await self.store.save_demand(item_id, after)
+        moved: dict[str, Demand] = {}
+        for item_id in items:
+            after = self.rules.weigh([a.feedback for a in asked[item_id]], directory)
+            if demand_changed(before.get(item_id), after):
+                moved[item_id] = after
                 changes.append(demand_event(item_id, after, now))
-            surge = await self.surge(item_id, after, now)
-            if surge is not None:
-                changes.append(surge)
+            times = [a.at for a in asked[item_id]]
+            found = surge_to_announce(times, now, last.get(item_id), self.surges)
+            if found is not None:
+                changes.append(self.surged(item_id, found, after, now))
+        await self.store.save_demands(moved)
+        for event in changes:
+            if isinstance(event, DemandSurgedV1):
+                await self.store.save_surge(event.item_id, now)
         return changes
 
-    async def surge(self, item_id: str, demand: Demand, now: datetime) -> DemandSurgedV1 | None:
-        asked = await self.store.asked_times(item_id)
-        last = await self.store.last_surge(item_id)
-        found = surge_to_announce(asked, now, last, self.surges)
-        if found is None:
-            return None
-        await self.store.save_surge(item_id, now)
+    def surged(self, item_id: str, found: Rate, demand: Demand, now: datetime) -> DemandSurgedV1:
         window = self.surges.window.total_seconds()
         return DemandSurgedV1(
             # One id per item and window: a retried batch in the same window is one event.

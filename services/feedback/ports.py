@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -10,6 +11,14 @@ from services.feedback.domain.demand import Demand
 from services.feedback.domain.loops import Closure, WorkItem
 from services.feedback.domain.organisations import Organisation
 from shared.events import FeedbackReceivedV1, ItemChangedV1, LoopClosableV1, ReleaseChangedV1
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A live piece of feedback on an item, and when it was first asked."""
+
+    feedback: FeedbackReceivedV1
+    at: datetime
 
 
 class FeedbackStore(Protocol):
@@ -47,11 +56,24 @@ class FeedbackStore(Protocol):
         """Items (of ``among`` when given) with anyone waiting, heaviest demand first."""
         ...
 
+    async def asked_on(self, item_ids: Collection[str]) -> dict[str, list[Asked]]:
+        """Per item, its live feedback (as ``feedback_on``), with when each was first asked.
+
+        One batch of queries for all the items: a batch of feedback touches many.
+        """
+        ...
+
     async def asked_times(self, item_id: str) -> list[datetime]:
         """When each piece of live feedback on the item was first asked, oldest first."""
         ...
 
+    async def demands(self, item_ids: Collection[str]) -> dict[str, Demand]: ...
+
+    async def save_demands(self, demands: Mapping[str, Demand]) -> None: ...
+
     async def last_surge(self, item_id: str) -> datetime | None: ...
+
+    async def last_surges(self, item_ids: Collection[str]) -> dict[str, datetime]: ...
 
     async def save_surge(self, item_id: str, at: datetime) -> None: ...
 

@@ -77,8 +77,11 @@ async def rebuild_into(
         for surge in (e for e in events if isinstance(e, DemandSurgedV1)):
             await store.save_surge(surge.item_id, surge.occurred_at)
     directory = await Weighing(store, rules, from_file).directory()
-    for item_id in sorted(named):
-        await store.save_demand(item_id, rules.weigh(await store.feedback_on(item_id), directory))
+    items = sorted(named)
+    for first in range(0, len(items), batch_size):
+        asked = await store.asked_on(items[first : first + batch_size])
+        weighed = {i: rules.weigh([a.feedback for a in on], directory) for i, on in asked.items()}
+        await store.save_demands(weighed)
     report.rebuilt["items with demand"] = await db["feedback_demand"].count_documents({})
     return report
 

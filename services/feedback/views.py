@@ -26,16 +26,19 @@ class FeedbackViews:
         among = (
             None if team is None and release is None else await self.work.items_where(team, release)
         )
-        rows = []
-        for item_id, demand in await self.store.ranked_demand(limit, among):
-            rows.append(
-                {"item_id": item_id, **asdict(demand), "trend": await self.trend(item_id, now)}
-            )
-        return rows
+        ranked = await self.store.ranked_demand(limit, among)
+        asked = await self.store.asked_on([item_id for item_id, _ in ranked])
+        return [
+            {
+                "item_id": item_id,
+                **asdict(demand),
+                "trend": self.trend([a.at for a in asked[item_id]], now),
+            }
+            for item_id, demand in ranked
+        ]
 
-    async def trend(self, item_id: str, now: datetime) -> dict[str, Any]:
+    def trend(self, asked: list[datetime], now: datetime) -> dict[str, Any]:
         policy = self.weighing.surges
-        asked = await self.store.asked_times(item_id)
         found = rate(asked, now, policy)
         return {
             "window_hours": policy.window.total_seconds() / 3600,

@@ -197,5 +197,21 @@ async def test_ranked_demand_can_be_limited_to_some_items(store: FeedbackStore) 
     assert await store.ranked_demand(10, set()) == []
 
 
+async def test_feedback_on_many_items_at_once_is_as_on_each_alone(store: FeedbackStore) -> None:
+    await store.apply(
+        [feedback("f1", "acme", ("a", "b")), feedback("f2", "globex", ("b",)),
+         feedback("f3", "initech", ())]
+    )  # fmt: skip
+    await store.set_link("f1", "b", False, T0)
+    await store.set_link("f3", "a", True, T0)
+    together = await store.asked_on(["a", "b", "c"])
+    assert {i: [x.feedback.feedback_id for x in on] for i, on in together.items()} == {
+        "a": ["f1", "f3"], "b": ["f2"], "c": []
+    }  # fmt: skip
+    for item in ("a", "b", "c"):
+        assert [x.feedback for x in together[item]] == await store.feedback_on(item)
+    assert await store.demands(["a"]) == {}
+
+
 async def customers_waiting_on(store: FeedbackStore, item_id: str) -> list[str]:
     return [f.customer_id for f in await store.feedback_on(item_id)]

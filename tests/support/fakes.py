@@ -9,6 +9,7 @@ from typing import Any
 from services.feedback.domain.demand import Demand
 from services.feedback.domain.loops import Closure, WorkItem
 from services.feedback.domain.organisations import Organisation, organisation_id
+from services.feedback.ports import Asked
 from services.notifier.domain import Notification
 from shared.events import (
     FeedbackReceivedV1,
@@ -65,7 +66,7 @@ class ScriptedSender:
 class InMemoryFeedbackStore:
     def __init__(self) -> None:
         self.feedback: dict[str, FeedbackReceivedV1] = {}
-        self.demands: dict[str, Demand] = {}
+        self.demands_by_item: dict[str, Demand] = {}
         self.links: dict[tuple[str, str], bool] = {}
         self.known: dict[str, Organisation] = {}
         self.first_asked: dict[str, datetime] = {}
@@ -123,20 +124,20 @@ class InMemoryFeedbackStore:
         return {i for f in asked for i in f.item_ids} | manual
 
     async def demand(self, item_id: str) -> Demand | None:
-        return self.demands.get(item_id)
+        return self.demands_by_item.get(item_id)
 
     async def save_demand(self, item_id: str, demand: Demand) -> None:
         if demand.customers == 0:
-            self.demands.pop(item_id, None)
+            self.demands_by_item.pop(item_id, None)
         else:
-            self.demands[item_id] = demand
+            self.demands_by_item[item_id] = demand
 
     async def ranked_demand(
         self, limit: int, among: Collection[str] | None = None
     ) -> list[tuple[str, Demand]]:
         live = [
             (i, d)
-            for i, d in self.demands.items()
+            for i, d in self.demands_by_item.items()
             if d.customers > 0 and (among is None or i in among)
         ]
         return sorted(live, key=lambda pair: (-pair[1].weight, pair[0]))[:limit]
@@ -147,8 +148,24 @@ class InMemoryFeedbackStore:
     async def save_organisation(self, organisation: Organisation) -> None:
         self.known[organisation.organisation_id] = organisation
 
+    async def asked_on(self, item_ids: Collection[str]) -> dict[str, list[Asked]]:
+        return {
+            i: [Asked(f, self.first_asked[f.feedback_id]) for f in await self.feedback_on(i)]
+            for i in sorted(set(item_ids))
+        }
+
     async def asked_times(self, item_id: str) -> list[datetime]:
-        return sorted(self.first_asked[f.feedback_id] for f in await self.feedback_on(item_id))
+        return sorted(a.at for a in (await self.asked_on([item_id]))[item_id])
+
+    async def demands(self, item_ids: Collection[str]) -> dict[str, Demand]:
+        return {i: self.demands_by_item[i] for i in item_ids if i in self.demands_by_item}
+
+    async def save_demands(self, demands: Mapping[str, Demand]) -> None:
+        for item_id, demand in demands.items():
+            await self.save_demand(item_id, demand)
+
+    async def last_surges(self, item_ids: Collection[str]) -> dict[str, datetime]:
+        return {i: self.surges[i] for i in item_ids if i in self.surges}
 
     async def last_surge(self, item_id: str) -> datetime | None:
         return self.surges.get(item_id)

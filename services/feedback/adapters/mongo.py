@@ -3,17 +3,18 @@ by the source's own clock."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, UpdateOne
+from pymongo import ASCENDING, DESCENDING, DeleteOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.feedback.domain.customers import email_domain
 from services.feedback.domain.demand import Demand
 from services.feedback.domain.organisations import Organisation, organisation_id
+from services.feedback.ports import Asked
 from shared.events import FeedbackReceivedV1
 from shared.mongo import bulk_upsert_guarded
 
@@ -74,17 +75,39 @@ class MongoFeedbackStore:
         cursor = self.links.find({"item_id": item_id})
         return {d["feedback_id"]: d["linked"] async for d in cursor}
 
-    async def feedback_on(self, item_id: str) -> list[FeedbackReceivedV1]:
-        decided = await self.links_of(item_id)
-        linked = [f for f, yes in decided.items() if yes]
+    async def asked_on(self, item_ids: Collection[str]) -> dict[str, list[Asked]]:
+        items = sorted(set(item_ids))
+        decided: dict[str, dict[str, bool]] = {}
+        async for d in self.links.find({"item_id": {"$in": items}}):
+            decided.setdefault(d["item_id"], {})[d["feedback_id"]] = d["linked"]
+        manual: dict[str, set[str]] = {}
+        for item, choices in decided.items():
+            for feedback_id in (f for f, yes in choices.items() if yes):
+                manual.setdefault(feedback_id, set()).add(item)
         # Two indexed queries rather than one ``$or``, which a server may answer by scanning.
         live = {"retracted": {"$ne": True}}
-        found = {d["_id"]: d async for d in self.feedback.find({"item_ids": item_id, **live})}
-        if linked:
-            found.update(
-                {d["_id"]: d async for d in self.feedback.find({"_id": {"$in": linked}, **live})}
-            )
-        return [feedback_of(found[k]) for k in sorted(found) if decided.get(k, True)]
+        query = {"item_ids": {"$in": items}, **live}
+        found = {d["_id"]: d async for d in self.feedback.find(query)}
+        if manual:
+            query = {"_id": {"$in": sorted(manual)}, **live}
+            found.update({d["_id"]: d async for d in self.feedback.find(query)})
+        asked: dict[str, list[Asked]] = {i: [] for i in items}
+        for key in sorted(found):
+            document = found[key]
+            on = {i for i in document.get("item_ids", ()) if i in asked} | manual.get(key, set())
+            targets = [i for i in sorted(on) if decided.get(i, {}).get(key, True)]
+            if targets:
+                piece = Asked(feedback_of(document), document.get("asked_at") or
+                              document["source_updated_at"])  # fmt: skip
+                for item in targets:
+                    asked[item].append(piece)
+        return asked
+
+    async def feedback_on(self, item_id: str) -> list[FeedbackReceivedV1]:
+        return [a.feedback for a in (await self.asked_on([item_id]))[item_id]]
+
+    async def asked_times(self, item_id: str) -> list[datetime]:
+        return sorted(a.at for a in (await self.asked_on([item_id]))[item_id])
 
     async def one_feedback(self, feedback_id: str) -> FeedbackReceivedV1 | None:
         found = await self.feedback.find_one({"_id": feedback_id})
@@ -97,24 +120,6 @@ class MongoFeedbackStore:
     async def set_link(self, feedback_id: str, item_id: str, linked: bool, at: datetime) -> None:
         document = {"feedback_id": feedback_id, "item_id": item_id, "linked": linked, "at": at}
         await self.links.replace_one({"_id": f"{feedback_id} {item_id}"}, document, upsert=True)
-
-    async def asked_times(self, item_id: str) -> list[datetime]:
-        decided = await self.links_of(item_id)
-        linked = [f for f, yes in decided.items() if yes]
-        live = {"retracted": {"$ne": True}}
-        wanted = {"asked_at": 1, "source_updated_at": 1}
-        found = {
-            d["_id"]: d
-            async for d in self.feedback.find({"item_ids": item_id, **live}, projection=wanted)
-        }
-        if linked:
-            query = {"_id": {"$in": linked}, **live}
-            found.update({d["_id"]: d async for d in self.feedback.find(query, projection=wanted)})
-        return sorted(
-            d.get("asked_at") or d["source_updated_at"]
-            for k, d in found.items()
-            if decided.get(k, True)
-        )
 
     async def items_asked_by(self, domains: Collection[str], names: Collection[str]) -> set[str]:
         # Exact matches on fields ``apply`` derives, each with its own index (no $or, no regex).
@@ -130,26 +135,37 @@ class MongoFeedbackStore:
         return items | {d["item_id"] async for d in self.links.find(manual)}
 
     async def last_surge(self, item_id: str) -> datetime | None:
-        found = await self.surges.find_one({"_id": item_id})
-        return None if found is None else found["at"]
+        return (await self.last_surges([item_id])).get(item_id)
+
+    async def last_surges(self, item_ids: Collection[str]) -> dict[str, datetime]:
+        cursor = self.surges.find({"_id": {"$in": sorted(set(item_ids))}})
+        return {d["_id"]: d["at"] async for d in cursor}
 
     async def save_surge(self, item_id: str, at: datetime) -> None:
         # Guarded so a replayed older announcement never moves the episode back.
         await self.surges.update_one({"_id": item_id}, {"$max": {"at": at}}, upsert=True)
 
     async def demand(self, item_id: str) -> Demand | None:
-        found = await self.demand_collection.find_one({"_id": item_id})
-        return None if found is None else demand_of(found)
+        return (await self.demands([item_id])).get(item_id)
+
+    async def demands(self, item_ids: Collection[str]) -> dict[str, Demand]:
+        cursor = self.demand_collection.find({"_id": {"$in": sorted(set(item_ids))}})
+        return {d["_id"]: demand_of(d) async for d in cursor}
 
     async def save_demand(self, item_id: str, demand: Demand) -> None:
+        await self.save_demands({item_id: demand})
+
+    async def save_demands(self, demands: Mapping[str, Demand]) -> None:
         # Nobody waiting is no document: the same whether an item was never asked for or
         # stopped being, so a rebuild from the streams matches the live collection exactly.
-        if demand.customers == 0:
-            await self.demand_collection.delete_one({"_id": item_id})
-            return
-        await self.demand_collection.update_one(
-            {"_id": item_id}, {"$set": asdict(demand)}, upsert=True
-        )
+        operations: list[UpdateOne | DeleteOne] = [
+            DeleteOne({"_id": item_id})
+            if demand.customers == 0
+            else UpdateOne({"_id": item_id}, {"$set": asdict(demand)}, upsert=True)
+            for item_id, demand in sorted(demands.items())
+        ]
+        if operations:
+            await self.demand_collection.bulk_write(operations, ordered=False)
 
     async def ranked_demand(
         self, limit: int, among: Collection[str] | None = None
