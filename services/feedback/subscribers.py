@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -13,10 +14,13 @@ from services.feedback.config import FeedbackSettings
 from services.feedback.handlers import FEEDBACK_RECORDS, Weighing, project_feedback
 from services.feedback.ports import FeedbackStore, WorkProjection
 from shared.consumer import BatchSettler, Envelope, Outcome, subscribe_batches
+from shared.events import DemandSurgedV1
 from shared.events.streams import FeedbackEvent, WorkEvent
 from shared.publishing import EventPublisher
 from shared.subjects import FEEDBACK_RECEIVED, FEEDBACK_WORK
-from shared.telemetry import Telemetry
+from shared.telemetry import Telemetry, log_fields
+
+logger = logging.getLogger(__name__)
 
 
 def register(
@@ -27,6 +31,10 @@ def register(
     telemetry: Telemetry,
     weighing: Weighing | None = None,
 ) -> None:
+    surges = telemetry.meter.create_counter(
+        "slipstream.feedback.surges", description="Demand surges announced"
+    )
+
     async def handle(envelopes: Sequence[Envelope]) -> Outcome:
         events = [FEEDBACK_RECORDS(e.event) for e in envelopes]
         with telemetry.tracer.start_as_current_span(
@@ -34,6 +42,14 @@ def register(
         ) as span:
             span.set_attribute("messaging.batch.message_count", len(events))
             changes = await project_feedback(events, store, datetime.now(UTC), weighing)
+            for surge in (c for c in changes if isinstance(c, DemandSurgedV1)):
+                surges.add(1)
+                logger.info(
+                    "demand surged",
+                    extra=log_fields(
+                        item_id=surge.item_id, recent=surge.recent, baseline=surge.baseline
+                    ),
+                )
             here = otel_context.get_current()
             return [(change, here) for change in changes]
 
@@ -54,6 +70,10 @@ def register_work(
     publisher: EventPublisher,
     telemetry: Telemetry,
 ) -> None:
+    closed = telemetry.meter.create_counter(
+        "slipstream.feedback.loops_closable", description="Closable loops announced, by cause"
+    )
+
     async def handle(envelopes: Sequence[Envelope]) -> Outcome:
         with telemetry.tracer.start_as_current_span(
             "close feedback loops", context=envelopes[-1].context
@@ -66,6 +86,16 @@ def register_work(
             for event in closable:
                 await publisher.publish(event)
             await work.record(closable)
+            for event in closable:
+                closed.add(1, {"because": event.because})
+                logger.info(
+                    "loop closable",
+                    extra=log_fields(
+                        item_id=event.item_id,
+                        because=event.because,
+                        customers=len(event.customers),
+                    ),
+                )
             return []
 
     settler = BatchSettler(FEEDBACK_WORK, handle, publisher, telemetry.tracer, payload=WorkEvent)
