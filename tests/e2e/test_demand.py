@@ -257,6 +257,23 @@ def test_work_finishing_puts_a_closable_loop_naming_its_customers_on_the_bus(
     ]
 
 
+def test_a_burst_of_feedback_on_a_quiet_item_puts_one_surge_on_the_bus(stack: Stack) -> None:
+    wanted = "standard:dark-mode"
+    for n in range(5):  # FEEDBACK_SURGE_MIN_RECENT's default, against no baseline at all
+        post_feedback(stack, f"standard:ticket/dark-{n}", f"p{n}@co{n}.test", wanted)
+
+    def surges() -> list[dict[str, Any]] | None:
+        messages = asyncio.run(read_stream(stack.nats_url, "feedback.demand.surged.v1"))
+        found = [e for e in (json.loads(m.data) for m in messages) if e["item_id"] == wanted]
+        return found or None
+
+    [surge] = wait_until(surges)
+    assert (surge["recent"], surge["customers"], surge["organisations"]) == (5, 5, 5)
+    rows = httpx.get(f"{stack.urls['feedback']}/demand", params={"limit": 500}).json()
+    trend = next(r["trend"] for r in rows if r["item_id"] == wanted)
+    assert (trend["recent"], trend["surging"], trend["per_window"][-1]) == (5, True, 5)
+
+
 def test_rebuilding_feedback_from_the_streams_matches_what_it_holds(stack: Stack) -> None:
     urls = ["--nats-url", stack.nats_url, "--mongodb-url", stack.mongodb_url]
     # The rebuild weighs with the service's own settings, its organisations file included.

@@ -138,3 +138,8 @@ def test_a_bad_organisations_file_stops_start_up_naming_the_row(tmp_path: Path) 
     bad.write_text("name,arr\nAcme,1\nGlobex,many\n")
     with pytest.raises(BadOrganisationRow, match="row 3"):
         create_app(FeedbackSettings(organisations=bad))
+
+
+def test_a_tag_rule_without_items_stops_start_up() -> None:
+    with pytest.raises(ValueError, match="tag rule 'export'"):
+        create_app(FeedbackSettings(tag_rules={"export": [" "]}))
