@@ -174,6 +174,9 @@ def test_the_cli_shows_demand_and_an_items_feedback_and_links(stack: Stack) -> N
     assert pieces.exit_code == 0, pieces.output
     assert "domain:globex.test" in pieces.output
     assert "manual" in pieces.output
+    filtered = runner.invoke(app, ["demand", "--team", "nobody", *feedback])
+    assert filtered.exit_code == 0, filtered.output
+    assert BLOCKED not in filtered.output
     missing = runner.invoke(app, ["link", "nope", BLOCKED, "--remove", *feedback])
     assert missing.exit_code == 1
     assert "Unknown feedback" in missing.output
