@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -24,6 +24,9 @@ from shared.events import (
     derive_event_id,
 )
 from shared.events.streams import FeedbackEvent
+
+# Publishes what a recompute decided (the subscriber's and the API's publisher).
+Announce = Callable[[Sequence[Event]], Awaitable[None]]
 
 
 def received(event: FeedbackReceivedV1) -> FeedbackReceivedV1:
@@ -50,9 +53,13 @@ class Weighing:
         # The API's edits (stored) win over the file, which only seeds what nobody changed.
         return Directory({**self.from_file, **await self.store.organisations()})
 
-    async def recompute(self, item_ids: Iterable[str], now: datetime) -> list[Event]:
+    async def recompute(
+        self, item_ids: Iterable[str], now: datetime, announce: Announce | None = None
+    ) -> list[Event]:
         """Save and announce the demand on each item whose demand moved, and any surge.
 
+        ``announce`` runs before anything is saved: were it to fail, the redelivered batch
+        decides the same changes again instead of finding them saved and announcing nothing.
         Reads and writes are per batch, not per item: a batch of feedback touches many.
         """
         items = sorted(set(item_ids))
@@ -73,6 +80,8 @@ class Weighing:
             found = surge_to_announce(times, now, last.get(item_id), self.surges)
             if found is not None:
                 changes.append(self.surged(item_id, found, after, now))
+        if announce is not None and changes:
+            await announce(changes)
         await self.store.save_demands(moved)
         for event in changes:
             if isinstance(event, DemandSurgedV1):
@@ -114,10 +123,11 @@ async def project_feedback(
     store: FeedbackStore,
     now: datetime,
     weighing: Weighing | None = None,
+    announce: Announce | None = None,
 ) -> list[Event]:
     weighing = weighing or Weighing(store)
     touched = await store.apply([weighing.tags.linked(e) for e in events])
-    changes = await weighing.recompute(touched, now)
+    changes = await weighing.recompute(touched, now, announce)
     span = trace.get_current_span()
     span.set_attribute("slipstream.feedback.items_touched", len(touched))
     span.set_attribute("slipstream.feedback.demand_changes", len(changes))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from services.feedback.domain.organisations import Organisation
-from services.feedback.handlers import Weighing
+from services.feedback.handlers import Announce, Weighing
 from shared.events import Event
 from shared.publishing import EventPublisher
 from shared.telemetry import log_fields
@@ -16,6 +17,14 @@ logger = logging.getLogger(__name__)
 
 class UnknownFeedback(LookupError):
     pass
+
+
+def announcer(publisher: EventPublisher) -> Announce:
+    async def announce(changes: Sequence[Event]) -> None:
+        for change in changes:
+            await publisher.publish(change)
+
+    return announce
 
 
 async def decide_link(
@@ -33,9 +42,7 @@ async def decide_link(
     if await weighing.store.one_feedback(feedback_id) is None:
         raise UnknownFeedback(feedback_id)
     await weighing.store.set_link(feedback_id, item_id, linked, now)
-    changes = await weighing.recompute([item_id], now)
-    for change in changes:
-        await publisher.publish(change)
+    changes = await weighing.recompute([item_id], now, announcer(publisher))
     logger.info(
         "feedback link decided",
         extra=log_fields(
@@ -58,9 +65,7 @@ async def put_organisation(
     domains = set(organisation.domains) | set(before.domains if before else ())
     names = {n for n in (organisation.name, before.name if before else None) if n}
     items = await weighing.store.items_asked_by(domains, names)
-    changes = await weighing.recompute(items, now)
-    for change in changes:
-        await publisher.publish(change)
+    changes = await weighing.recompute(items, now, announcer(publisher))
     logger.info(
         "organisation edited",
         extra=log_fields(

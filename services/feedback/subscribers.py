@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from services.feedback.config import FeedbackSettings
 from services.feedback.handlers import FEEDBACK_RECORDS, Weighing, project_feedback
 from services.feedback.ports import FeedbackStore, WorkProjection
 from shared.consumer import BatchSettler, Envelope, Outcome, subscribe_batches
-from shared.events import DemandSurgedV1
+from shared.events import DemandSurgedV1, Event
 from shared.events.streams import FeedbackEvent, WorkEvent
 from shared.publishing import EventPublisher
 from shared.subjects import FEEDBACK_RECEIVED, FEEDBACK_WORK
@@ -41,7 +42,14 @@ def register(
             "project feedback", context=envelopes[-1].context
         ) as span:
             span.set_attribute("messaging.batch.message_count", len(events))
-            changes = await project_feedback(events, store, datetime.now(UTC), weighing)
+            here = otel_context.get_current()
+
+            async def announce(changes: Sequence[Event]) -> None:
+                # Pipelined, as the settler would; before the demand is saved (see recompute).
+                await asyncio.gather(*(publisher.publish(c, here) for c in changes))
+
+            now = datetime.now(UTC)
+            changes = await project_feedback(events, store, now, weighing, announce)
             for surge in (c for c in changes if isinstance(c, DemandSurgedV1)):
                 surges.add(1)
                 logger.info(
@@ -50,8 +58,7 @@ def register(
                         item_id=surge.item_id, recent=surge.recent, baseline=surge.baseline
                     ),
                 )
-            here = otel_context.get_current()
-            return [(change, here) for change in changes]
+            return []
 
     settler = BatchSettler(
         FEEDBACK_RECEIVED, handle, publisher, telemetry.tracer, payload=FeedbackEvent
