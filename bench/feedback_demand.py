@@ -1,33 +1,41 @@
-"""The cost of one demand update as stored feedback grows (it must not grow with the total).
+"""Feedback's projection rate, and the cost of one demand update as stored feedback grows.
 
-Part of the issue's benchmark: the projection-rate half (200,000 events against a bare
-``bulk_write``) is still to come. Here: fill the embedded MongoDB-compatible server with
-feedback spread over many items, then time ``project_feedback`` for one new piece of feedback
-on one item (store, recompute, save), at a small and at a large total, against a same-run
-baseline of one bare upsert into the same server. Medians of ``ROUNDS`` runs.
+Against the embedded MongoDB-compatible server, in one run:
 
-Run: ``python -m bench.feedback_demand [SMALL LARGE]`` (defaults 10000 200000).
+1. **Rate.** ``LARGE`` feedback events (default 200,000) from 50,000 customers of 5,000
+   organisations over 20,000 items go through ``project_feedback`` in batches of ``BATCH``
+   (the consumer's default, 200): guarded upserts, then demand weighed, saved and checked
+   for a surge on every item a batch touched. Baseline: a bare ``bulk_write`` of the same
+   documents in the same batches into another collection of the same server.
+2. **One update.** When ``SMALL`` (default 10,000) and when ``LARGE`` feedback are stored,
+   the median of ``ROUNDS`` single new pieces on one item through ``project_feedback``,
+   against the median of a bare single upsert. The ratio between the two totals must stay
+   near 1: an update reads only the item's own feedback, through indexes.
+
+Run: ``python -m bench.feedback_demand [--small N] [--large N] [--batch N]``. On a shared
+machine use a smaller ``--large`` (the rate is per event, so it compares across sizes).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import statistics
-import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, InsertOne
 
 from services.cli.embedded import start_mongo
-from services.feedback.adapters.mongo import MongoFeedbackStore
+from services.feedback.adapters.mongo import MongoFeedbackStore, stored
 from services.feedback.handlers import Weighing, project_feedback
 from shared.events import FeedbackReceivedV1
 
-ROUNDS = 50
+ROUNDS = 30
 ITEMS, CUSTOMERS, ORGANISATIONS = 20_000, 50_000, 5_000
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -45,13 +53,30 @@ def piece(n: int, item: int, minute: int = 0) -> FeedbackReceivedV1:
     )
 
 
-async def fill(store: MongoFeedbackStore, start: int, stop: int) -> None:
-    for first in range(start, stop, 1000):
-        batch = [piece(n, n % ITEMS) for n in range(first, min(first + 1000, stop))]
-        await store.apply(batch)
+def batches(start: int, stop: int, size: int) -> list[list[FeedbackReceivedV1]]:
+    # Spread over the items as a live stream would be: consecutive events on different items.
+    return [
+        [piece(n, (n * 7919) % ITEMS) for n in range(first, min(first + size, stop))]
+        for first in range(start, stop, size)
+    ]
 
 
-async def median_seconds(run: Any) -> float:
+async def project(store: MongoFeedbackStore, weighing: Weighing, chunk: list[Any]) -> float:
+    started = time.perf_counter()
+    for batch in chunk:
+        await project_feedback(batch, store, T0, weighing)
+    return time.perf_counter() - started
+
+
+async def bare_write(db: Any, chunk: list[list[FeedbackReceivedV1]]) -> float:
+    started = time.perf_counter()
+    for batch in chunk:
+        documents = [{"_id": e.feedback_id, **stored(e)} for e in batch]
+        await db["bench_bare"].bulk_write([InsertOne(d) for d in documents], ordered=False)
+    return time.perf_counter() - started
+
+
+async def median_seconds(run: Callable[[int], Awaitable[Any]]) -> float:
     times = []
     for round_ in range(ROUNDS):
         started = time.perf_counter()
@@ -60,10 +85,10 @@ async def median_seconds(run: Any) -> float:
     return statistics.median(times)
 
 
-async def measure(store: MongoFeedbackStore, db: Any, total: int) -> tuple[float, float]:
-    weighing = Weighing(store)
-
-    async def one_update(round_: int) -> None:
+async def one_update(
+    store: MongoFeedbackStore, weighing: Weighing, db: Any, total: int
+) -> tuple[float, float]:
+    async def update(round_: int) -> None:
         event = piece(10**9 + total * 100 + round_, item=7, minute=round_)
         await project_feedback([event], store, T0, weighing)
 
@@ -71,10 +96,10 @@ async def measure(store: MongoFeedbackStore, db: Any, total: int) -> tuple[float
         key = {"_id": f"baseline-{total}-{round_}"}
         await db["bench_baseline"].update_one(key, {"$set": {"n": round_}}, upsert=True)
 
-    return await median_seconds(one_update), await median_seconds(bare_upsert)
+    return await median_seconds(update), await median_seconds(bare_upsert)
 
 
-async def main(small: int, large: int) -> None:
+async def main(small: int, large: int, batch: int) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         server = start_mongo(Path(scratch))
         client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(server.url, tz_aware=True)
@@ -82,20 +107,37 @@ async def main(small: int, large: int) -> None:
             db = client["bench_feedback"]
             store = MongoFeedbackStore(db)
             await store.ensure_indexes()
-            stored = 0
-            for total in (small, large):
-                await fill(store, stored, total)
-                stored = total
-                update, baseline = await measure(store, db, total)
+            weighing = Weighing(store)
+            projected = bare = 0.0
+            updates: dict[int, tuple[float, float]] = {}
+            for start, stop in ((0, small), (small, large)):
+                chunk = batches(start, stop, batch)
+                projected += await project(store, weighing, chunk)
+                bare += await bare_write(db, chunk)
+                updates[stop] = await one_update(store, weighing, db, stop)
+            print(f"{large} events in batches of {batch} (embedded server, same run):")
+            print(
+                f"  projection {large / projected:9.0f} events/s   bare bulk_write "
+                f"{large / bare:9.0f} docs/s   projection x{projected / bare:.1f} slower"
+            )
+            for total, (update, baseline) in updates.items():
                 print(
-                    f"{total:>8} stored feedback: one demand update {update * 1e3:7.2f} ms "
+                    f"  {total:>8} stored: one demand update median {update * 1e3:7.2f} ms "
                     f"(bare upsert {baseline * 1e3:5.2f} ms, x{update / baseline:.1f})"
                 )
+            growth = updates[large][0] / updates[small][0]
+            print(f"  one update at {large} / at {small} stored: x{growth:.2f}")
         finally:
             await client.close()
             server.process.stop()
 
 
 if __name__ == "__main__":
-    sizes = [int(a) for a in sys.argv[1:3]] or [10_000, 200_000]
-    asyncio.run(main(sizes[0], sizes[1]))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=200_000)
+    parser.add_argument("--batch", type=int, default=200)
+    args = parser.parse_args()
+    if not 0 < args.small < args.large:
+        parser.error("need 0 < --small < --large")
+    asyncio.run(main(args.small, args.large, args.batch))

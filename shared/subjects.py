@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from shared.events import (
     DemandChangedV1,
+    DemandSurgedV1,
     FeedbackReceivedV1,
+    LoopClosableV1,
     RiskChangedV1,
 )
 
@@ -82,7 +84,12 @@ STREAMS: tuple[StreamSpec, ...] = (RAW_DELIVERIES, WORK, FEEDBACK, RISK, NOTIFY,
 SCHEDULER_WORK = ConsumerSpec("scheduler-work", WORK.name, "work.>")
 SCHEDULER_DEMAND = ConsumerSpec("scheduler-demand", FEEDBACK.name, DemandChangedV1.subject)
 FEEDBACK_RECEIVED = ConsumerSpec("feedback-received", FEEDBACK.name, FeedbackReceivedV1.subject)
+# Feedback's own view of items and releases, to know when a loop can be closed.
+FEEDBACK_WORK = ConsumerSpec("feedback-work", WORK.name, "work.>")
 NOTIFIER_RISK = ConsumerSpec("notifier-risk", RISK.name, RiskChangedV1.subject)
+# Feedback announces these on its stream for the notifier to tell people.
+NOTIFIER_SURGES = ConsumerSpec("notifier-surges", FEEDBACK.name, DemandSurgedV1.subject)
+NOTIFIER_LOOPS = ConsumerSpec("notifier-loops", FEEDBACK.name, LoopClosableV1.subject)
 INGEST_NORMALISER = ConsumerSpec(
     "ingest-normaliser", RAW_DELIVERIES.name, f"{RAW_DELIVERY_PREFIX}.>"
 )
@@ -91,5 +98,8 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     SCHEDULER_WORK,
     SCHEDULER_DEMAND,
     FEEDBACK_RECEIVED,
+    FEEDBACK_WORK,
     NOTIFIER_RISK,
+    NOTIFIER_SURGES,
+    NOTIFIER_LOOPS,
 )

@@ -20,31 +20,45 @@ def _call(method: str, url: str, **kwargs: Any) -> Any:
 
 
 def demand_table(rows: list[dict[str, Any]]) -> str:
-    header = f"{'item':<30} {'weight':>7} {'customers':>9} {'orgs':>5} {'ARR waiting':>12}"
+    header = f"{'item':<30} {'weight':>7} {'customers':>9} {'orgs':>5} {'ARR waiting':>12}  trend"
     lines = [header, "-" * len(header)]
     for row in rows:
         arr = "-" if row["arr_waiting"] is None else f"{row['arr_waiting']:,.0f}"
+        trend = row.get("trend") or {}
+        counts = " ".join(str(n) for n in trend.get("per_window", []))
+        surging = "  SURGING" if trend.get("surging") else ""
         lines.append(
             f"{row['item_id']:<30} {row['weight']:>7.2f} {row['customers']:>9} "
-            f"{row['organisations']:>5} {arr:>12}"
+            f"{row['organisations']:>5} {arr:>12}  {counts}{surging}"
         )
     return "\n".join(lines)
 
 
 def feedback_table(pieces: list[dict[str, Any]]) -> str:
-    header = f"{'feedback':<28} {'customer':<28} {'organisation':<24} {'imp':>3} {'linked':<7} url"
+    header = (
+        f"{'feedback':<28} {'customer':<28} {'organisation':<24} {'imp':>3} {'linked':<8} "
+        f"{'state':<7} url"
+    )
     lines = [header, "-" * len(header)]
     for p in pieces:
         lines.append(
             f"{p['feedback_id']:<28} {p['customer_id']:<28} {p['organisation_id'] or '-':<24} "
-            f"{p['importance']:>3} {p['linked_by']:<7} {p['url'] or '-'}"
+            f"{p['importance']:>3} {p['linked_by']:<8} {p.get('state', 'waiting'):<7} "
+            f"{p['url'] or '-'}"
         )
     return "\n".join(lines)
 
 
-def demand(feedback_url: FeedbackUrl = DEFAULT_FEEDBACK_URL, limit: int = 50) -> None:
-    """Print items ranked by weighted customer demand."""
-    typer.echo(demand_table(_call("GET", f"{feedback_url}/demand", params={"limit": limit})))
+def demand(
+    feedback_url: FeedbackUrl = DEFAULT_FEEDBACK_URL,
+    limit: int = 50,
+    team: str | None = None,
+    release: str | None = None,
+) -> None:
+    """Print items ranked by weighted customer demand, with feedback per day (oldest first)."""
+    filters = {"team": team, "release": release}
+    params = {k: v for k, v in filters.items() if v is not None} | {"limit": str(limit)}
+    typer.echo(demand_table(_call("GET", f"{feedback_url}/demand", params=params)))
 
 
 def feedback(item_id: str, feedback_url: FeedbackUrl = DEFAULT_FEEDBACK_URL) -> None:

@@ -18,6 +18,7 @@ from services.cli import (
     feedback_commands,
     ingest_commands,
     notifier_commands,
+    rebuild_commands,
     report_command,
     scheduler_commands,
 )
@@ -150,6 +151,7 @@ docs.register(app)
 feedback_commands.register(app)
 report_command.register(app)
 notifier_commands.register(app)
+rebuild_commands.register(app)
 
 
 def run() -> None:

@@ -1,22 +1,15 @@
-"""``slipstream risk``, ``slipstream explain`` and ``slipstream rebuild scheduler``."""
+"""``slipstream risk`` and ``slipstream explain``."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-import nats
 import typer
-from pymongo import AsyncMongoClient
 
 from services.cli.api import call
 from services.cli.demo import risk_table
-from services.scheduler.config import SchedulerSettings
-from services.scheduler.main import policy_from
-from services.scheduler.rebuild import RebuildReport, differences, rebuild_into, swap
 
 SchedulerUrl = Annotated[
     str, typer.Option("--scheduler-url", envvar="SLIPSTREAM_SCHEDULER_URL", help="Scheduler API.")
@@ -69,60 +62,6 @@ def explain(item_id: str, scheduler_url: SchedulerUrl = DEFAULT_SCHEDULER_URL) -
     typer.echo(explain_text(_get(f"{scheduler_url}/items/{quote(item_id, safe=':/')}")))
 
 
-async def _rebuild(nats_url: str, mongodb_url: str, database: str, check: bool) -> RebuildReport:
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url, tz_aware=True)
-    connection = await nats.connect(nats_url)
-    scratch = f"{database}_rebuild"
-    try:
-        await client.drop_database(scratch)
-        settings = SchedulerSettings()
-        today = datetime.now(UTC).date()
-        report = await rebuild_into(
-            client[scratch],
-            connection.jetstream(),
-            policy_from(settings),
-            today,
-            history_retention_days=settings.history_retention_days,
-        )
-        report.differences = await differences(client[database], client[scratch])
-        if check:
-            await client.drop_database(scratch)
-        else:
-            await swap(client, scratch, database)
-        return report
-    finally:
-        await connection.close()
-        await client.close()
-
-
-def rebuild_scheduler(
-    nats_url: Annotated[str, typer.Option(envvar="NATS_URL")] = "nats://127.0.0.1:4222",
-    mongodb_url: Annotated[str, typer.Option(envvar="MONGODB_URL")] = "mongodb://127.0.0.1:27017",
-    database: Annotated[str, typer.Option(envvar="MONGODB_DATABASE")] = "slipstream",
-    check: Annotated[bool, typer.Option(help="Compare only; exit 1 if they differ.")] = False,
-) -> None:
-    """Replay WORK and demand events (and RISK into history) into empty collections; swap in.
-
-    Stop the scheduler first and start it afterwards: its start-up reconciliation then
-    announces any risk the rebuilt assessments changed.
-    """
-    report = asyncio.run(_rebuild(nats_url, mongodb_url, database, check))
-    typer.echo(
-        f"replayed {report.events} events ({report.undecodable} undecodable), "
-        f"{report.assessments} assessments"
-    )
-    for name, ids in report.differences.items():
-        typer.echo(f"{name}: {len(ids)} differ from live, e.g. {', '.join(ids[:3])}")
-    if not report.differences:
-        typer.echo("identical to the live projections")
-    typer.echo("checked only; live collections untouched" if check else "swapped in")
-    if check and report.differences:
-        raise typer.Exit(1)
-
-
 def register(app: typer.Typer) -> None:
     app.command()(risk)
     app.command()(explain)
-    rebuild = typer.Typer(help="Rebuild a service's projections from the event streams.")
-    rebuild.command("scheduler")(rebuild_scheduler)
-    app.add_typer(rebuild, name="rebuild")

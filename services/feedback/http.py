@@ -31,6 +31,7 @@ class OrganisationBody(BaseModel):
     domains: list[str] = Field(default_factory=list)
     tier: str | None = None
     arr: float | None = Field(None, ge=0)
+    owner: str | None = Field(None, min_length=1, description="Who owns the account.")
 
 
 def feedback_router(
@@ -40,23 +41,24 @@ def feedback_router(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> APIRouter:
     router = APIRouter()
-    router.include_router(reading_router(views))
+    router.include_router(reading_router(views, clock))
     router.include_router(editing_router(views, weighing, publisher, clock))
     return router
 
 
-def reading_router(views: FeedbackViews) -> APIRouter:
+def reading_router(views: FeedbackViews, clock: Callable[[], datetime]) -> APIRouter:
     router = APIRouter()
 
-    @router.get("/demand", response_model=None)
+    @router.get("/demand")
     async def demand(
         team: str | None = None, release: str | None = None, limit: int = Query(50, ge=1, le=5000)
-    ) -> list[dict[str, Any]] | JSONResponse:
-        """Items ranked by weighted demand, heaviest first."""
-        if team is not None or release is not None:
-            detail = "filtering by team or release is not available yet"
-            return problem(422, "Invalid request", detail)
-        return await views.ranked(limit)
+    ) -> list[dict[str, Any]]:
+        """Items ranked by weighted demand, heaviest first, each with its recent trend.
+
+        ``team`` and ``release`` filter by the item's team and release as the work tools last
+        reported them; an item feedback has not seen in WORK matches no filter.
+        """
+        return await views.ranked(limit, clock(), team, release)
 
     @router.get("/items/{item_id:path}/feedback", response_model=None)
     async def item_feedback(item_id: str) -> list[dict[str, Any]] | JSONResponse:
@@ -87,7 +89,7 @@ def editing_router(
     @router.put("/organisations/{organisation_id:path}")
     async def edit_organisation(organisation_id: str, body: OrganisationBody) -> dict[str, Any]:
         domains = tuple(sorted({d.strip().lower() for d in body.domains if d.strip()}))
-        edited = Organisation(organisation_id, body.name, domains, body.tier, body.arr)
+        edited = Organisation(organisation_id, body.name, domains, body.tier, body.arr, body.owner)
         await put_organisation(weighing, publisher, edited, clock())
         return await views.organisation(organisation_id) or {}
 

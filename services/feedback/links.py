@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from services.feedback.domain.organisations import Organisation
-from services.feedback.handlers import Weighing
-from shared.events import DemandChangedV1
+from services.feedback.handlers import Announce, Weighing
+from shared.events import Event
 from shared.publishing import EventPublisher
 from shared.telemetry import log_fields
 
@@ -18,12 +19,20 @@ class UnknownFeedback(LookupError):
     pass
 
 
+def announcer(publisher: EventPublisher) -> Announce:
+    async def announce(changes: Sequence[Event]) -> None:
+        for change in changes:
+            await publisher.publish(change)
+
+    return announce
+
+
 async def decide_link(
     weighing: Weighing,
     publisher: EventPublisher,
     decision: tuple[str, str, bool],
     now: datetime,
-) -> list[DemandChangedV1]:
+) -> list[Event]:
     """Record a manual link (True) or unlink (False) and announce the item's new demand.
 
     The decision is stored apart from the feedback, so a later delivery of the same ticket
@@ -33,9 +42,7 @@ async def decide_link(
     if await weighing.store.one_feedback(feedback_id) is None:
         raise UnknownFeedback(feedback_id)
     await weighing.store.set_link(feedback_id, item_id, linked, now)
-    changes = await weighing.recompute([item_id], now)
-    for change in changes:
-        await publisher.publish(change)
+    changes = await weighing.recompute([item_id], now, announcer(publisher))
     logger.info(
         "feedback link decided",
         extra=log_fields(
@@ -47,7 +54,7 @@ async def decide_link(
 
 async def put_organisation(
     weighing: Weighing, publisher: EventPublisher, organisation: Organisation, now: datetime
-) -> list[DemandChangedV1]:
+) -> list[Event]:
     """Store the edit (it wins over the file) and re-weigh what this organisation asked for.
 
     Items are found by the organisation's domains and name before and after the edit, so a
@@ -58,9 +65,7 @@ async def put_organisation(
     domains = set(organisation.domains) | set(before.domains if before else ())
     names = {n for n in (organisation.name, before.name if before else None) if n}
     items = await weighing.store.items_asked_by(domains, names)
-    changes = await weighing.recompute(items, now)
-    for change in changes:
-        await publisher.publish(change)
+    changes = await weighing.recompute(items, now, announcer(publisher))
     logger.info(
         "organisation edited",
         extra=log_fields(

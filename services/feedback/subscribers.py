@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from faststream.nats import NatsBroker
 from opentelemetry import context as otel_context
 
+from services.feedback.closing import close_loops
 from services.feedback.config import FeedbackSettings
 from services.feedback.handlers import FEEDBACK_RECORDS, Weighing, project_feedback
-from services.feedback.ports import FeedbackStore
+from services.feedback.ports import FeedbackStore, WorkProjection
 from shared.consumer import BatchSettler, Envelope, Outcome, subscribe_batches
-from shared.events.streams import FeedbackEvent
+from shared.events import DemandSurgedV1, Event
+from shared.events.streams import FeedbackEvent, WorkEvent
 from shared.publishing import EventPublisher
-from shared.subjects import FEEDBACK_RECEIVED
-from shared.telemetry import Telemetry
+from shared.subjects import FEEDBACK_RECEIVED, FEEDBACK_WORK
+from shared.telemetry import Telemetry, log_fields
+
+logger = logging.getLogger(__name__)
 
 
 def register(
@@ -26,15 +32,33 @@ def register(
     telemetry: Telemetry,
     weighing: Weighing | None = None,
 ) -> None:
+    surges = telemetry.meter.create_counter(
+        "slipstream.feedback.surges", description="Demand surges announced"
+    )
+
     async def handle(envelopes: Sequence[Envelope]) -> Outcome:
         events = [FEEDBACK_RECORDS(e.event) for e in envelopes]
         with telemetry.tracer.start_as_current_span(
             "project feedback", context=envelopes[-1].context
         ) as span:
             span.set_attribute("messaging.batch.message_count", len(events))
-            changes = await project_feedback(events, store, datetime.now(UTC), weighing)
             here = otel_context.get_current()
-            return [(change, here) for change in changes]
+
+            async def announce(changes: Sequence[Event]) -> None:
+                # Pipelined, as the settler would; before the demand is saved (see recompute).
+                await asyncio.gather(*(publisher.publish(c, here) for c in changes))
+
+            now = datetime.now(UTC)
+            changes = await project_feedback(events, store, now, weighing, announce)
+            for surge in (c for c in changes if isinstance(c, DemandSurgedV1)):
+                surges.add(1)
+                logger.info(
+                    "demand surged",
+                    extra=log_fields(
+                        item_id=surge.item_id, recent=surge.recent, baseline=surge.baseline
+                    ),
+                )
+            return []
 
     settler = BatchSettler(
         FEEDBACK_RECEIVED, handle, publisher, telemetry.tracer, payload=FeedbackEvent
@@ -43,3 +67,43 @@ def register(
     subscribe_batches(
         broker, FEEDBACK_RECEIVED, settler, settings.batch_size, "on_feedback_received"
     )
+
+
+def register_work(
+    broker: NatsBroker,
+    settings: FeedbackSettings,
+    work: WorkProjection,
+    weighing: Weighing,
+    publisher: EventPublisher,
+    telemetry: Telemetry,
+) -> None:
+    closed = telemetry.meter.create_counter(
+        "slipstream.feedback.loops_closable", description="Closable loops announced, by cause"
+    )
+
+    async def handle(envelopes: Sequence[Envelope]) -> Outcome:
+        with telemetry.tracer.start_as_current_span(
+            "close feedback loops", context=envelopes[-1].context
+        ) as span:
+            span.set_attribute("messaging.batch.message_count", len(envelopes))
+            events = [e.event for e in envelopes]
+            closable = await close_loops(events, work, weighing, datetime.now(UTC))
+            # Published before they are recorded: a failure here redelivers the batch and
+            # decides again, and each closure's fixed event id keeps the stream at one copy.
+            for event in closable:
+                await publisher.publish(event)
+            await work.record(closable)
+            for event in closable:
+                closed.add(1, {"because": event.because})
+                logger.info(
+                    "loop closable",
+                    extra=log_fields(
+                        item_id=event.item_id,
+                        because=event.because,
+                        customers=len(event.customers),
+                    ),
+                )
+            return []
+
+    settler = BatchSettler(FEEDBACK_WORK, handle, publisher, telemetry.tracer, payload=WorkEvent)
+    subscribe_batches(broker, FEEDBACK_WORK, settler, settings.batch_size, "on_work_changed")

@@ -1,27 +1,19 @@
 """Rebuild the scheduler's projections by replaying the event streams into empty collections.
 
-The replay goes through the same guarded writes as the live subscribers, then the engine
-recomputes every assessment from what was projected. Risk history is the RISK stream itself,
-written as the announcer wrote it, and so is what was announced of each release (its last
-``ReleaseRiskChangedV1``; not compared by ``differences``, since between announcements the live
-record follows the forecast, which no event carries). Because projections are decided by the
-sources' clocks, not by arrival order, the result equals the live collections; ``differences``
-proves it, ``swap`` puts the rebuilt ones in place. Only what the streams still retain can be
-replayed (see ``shared.subjects`` for each stream's ``max_age``).
+The replay (``shared.rebuild``) goes through the same guarded writes as the live
+subscribers, then the engine recomputes every assessment from what was projected. Risk
+history is the RISK stream itself, written as the announcer wrote it, and so is what was
+announced of each release (its last ``ReleaseRiskChangedV1``; not compared by ``differences``,
+since between announcements the live record follows the forecast, which no event carries).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import nats.errors
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from pydantic import ValidationError
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -34,8 +26,9 @@ from services.scheduler.history_checkpoints import CHECKPOINTS
 from services.scheduler.mirror import AssessmentMirror
 from services.scheduler.projections import MongoWorkStore
 from services.scheduler.release_watch import record_of
-from shared.consumer import decode
-from shared.events import Event, ReleaseRiskChangedV1, RiskChangedV1
+from shared import rebuild as generic
+from shared.events import ReleaseRiskChangedV1, RiskChangedV1
+from shared.rebuild import RebuildReport, replay
 from shared.subjects import RISK, SCHEDULER_DEMAND, SCHEDULER_WORK, ConsumerSpec
 
 logger = logging.getLogger(__name__)
@@ -51,52 +44,7 @@ MERGED = "assessment_history"
 # history (a record the live side has is at least as new as the stream's last word).
 ANNOUNCED = "release_outlooks"
 
-
-@dataclass
-class RebuildReport:
-    events: int = 0
-    undecodable: int = 0
-    assessments: int = 0
-    differences: dict[str, list[str]] = field(default_factory=dict)
-
-
-async def replay(
-    js: JetStreamContext, spec: ConsumerSpec, batch_size: int, report: RebuildReport
-) -> AsyncIterator[list[Event]]:
-    """Every retained event on the consumer's subject, oldest first, in batches.
-
-    An ephemeral consumer reads from the first message and acks in bulk (``AckPolicy.ALL``);
-    the replay ends when the server reports nothing pending.
-    """
-    config = ConsumerConfig(
-        deliver_policy=DeliverPolicy.ALL,
-        ack_policy=AckPolicy.ALL,
-        inactive_threshold=60.0,
-        max_ack_pending=batch_size * 2,
-    )
-    subscription = await js.pull_subscribe(spec.filter_subject, stream=spec.stream, config=config)
-    try:
-        if (await subscription.consumer_info()).num_pending == 0:
-            return
-        while True:
-            try:
-                messages = await subscription.fetch(batch_size, timeout=1.0)
-            except nats.errors.TimeoutError:
-                return
-            events: list[Event] = []
-            for message in messages:
-                try:
-                    events.append(decode(message).event)
-                except (ValidationError, ValueError):
-                    # The live consumer dead-letters these; they never reached a projection.
-                    report.undecodable += 1
-            report.events += len(events)
-            yield events
-            await messages[-1].ack()
-            if messages[-1].metadata.num_pending == 0:
-                return
-    finally:
-        await subscription.unsubscribe()
+__all__ = ["COLLECTIONS", "RebuildReport", "differences", "rebuild_into", "replay", "swap"]
 
 
 async def rebuild_into(
@@ -126,7 +74,7 @@ async def rebuild_into(
     mirror = AssessmentMirror(assessments)
     result = mirror.diff(portfolio)
     await mirror.commit(result)
-    report.assessments = len(result.upserts)
+    report.rebuilt["assessments"] = len(result.upserts)
     return report
 
 
@@ -142,46 +90,25 @@ async def replay_announced_releases(
     await MongoReleaseOutlooks(db).save(list(last.values()))
 
 
-async def documents_by_id(db: AsyncDatabase[dict[str, Any]], name: str) -> dict[str, Any]:
-    return {d["_id"]: d async for d in db[name].find({})}
-
-
 async def differences(
     live: AsyncDatabase[dict[str, Any]], rebuilt: AsyncDatabase[dict[str, Any]]
 ) -> dict[str, list[str]]:
     """Per collection, the ids whose documents are not identical on both sides."""
-    found: dict[str, list[str]] = {}
-    for name in COLLECTIONS:
-        a, b = await documents_by_id(live, name), await documents_by_id(rebuilt, name)
-        keys = b.keys() if name == MERGED else a.keys() | b.keys()
-        ids = sorted(i for i in keys if a.get(i) != b.get(i))
-        if ids:
-            found[name] = ids
-    return found
+    return await generic.differences(live, rebuilt, COLLECTIONS, merged=(MERGED,))
 
 
 async def swap(client: AsyncMongoClient[dict[str, Any]], rebuilt: str, live: str) -> None:
-    """Move the rebuilt collections over the live ones, one ``renameCollection`` each.
+    """Move the rebuilt collections over the live ones (``shared.rebuild.swap``).
 
     History is merged instead (entries beyond the stream's retention stay), and so is what was
-    announced of each release; history's checkpoints are dropped, to be rebuilt from it. Each
-    rename is atomic on its own but the set is not: run it with the scheduler stopped, and
-    restart it afterwards so its start-up reconciliation sees the new assessments.
+    announced of each release; history's checkpoints are dropped, to be rebuilt from it. Run it
+    with the scheduler stopped, and restart it afterwards so its start-up reconciliation sees the
+    new assessments.
     """
-    present = set(await client[rebuilt].list_collection_names())
     entries = await client[rebuilt][MERGED].find({}).to_list()
     await MongoAssessmentStore(client[live]).record(entries)
     # Checkpoints summarise the history before the merge: the scheduler builds them anew.
     await client[live].drop_collection(CHECKPOINTS)
     announced = await client[rebuilt][ANNOUNCED].find({}).to_list()
     await MongoReleaseOutlooks(client[live]).restore(announced)
-    for name in COLLECTIONS:
-        if name == MERGED:
-            continue
-        if name in present:
-            await client.admin.command(
-                "renameCollection", f"{rebuilt}.{name}", to=f"{live}.{name}", dropTarget=True
-            )
-        else:
-            await client[live].drop_collection(name)
-    await client.drop_database(rebuilt)
+    await generic.swap(client, rebuilt, live, [c for c in COLLECTIONS if c != MERGED])

@@ -29,6 +29,11 @@ class FeedbackReceivedV1(Event):
     importance: int | None = Field(None, ge=0, le=3)
     # The tool's own priority label (Zendesk: low, normal, high, urgent), mapped to importance.
     priority: str | None = None
+    # The tool's tags or labels (Zendesk tags), which feedback's tag rules can link to items.
+    tags: tuple[str, ...] = ()
+    # How each of ``item_ids`` was found: "explicit" (the tool or body named it) or "text"
+    # (a reference in the text). Absent for an item means explicit.
+    linked_by: dict[str, str] = Field(default_factory=dict)
 
 
 class DemandChangedV1(Event):

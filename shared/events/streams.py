@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from shared.events.feedback import DemandChangedV1, FeedbackReceivedV1
+from shared.events.feedback import (
+    DemandChangedV1,
+    DemandSurgedV1,
+    FeedbackReceivedV1,
+    LoopClosableV1,
+)
 from shared.events.risk import RiskChangedV1
 from shared.events.work import (
     DependencyAddedV1,
@@ -35,4 +40,8 @@ SchedulerEvent: TypeAlias = WorkEvent | DemandChangedV1
 """What the scheduler projects: work, and the demand the feedback service derives."""
 
 FeedbackEvent: TypeAlias = FeedbackReceivedV1
+SurgeEvent: TypeAlias = DemandSurgedV1
+"""What the notifier's surge consumer receives (``notifier-surges``)."""
+LoopEvent: TypeAlias = LoopClosableV1
+"""What the notifier's closed-loop consumer receives (``notifier-loops``)."""
 RiskEvent: TypeAlias = RiskChangedV1

@@ -166,5 +166,52 @@ async def test_items_asked_by_an_organisations_domains_or_name(store: FeedbackSt
     assert await store.items_asked_by(set(), {"Nobody"}) == set()
 
 
+async def test_nobody_waiting_is_no_demand_at_all(store: FeedbackStore) -> None:
+    await store.save_demand("a", Demand(2, 2.0, 1))
+    await store.save_demand("a", Demand(0, 0.0))
+    assert await store.demand("a") is None
+
+
+async def test_feedback_counts_when_first_asked_however_often_it_is_edited(
+    store: FeedbackStore,
+) -> None:
+    await store.apply([feedback("f1", "acme", ("a",), minute=5)])
+    await store.apply([feedback("f1", "acme", ("a",), minute=1)])  # late: the earlier version
+    await store.apply([feedback("f1", "acme", ("a",), minute=9), feedback("f2", "x", ("a",))])
+    await store.set_link("f3", "a", True, T0)
+    assert await store.asked_times("a") == [T0, T0 + timedelta(minutes=5)]
+    assert await store.asked_times("b") == []
+
+
+async def test_the_last_surge_only_moves_forward(store: FeedbackStore) -> None:
+    assert await store.last_surge("a") is None
+    await store.save_surge("a", T0 + timedelta(hours=2))
+    await store.save_surge("a", T0)
+    assert await store.last_surge("a") == T0 + timedelta(hours=2)
+
+
+async def test_ranked_demand_can_be_limited_to_some_items(store: FeedbackStore) -> None:
+    await store.save_demand("a", Demand(1, 1.0, 1))
+    await store.save_demand("b", Demand(3, 4.5, 2))
+    assert [i for i, _ in await store.ranked_demand(10, {"a", "z"})] == ["a"]
+    assert await store.ranked_demand(10, set()) == []
+
+
+async def test_feedback_on_many_items_at_once_is_as_on_each_alone(store: FeedbackStore) -> None:
+    await store.apply(
+        [feedback("f1", "acme", ("a", "b")), feedback("f2", "globex", ("b",)),
+         feedback("f3", "initech", ())]
+    )  # fmt: skip
+    await store.set_link("f1", "b", False, T0)
+    await store.set_link("f3", "a", True, T0)
+    together = await store.asked_on(["a", "b", "c"])
+    assert {i: [x.feedback.feedback_id for x in on] for i, on in together.items()} == {
+        "a": ["f1", "f3"], "b": ["f2"], "c": []
+    }  # fmt: skip
+    for item in ("a", "b", "c"):
+        assert [x.feedback for x in together[item]] == await store.feedback_on(item)
+    assert await store.demands(["a"]) == {}
+
+
 async def customers_waiting_on(store: FeedbackStore, item_id: str) -> list[str]:
     return [f.customer_id for f in await store.feedback_on(item_id)]

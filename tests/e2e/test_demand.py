@@ -1,8 +1,13 @@
 """Feedback crosses ingest -> feedback -> scheduler: demand on a blocked item raises its risk
-score and its blocker's, and the scheduler's /risk and /items show who is waiting."""
+score and its blocker's, and the scheduler's /risk and /items show who is waiting. Work
+finishing crosses ingest -> feedback -> the bus: the closable loop names who waited."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import hashlib
+import hmac
 import json
 import os
 import time
@@ -19,12 +24,19 @@ from services.cli.demo import scenario
 from services.cli.main import _run_demo, app
 from services.cli.stack import ANY_FREE_PORTS, Stack, start_stack
 from shared.standard_webhooks import signed_headers
-from tests.support.streams import wait_until
+from tests.support.streams import read_stream, wait_until
 
 pytestmark = pytest.mark.e2e
 
 GITHUB_SECRET = "e2e-github-secret"
 STANDARD_SECRET = "whsec_ZTJlLWRlbWFuZC1zdGFuZGFyZC1rZXk="
+ZENDESK_SECRET = "e2e-zendesk-secret"
+TAG_RULES = json.dumps({"csv-export": ["standard:export-csv"]})
+# Initech is in the organisations file with an account owner; the demand tests' customers
+# (acme.test, globex.test) are not, so their organisations stay derived from the domain.
+ORGANISATIONS = (
+    "name,id,domains,tier,arr,owner\nInitech,org:initech,initech.test,gold,120000,kim@vendor.test\n"
+)
 # The demo's off-track checkout (web#7) blocks a launch item that customers ask for.
 BLOCKED, BLOCKER = "standard:launch-banner", "github:acme/web#7"
 
@@ -40,6 +52,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         }
     )
     data_dir: Path = tmp_path_factory.mktemp("demand-stack")
+    organisations = data_dir / "organisations.csv"
+    organisations.write_text(ORGANISATIONS)
+    env["INGEST_ZENDESK_SECRET"] = ZENDESK_SECRET
+    env["FEEDBACK_ORGANISATIONS"] = str(organisations)
+    env["FEEDBACK_TAG_RULES"] = TAG_RULES
     running = start_stack(data_dir, env=env, ports=ANY_FREE_PORTS)
     try:
         yield running
@@ -156,9 +173,119 @@ def test_the_cli_shows_demand_and_an_items_feedback_and_links(stack: Stack) -> N
     assert pieces.exit_code == 0, pieces.output
     assert "domain:globex.test" in pieces.output
     assert "manual" in pieces.output
+    filtered = runner.invoke(app, ["demand", "--team", "nobody", *feedback])
+    assert filtered.exit_code == 0, filtered.output
+    assert BLOCKED not in filtered.output
     missing = runner.invoke(app, ["link", "nope", BLOCKED, "--remove", *feedback])
     assert missing.exit_code == 1
     assert "Unknown feedback" in missing.output
+
+
+def post_zendesk(stack: Stack, ticket: dict[str, Any], item_ids: list[str]) -> None:
+    body = json.dumps({"ticket": ticket, "item_ids": item_ids}).encode()
+    stamp = datetime.now(UTC).isoformat()
+    digest = hmac.new(ZENDESK_SECRET.encode(), stamp.encode() + body, hashlib.sha256).digest()
+    headers = {
+        "content-type": "application/json",
+        "x-zendesk-webhook-signature": base64.b64encode(digest).decode(),
+        "x-zendesk-webhook-signature-timestamp": stamp,
+    }
+    url = f"{stack.urls['ingest']}/webhooks/zendesk"
+    response = httpx.post(url, content=body, headers=headers)
+    assert response.status_code == 202, response.text
+
+
+def closable_loops(stack: Stack, item_id: str) -> list[dict[str, Any]]:
+    messages = asyncio.run(read_stream(stack.nats_url, "feedback.loop.closable.v1"))
+    return [e for e in (json.loads(m.data) for m in messages) if e["item_id"] == item_id]
+
+
+def test_work_finishing_puts_a_closable_loop_naming_its_customers_on_the_bus(
+    stack: Stack,
+) -> None:
+    export, now = "standard:export-csv", datetime.now(UTC)
+    ticket = {
+        "id": 4711, "subject": "CSV export please", "url": "https://help.test/tickets/4711",
+        "updated_at": now.isoformat(), "priority": "urgent", "tags": ["csv-export"],
+        "requester": {"id": 9, "name": "Ann", "email": "ann@initech.test"},
+    }  # fmt: skip
+    post_zendesk(stack, ticket, [])  # linked by the tag rule alone
+    post_feedback(stack, "standard:ticket/export-1", "cy@globex.test", export)
+    item = {"item_id": export, "title": "CSV export", "status": "in_progress"}
+    post_standard(stack, "msg-export-1", "item.changed", item)
+    feedback = stack.urls["feedback"]
+
+    def both_waiting() -> list[dict[str, Any]] | None:
+        response = httpx.get(f"{feedback}/items/{export}/feedback")
+        pieces: list[dict[str, Any]] = response.json() if response.is_success else []
+        return pieces if len(pieces) == 2 else None
+
+    pieces = {p["feedback_id"]: p for p in wait_until(both_waiting)}
+    assert {p["state"] for p in pieces.values()} == {"waiting"}
+    zendesk = pieces["zendesk:ticket/4711"]
+    assert (zendesk["linked_by"], zendesk["importance"]) == ("tag_rule", 3)
+    assert pieces["standard:ticket/export-1"]["linked_by"] == "explicit"
+    post_standard(stack, "msg-export-2", "item.changed", {**item, "status": "done"})
+
+    [loop] = wait_until(lambda: closable_loops(stack, export) or None)
+    assert (loop["because"], loop["title"]) == ("done", "CSV export")
+    by_customer = {c["customer_id"]: c for c in loop["customers"]}
+    assert set(by_customer) == {"email:ann@initech.test", "email:cy@globex.test"}
+    ann = by_customer["email:ann@initech.test"]
+    assert (ann["organisation_id"], ann["account_owner"]) == ("org:initech", "kim@vendor.test")
+    assert ann["feedback_ids"] == ["zendesk:ticket/4711"]
+    assert ann["urls"] == ["https://help.test/tickets/4711"]
+
+    def all_told() -> list[dict[str, Any]] | None:
+        pieces: list[dict[str, Any]] = httpx.get(f"{feedback}/items/{export}/feedback").json()
+        return pieces if {p["state"] for p in pieces} == {"told"} else None
+
+    wait_until(all_told)
+    # A later edit closes nothing twice; its release shipping is a closure of its own, and
+    # the WORK consumer handles events in order, so once that one is out the edit was seen.
+    shipped = {**item, "status": "done", "title": "CSV export v2", "release_id": "standard:r7"}
+    post_standard(stack, "msg-export-3", "item.changed", shipped)
+    release = {"release_id": "standard:r7", "name": "7", "state": "released"}
+    post_standard(stack, "msg-r7", "release.changed", release)
+
+    def released() -> list[dict[str, Any]] | None:
+        loops = closable_loops(stack, export)
+        return loops if any(e["because"] == "released" for e in loops) else None
+
+    loops = wait_until(released)
+    assert sorted((e["because"], e["release_id"]) for e in loops) == [
+        ("done", None),
+        ("released", "standard:r7"),
+    ]
+
+
+def test_a_burst_of_feedback_on_a_quiet_item_puts_one_surge_on_the_bus(stack: Stack) -> None:
+    wanted = "standard:dark-mode"
+    for n in range(5):  # FEEDBACK_SURGE_MIN_RECENT's default, against no baseline at all
+        post_feedback(stack, f"standard:ticket/dark-{n}", f"p{n}@co{n}.test", wanted)
+
+    def surges() -> list[dict[str, Any]] | None:
+        messages = asyncio.run(read_stream(stack.nats_url, "feedback.demand.surged.v1"))
+        found = [e for e in (json.loads(m.data) for m in messages) if e["item_id"] == wanted]
+        return found or None
+
+    [surge] = wait_until(surges)
+    assert (surge["recent"], surge["customers"], surge["organisations"]) == (5, 5, 5)
+    rows = httpx.get(f"{stack.urls['feedback']}/demand", params={"limit": 500}).json()
+    trend = next(r["trend"] for r in rows if r["item_id"] == wanted)
+    assert (trend["recent"], trend["surging"], trend["per_window"][-1]) == (5, True, 5)
+
+
+def test_rebuilding_feedback_from_the_streams_matches_what_it_holds(stack: Stack) -> None:
+    urls = ["--nats-url", stack.nats_url, "--mongodb-url", stack.mongodb_url]
+    # The rebuild weighs with the service's own settings, its organisations file included.
+    env = {
+        "FEEDBACK_ORGANISATIONS": str(stack.data_dir / "organisations.csv"),
+        "FEEDBACK_TAG_RULES": TAG_RULES,
+    }
+    checked = CliRunner(env=env).invoke(app, ["rebuild", "feedback", "--check", *urls])
+    assert checked.exit_code == 0, checked.output
+    assert "identical to the live projections" in checked.output
 
 
 def test_the_demo_prints_who_waits_beside_the_risk(

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from services.feedback.closing import WORK_KEPT
 from services.feedback.handlers import FEEDBACK_RECORDS
 from services.ingest.domain import SOURCES
 from services.notifier.handlers import CHANGES_TO_NOTIFY
@@ -13,8 +14,22 @@ from services.scheduler.engine_feed import APPLY_TO_PORTFOLIO, REFERENCED_ITEMS
 from services.scheduler.projections import WRITES
 from shared.dispatch import Dispatch, IncompleteDispatch, members
 from shared.events import ALL_EVENTS, DemandChangedV1, Event, ItemChangedV1, Source
-from shared.events.streams import FeedbackEvent, RiskEvent, SchedulerEvent, WorkEvent
-from shared.subjects import FEEDBACK_RECEIVED, NOTIFIER_RISK, SCHEDULER_DEMAND, SCHEDULER_WORK
+from shared.events.streams import (
+    FeedbackEvent,
+    LoopEvent,
+    RiskEvent,
+    SchedulerEvent,
+    SurgeEvent,
+    WorkEvent,
+)
+from shared.subjects import (
+    FEEDBACK_RECEIVED,
+    NOTIFIER_LOOPS,
+    NOTIFIER_RISK,
+    NOTIFIER_SURGES,
+    SCHEDULER_DEMAND,
+    SCHEDULER_WORK,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -23,10 +38,13 @@ CONSUMERS = {
     SCHEDULER_DEMAND.filter_subject: DemandChangedV1,
     FEEDBACK_RECEIVED.filter_subject: FeedbackEvent,
     NOTIFIER_RISK.filter_subject: RiskEvent,
+    NOTIFIER_SURGES.filter_subject: SurgeEvent,
+    NOTIFIER_LOOPS.filter_subject: LoopEvent,
 }
 TABLES = {
     "scheduler": (SchedulerEvent, (APPLY_TO_PORTFOLIO, REFERENCED_ITEMS, WRITES)),
     "feedback": (FeedbackEvent, (FEEDBACK_RECORDS,)),
+    "feedback work": (WorkEvent, (WORK_KEPT,)),
     "notifier": (RiskEvent, (CHANGES_TO_NOTIFY,)),
 }
 

@@ -3,17 +3,18 @@ by the source's own clock."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, UpdateOne
+from pymongo import ASCENDING, DESCENDING, DeleteOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.feedback.domain.customers import email_domain
 from services.feedback.domain.demand import Demand
-from services.feedback.domain.organisations import Organisation
+from services.feedback.domain.organisations import Organisation, organisation_id
+from services.feedback.ports import Asked
 from shared.events import FeedbackReceivedV1
 from shared.mongo import bulk_upsert_guarded
 
@@ -25,18 +26,26 @@ def feedback_of(document: dict[str, Any]) -> FeedbackReceivedV1:
 class MongoFeedbackStore:
     # Feedback's own collections; the scheduler keeps its own ``demand`` projection from
     # DemandChangedV1, so nothing here may share a name with it.
-    COLLECTIONS = ("feedback", "feedback_links", "feedback_demand", "organisations")
+    COLLECTIONS = (
+        "feedback",
+        "feedback_links",
+        "feedback_demand",
+        "feedback_surges",
+        "organisations",
+    )
 
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.feedback = db["feedback"]
         self.links = db["feedback_links"]
         self.demand_collection = db["feedback_demand"]
+        self.surges = db["feedback_surges"]
         self.organisation_collection = db["organisations"]
 
     async def ensure_indexes(self) -> None:
-        await self.feedback.create_index("item_ids")
-        await self.feedback.create_index("customer_id")
+        for key in ("item_ids", "customer_id", "customer_domain", "organisation_key"):
+            await self.feedback.create_index(key)
         await self.links.create_index("item_id")
+        await self.links.create_index("feedback_id")
 
     async def apply(self, events: Sequence[FeedbackReceivedV1]) -> set[str]:
         if not events:
@@ -44,7 +53,7 @@ class MongoFeedbackStore:
         operations = [
             UpdateOne(
                 {"_id": e.feedback_id, "source_updated_at": {"$lte": e.source_updated_at}},
-                {"$set": e.model_dump(mode="python", exclude={"feedback_id", "subject"})},
+                {"$set": stored(e), "$min": {"asked_at": e.source_updated_at}},
                 upsert=True,
             )
             for e in events
@@ -66,17 +75,39 @@ class MongoFeedbackStore:
         cursor = self.links.find({"item_id": item_id})
         return {d["feedback_id"]: d["linked"] async for d in cursor}
 
-    async def feedback_on(self, item_id: str) -> list[FeedbackReceivedV1]:
-        decided = await self.links_of(item_id)
-        linked = [f for f, yes in decided.items() if yes]
+    async def asked_on(self, item_ids: Collection[str]) -> dict[str, list[Asked]]:
+        items = sorted(set(item_ids))
+        decided: dict[str, dict[str, bool]] = {}
+        async for d in self.links.find({"item_id": {"$in": items}}):
+            decided.setdefault(d["item_id"], {})[d["feedback_id"]] = d["linked"]
+        manual: dict[str, set[str]] = {}
+        for item, choices in decided.items():
+            for feedback_id in (f for f, yes in choices.items() if yes):
+                manual.setdefault(feedback_id, set()).add(item)
         # Two indexed queries rather than one ``$or``, which a server may answer by scanning.
         live = {"retracted": {"$ne": True}}
-        found = {d["_id"]: d async for d in self.feedback.find({"item_ids": item_id, **live})}
-        if linked:
-            found.update(
-                {d["_id"]: d async for d in self.feedback.find({"_id": {"$in": linked}, **live})}
-            )
-        return [feedback_of(found[k]) for k in sorted(found) if decided.get(k, True)]
+        query = {"item_ids": {"$in": items}, **live}
+        found = {d["_id"]: d async for d in self.feedback.find(query)}
+        if manual:
+            query = {"_id": {"$in": sorted(manual)}, **live}
+            found.update({d["_id"]: d async for d in self.feedback.find(query)})
+        asked: dict[str, list[Asked]] = {i: [] for i in items}
+        for key in sorted(found):
+            document = found[key]
+            on = {i for i in document.get("item_ids", ()) if i in asked} | manual.get(key, set())
+            targets = [i for i in sorted(on) if decided.get(i, {}).get(key, True)]
+            if targets:
+                piece = Asked(feedback_of(document), document.get("asked_at") or
+                              document["source_updated_at"])  # fmt: skip
+                for item in targets:
+                    asked[item].append(piece)
+        return asked
+
+    async def feedback_on(self, item_id: str) -> list[FeedbackReceivedV1]:
+        return [a.feedback for a in (await self.asked_on([item_id]))[item_id]]
+
+    async def asked_times(self, item_id: str) -> list[datetime]:
+        return sorted(a.at for a in (await self.asked_on([item_id]))[item_id])
 
     async def one_feedback(self, feedback_id: str) -> FeedbackReceivedV1 | None:
         found = await self.feedback.find_one({"_id": feedback_id})
@@ -91,27 +122,58 @@ class MongoFeedbackStore:
         await self.links.replace_one({"_id": f"{feedback_id} {item_id}"}, document, upsert=True)
 
     async def items_asked_by(self, domains: Collection[str], names: Collection[str]) -> set[str]:
-        ways: list[dict[str, Any]] = [{"organisation": {"$in": list(names)}}]
-        if domains:
-            pattern = "@(?:" + "|".join(re.escape(d) for d in sorted(domains)) + ")$"
-            ways.append({"customer_id": {"$regex": pattern}})
-        query = {"$or": ways, "retracted": {"$ne": True}}
-        found = [d async for d in self.feedback.find(query, projection={"item_ids": 1})]
-        items = {i for d in found for i in d.get("item_ids", [])}
-        manual = {"feedback_id": {"$in": [d["_id"] for d in found]}, "linked": True}
+        # Exact matches on fields ``apply`` derives, each with its own index (no $or, no regex).
+        keys = sorted({organisation_id(n) for n in names if any(c.isalnum() for c in n)})
+        wanted = {"item_ids": 1}
+        found: dict[str, Any] = {}
+        for field, values in (("organisation_key", keys), ("customer_domain", sorted(domains))):
+            if values:
+                query = {field: {"$in": values}, "retracted": {"$ne": True}}
+                found.update({d["_id"]: d async for d in self.feedback.find(query, wanted)})
+        items = {i for d in found.values() for i in d.get("item_ids", [])}
+        manual = {"feedback_id": {"$in": sorted(found)}, "linked": True}
         return items | {d["item_id"] async for d in self.links.find(manual)}
 
+    async def last_surge(self, item_id: str) -> datetime | None:
+        return (await self.last_surges([item_id])).get(item_id)
+
+    async def last_surges(self, item_ids: Collection[str]) -> dict[str, datetime]:
+        cursor = self.surges.find({"_id": {"$in": sorted(set(item_ids))}})
+        return {d["_id"]: d["at"] async for d in cursor}
+
+    async def save_surge(self, item_id: str, at: datetime) -> None:
+        # Guarded so a replayed older announcement never moves the episode back.
+        await self.surges.update_one({"_id": item_id}, {"$max": {"at": at}}, upsert=True)
+
     async def demand(self, item_id: str) -> Demand | None:
-        found = await self.demand_collection.find_one({"_id": item_id})
-        return None if found is None else demand_of(found)
+        return (await self.demands([item_id])).get(item_id)
+
+    async def demands(self, item_ids: Collection[str]) -> dict[str, Demand]:
+        cursor = self.demand_collection.find({"_id": {"$in": sorted(set(item_ids))}})
+        return {d["_id"]: demand_of(d) async for d in cursor}
 
     async def save_demand(self, item_id: str, demand: Demand) -> None:
-        await self.demand_collection.update_one(
-            {"_id": item_id}, {"$set": asdict(demand)}, upsert=True
-        )
+        await self.save_demands({item_id: demand})
 
-    async def ranked_demand(self, limit: int) -> list[tuple[str, Demand]]:
-        cursor = self.demand_collection.find({"customers": {"$gt": 0}})
+    async def save_demands(self, demands: Mapping[str, Demand]) -> None:
+        # Nobody waiting is no document: the same whether an item was never asked for or
+        # stopped being, so a rebuild from the streams matches the live collection exactly.
+        operations: list[UpdateOne | DeleteOne] = [
+            DeleteOne({"_id": item_id})
+            if demand.customers == 0
+            else UpdateOne({"_id": item_id}, {"$set": asdict(demand)}, upsert=True)
+            for item_id, demand in sorted(demands.items())
+        ]
+        if operations:
+            await self.demand_collection.bulk_write(operations, ordered=False)
+
+    async def ranked_demand(
+        self, limit: int, among: Collection[str] | None = None
+    ) -> list[tuple[str, Demand]]:
+        query: dict[str, Any] = {"customers": {"$gt": 0}}
+        if among is not None:
+            query["_id"] = {"$in": sorted(among)}
+        cursor = self.demand_collection.find(query)
         cursor = cursor.sort([("weight", DESCENDING), ("_id", ASCENDING)]).limit(limit)
         return [(d["_id"], demand_of(d)) async for d in cursor]
 
@@ -124,6 +186,17 @@ class MongoFeedbackStore:
         key = document.pop("organisation_id")
         document["domains"] = list(organisation.domains)
         await self.organisation_collection.replace_one({"_id": key}, document, upsert=True)
+
+
+def stored(event: FeedbackReceivedV1) -> dict[str, Any]:
+    """The event as stored, plus the exact keys ``items_asked_by`` looks up."""
+    document = event.model_dump(mode="python", exclude={"feedback_id", "subject"})
+    document["customer_domain"] = email_domain(event.customer_id)
+    name = event.organisation
+    document["organisation_key"] = (
+        organisation_id(name) if name and any(c.isalnum() for c in name) else None
+    )
+    return document
 
 
 def demand_of(document: dict[str, Any]) -> Demand:
@@ -142,4 +215,5 @@ def organisation_of(document: dict[str, Any]) -> Organisation:
         domains=tuple(document.get("domains", ())),
         tier=document.get("tier"),
         arr=document.get("arr"),
+        owner=document.get("owner"),
     )

@@ -2,7 +2,9 @@
 
 Columns (CSV header or YAML keys): ``name`` (required), ``id`` (optional; else derived from
 the name as ``org:<slug>``), ``domains`` (CSV: separated by spaces or ``;``; YAML: a list),
-``tier`` (free text), ``arr`` (annual recurring revenue, a number >= 0; empty = unknown).
+``tier`` (free text), ``arr`` (annual recurring revenue, a number >= 0; empty = unknown),
+``owner`` (optional: who owns the account, an e-mail or a tool identity such as
+``jira:5b10…``; the notifier tells them when work their customers waited on ships).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Iterable, Mapping
 
 from services.feedback.domain.organisations import Organisation, organisation_id
 
-COLUMNS = frozenset({"id", "name", "domains", "tier", "arr"})
+COLUMNS = frozenset({"id", "name", "domains", "tier", "arr", "owner"})
 _SEPARATORS = re.compile(r"[;\s,]+")
 
 
@@ -39,6 +41,7 @@ def organisation_from_row(row: int, values: Mapping[str, object]) -> Organisatio
         domains=domains_of(values.get("domains")),
         tier=str(values["tier"]).strip() or None if values.get("tier") is not None else None,
         arr=arr_of(row, values.get("arr")),
+        owner=str(values.get("owner") or "").strip() or None,
     )
 
 

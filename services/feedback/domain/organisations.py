@@ -23,6 +23,8 @@ class Organisation:
     domains: tuple[str, ...] = ()
     tier: str | None = None
     arr: float | None = field(default=None)
+    # Whoever owns the account (an e-mail or a tool identity), told when its loops close.
+    owner: str | None = None
 
 
 def organisation_id(name: str) -> str:

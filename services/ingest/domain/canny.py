@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from services.ingest.domain.customers import customer_key
-from services.ingest.domain.mentions import linked_items
+from services.ingest.domain.mentions import link_origins
 from services.ingest.domain.model import (
     Delivery,
     Emitter,
@@ -122,6 +122,9 @@ def _feedback(
     if not identifier:
         raise Uninterpretable(f"canny {kind} without id")
     customer, name = customer_key("canny", person)
+    origins = link_origins(
+        _linked_items(post), text(post, "title"), text(post, "details"), rules=rules
+    )
     return FeedbackReceivedV1(
         **em.header(),
         feedback_id=f"canny:{kind}/{identifier}",
@@ -132,8 +135,7 @@ def _feedback(
         kind=kind,
         text=" — ".join(t for t in (text(post, "title"), text(post, "details")) if t) or None,
         url=text(post, "url"),
-        item_ids=linked_items(
-            _linked_items(post), text(post, "title"), text(post, "details"), rules=rules
-        ),
+        item_ids=tuple(origins),
+        linked_by=origins,
         retracted=retracted,
     )

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from services.ingest.domain.customers import customer_key, plain
-from services.ingest.domain.mentions import linked_items
+from services.ingest.domain.mentions import link_origins
 from services.ingest.domain.model import (
     Delivery,
     Emitter,
@@ -78,6 +78,7 @@ def _feedback(
     part_id = scalar_id(part, "id") if part else None
     feedback_id = f"intercom:conversation/{conversation_id}"
     customer, name = customer_key("intercom", _customer(conversation))
+    origins = link_origins((), text(message, "body") if message else None, rules=rules)
     return FeedbackReceivedV1(
         **em.header(),
         feedback_id=f"{feedback_id}/part/{part_id}" if part_id else feedback_id,
@@ -88,5 +89,6 @@ def _feedback(
         text=plain(text(message, "body")) if message else None,
         url=text(obj(conversation, "links") or {}, "conversation_web"),
         # The body is read raw: a pasted link survives only in the HTML's href.
-        item_ids=linked_items((), text(message, "body") if message else None, rules=rules),
+        item_ids=tuple(origins),
+        linked_by=origins,
     )

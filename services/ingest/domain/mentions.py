@@ -113,9 +113,18 @@ def mentions(text: str | None, *, home_repo: str | None, rules: SourceRules) -> 
     return tuple(found)
 
 
+EXPLICIT, TEXT = "explicit", "text"
+
+
+def link_origins(named: tuple[str, ...], *texts: str | None, rules: SourceRules) -> dict[str, str]:
+    """Item -> how the feedback points at it: named by its tool (explicit) or by its text."""
+    found = dict.fromkeys(named, EXPLICIT)
+    for body in texts:
+        for item in mentions(body, home_repo=None, rules=rules):
+            found.setdefault(item, TEXT)
+    return found
+
+
 def linked_items(named: tuple[str, ...], *texts: str | None, rules: SourceRules) -> tuple[str, ...]:
     """The items a piece of feedback points at: those its tool names, then those its text does."""
-    found = dict.fromkeys(named)
-    for body in texts:
-        found.update(dict.fromkeys(mentions(body, home_repo=None, rules=rules)))
-    return tuple(found)
+    return tuple(link_origins(named, *texts, rules=rules))

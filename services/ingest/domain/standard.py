@@ -23,7 +23,7 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
-from services.ingest.domain.mentions import linked_items
+from services.ingest.domain.mentions import link_origins
 from services.ingest.domain.model import (
     Delivery,
     Emitter,
@@ -112,7 +112,7 @@ class StandardParser:
             )
             raise Uninterpretable(f"standard webhook {kind}: {problems}") from exc
         if isinstance(event, FeedbackReceivedV1):
-            items = linked_items(event.item_ids, event.text, rules=rules)
-            event = event.model_copy(update={"item_ids": items})
+            origins = link_origins(event.item_ids, event.text, rules=rules)
+            event = event.model_copy(update={"item_ids": tuple(origins), "linked_by": origins})
         em.emit(event)
         return em.result()

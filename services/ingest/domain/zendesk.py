@@ -10,8 +10,15 @@ base64-decoded.
 
 Bodies: event subscriptions send ``type: "zen:event-type:ticket.…"`` with the ticket in
 ``detail``; trigger webhooks send whatever the admin wrote, and we read the template in
-docs: ``{"ticket": {"id", "subject", "description", "url", "updated_at",
-"requester": {"id", "name", "email"}}, "item_ids": ["jira:PAY-12"]}``.
+docs: ``{"ticket": {"id", "subject", "description", "url", "updated_at", "priority",
+"tags", "requester": {"id", "name", "email"}}, "item_ids": ["jira:PAY-12"],
+"linked_issues": "{{ticket.ticket_field_<id>}}"}``.
+
+Links: ``item_ids`` and ``linked_issues`` (a ticket field holding linked Jira keys or URLs, as
+the Jira integration's "linked issues" field or an admin's own; a list or text, read with the
+shared reference reader) are explicit; references in the subject and description are text.
+``tags`` (a list, or ``{{ticket.tags}}``' space-separated text) and ``priority`` travel on for
+feedback's tag rules and importance.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from services.ingest.domain.customers import customer_key, plain
-from services.ingest.domain.mentions import linked_items
+from services.ingest.domain.mentions import link_origins, mentions
 from services.ingest.domain.model import (
     Delivery,
     Emitter,
@@ -103,7 +110,12 @@ def _feedback(
     if requester is None and scalar_id(ticket, "requester_id"):
         requester = {"id": scalar_id(ticket, "requester_id")}
     customer, name = customer_key("zendesk", requester)
-    items = payload.get("item_ids")
+    origins = link_origins(
+        explicit_items(payload, rules),
+        text(ticket, "subject"),
+        text(ticket, "description"),
+        rules=rules,
+    )
     return FeedbackReceivedV1(
         **em.header(),
         feedback_id=f"zendesk:ticket/{ticket_id}",
@@ -117,10 +129,27 @@ def _feedback(
         or None,
         url=text(ticket, "url"),
         # The body is read raw: a pasted link survives only in the HTML's href.
-        item_ids=linked_items(
-            tuple(i for i in items if isinstance(i, str)) if isinstance(items, list) else (),
-            text(ticket, "subject"),
-            text(ticket, "description"),
-            rules=rules,
-        ),
+        item_ids=tuple(origins),
+        linked_by=origins,
+        priority=text(ticket, "priority"),
+        tags=words(ticket.get("tags")),
     )
+
+
+def words(raw: object) -> tuple[str, ...]:
+    """A list of strings, or the space/comma-separated text a Zendesk placeholder renders."""
+    parts = raw if isinstance(raw, list) else str(raw or "").replace(",", " ").split()
+    return tuple(
+        dict.fromkeys(p.strip().lower() for p in parts if isinstance(p, str) and p.strip())
+    )
+
+
+def explicit_items(payload: JsonObject, rules: SourceRules) -> tuple[str, ...]:
+    items = payload.get("item_ids")
+    named = [i for i in items if isinstance(i, str)] if isinstance(items, list) else []
+    linked = payload.get("linked_issues")
+    texts = linked if isinstance(linked, list) else [linked] if isinstance(linked, str) else []
+    for entry in texts:
+        if isinstance(entry, str):
+            named += mentions(entry, home_repo=None, rules=rules)
+    return tuple(dict.fromkeys(named))

@@ -22,7 +22,7 @@ from services.feedback.main import create_app
 from services.feedback.views import FeedbackViews
 from shared.events import DemandChangedV1, Event, FeedbackReceivedV1
 from shared.http import install_problem_handlers
-from tests.support.fakes import InMemoryFeedbackStore
+from tests.support.fakes import InMemoryFeedbackStore, InMemoryWorkProjection
 
 pytestmark = pytest.mark.unit
 
@@ -62,7 +62,11 @@ def setup() -> tuple[TestClient, Weighing, Published]:
     published = Published()
     app = FastAPI()
     install_problem_handlers(app)
-    app.include_router(feedback_router(FeedbackViews(weighing), weighing, published, lambda: NOW))
+    app.include_router(
+        feedback_router(
+            FeedbackViews(weighing, InMemoryWorkProjection()), weighing, published, lambda: NOW
+        )
+    )
     return TestClient(app, raise_server_exceptions=False), weighing, published
 
 
@@ -70,12 +74,14 @@ def test_demand_ranks_items_and_an_items_feedback_says_who_and_how(setup: tuple)
     client, _, _ = setup
     assert client.get("/demand").json() == [
         {"item_id": "jira:PAY-1", "customers": 2, "weight": 2.0, "organisations": 1,
-         "arr_waiting": None}
+         "arr_waiting": None,
+         "trend": {"window_hours": 24.0, "per_window": [0, 0, 0, 0, 0, 0, 2], "recent": 2,
+                   "baseline": 0.0, "surging": False}}
     ]  # fmt: skip
     pieces = client.get("/items/jira:PAY-1/feedback").json()
     assert [(p["customer_id"], p["organisation_id"], p["linked_by"]) for p in pieces] == [
-        ("email:ann@acme.test", "domain:acme.test", "tool"),
-        ("email:bo@gmail.com", None, "tool"),
+        ("email:ann@acme.test", "domain:acme.test", "explicit"),
+        ("email:bo@gmail.com", None, "explicit"),
     ]
 
 
@@ -94,7 +100,7 @@ def test_bad_bodies_are_422(setup: tuple) -> None:
     assert client.post("/links", json={"feedback_id": "z1"}).status_code == 422
     assert client.put("/organisations/org:acme", json={"name": "A", "arr": -1}).status_code == 422
     assert client.delete("/links", params={"feedback_id": "z1"}).status_code == 422
-    assert client.get("/demand", params={"team": "payments"}).status_code == 422
+    assert client.get("/demand", params={"limit": 0}).status_code == 422
 
 
 def test_link_and_unlink_move_demand_and_announce_it(setup: tuple) -> None:
@@ -113,10 +119,11 @@ def test_link_and_unlink_move_demand_and_announce_it(setup: tuple) -> None:
 
 def test_an_organisation_edit_reweighs_what_it_asked_for(setup: tuple) -> None:
     client, _, published = setup
-    body = {"name": "Acme", "domains": ["ACME.test"], "tier": "gold", "arr": 10_000}
+    body = {"name": "Acme", "domains": ["ACME.test"], "tier": "gold", "arr": 10_000,
+            "owner": "kim@vendor.test"}  # fmt: skip
     assert client.put("/organisations/org:acme", json=body).json() == {
         "organisation_id": "org:acme", "name": "Acme", "domains": ["acme.test"],
-        "tier": "gold", "arr": 10_000.0,
+        "tier": "gold", "arr": 10_000.0, "owner": "kim@vendor.test",
     }  # fmt: skip
     assert [(e.item_id, e.arr_waiting) for e in published.events] == [("jira:PAY-1", 10_000.0)]
     assert client.get("/demand").json()[0]["arr_waiting"] == 10_000.0
@@ -131,3 +138,8 @@ def test_a_bad_organisations_file_stops_start_up_naming_the_row(tmp_path: Path) 
     bad.write_text("name,arr\nAcme,1\nGlobex,many\n")
     with pytest.raises(BadOrganisationRow, match="row 3"):
         create_app(FeedbackSettings(organisations=bad))
+
+
+def test_a_tag_rule_without_items_stops_start_up() -> None:
+    with pytest.raises(ValueError, match="tag rule 'export'"):
+        create_app(FeedbackSettings(tag_rules={"export": [" "]}))

@@ -52,3 +52,22 @@ async def test_unlinking_feedback_lowers_the_old_items_demand() -> None:
     await project_feedback([feedback("f1", "acme", ("jira:PAY-1",), age=5)], store, NOW)
     changes = await project_feedback([feedback("f1", "acme", ())], store, NOW)
     assert [(c.item_id, c.customers) for c in changes] == [("jira:PAY-1", 0)]
+
+
+async def test_a_failed_announcement_saves_nothing_so_the_redelivery_announces_again() -> None:
+    store = InMemoryFeedbackStore()
+    batch = [feedback("f1", "acme", ("jira:PAY-1",))]
+
+    async def broken(changes: object) -> None:
+        raise ConnectionError("stream unavailable")
+
+    with pytest.raises(ConnectionError):
+        await project_feedback(batch, store, NOW, None, broken)
+    assert await store.demand("jira:PAY-1") is None
+    announced: list[object] = []
+
+    async def working(changes: list[object]) -> None:
+        announced.extend(changes)
+
+    await project_feedback(batch, store, NOW, None, working)
+    assert [c.item_id for c in announced] == ["jira:PAY-1"]  # type: ignore[attr-defined]

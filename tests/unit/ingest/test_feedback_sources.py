@@ -228,3 +228,34 @@ def test_canny_post_details_naming_work_by_url_link_to_it_after_the_tools_own() 
     (feedback,) = ingest(canny(as_body(payload))).events
     assert isinstance(feedback, FeedbackReceivedV1)
     assert feedback.item_ids == ("jira:PAY-12", "linear:ENG-7")
+
+
+def test_zendesk_ticket_carries_priority_tags_and_how_each_item_was_linked() -> None:
+    body = {
+        "ticket": {
+            "id": 8,
+            "subject": "Export broken, see WEB-3",
+            "priority": "urgent",
+            "tags": "export  VIP",
+            "requester": {"email": "ana@example.com"},
+        },
+        "item_ids": ["jira:PAY-12"],
+        "linked_issues": "https://acme.atlassian.net/browse/OPS-4, PAY-12",
+    }
+    (feedback,) = ingest(zendesk(as_body(body))).events
+    assert isinstance(feedback, FeedbackReceivedV1)
+    assert feedback.item_ids == ("jira:PAY-12", "jira:OPS-4", "jira:WEB-3")
+    assert feedback.linked_by == {
+        "jira:PAY-12": "explicit", "jira:OPS-4": "explicit", "jira:WEB-3": "text"
+    }  # fmt: skip
+    assert (feedback.priority, feedback.tags) == ("urgent", ("export", "vip"))
+
+
+def test_canny_says_which_links_it_named_and_which_its_text_did() -> None:
+    payload = fixture_json("canny/post.created.json")
+    post = payload["object"]  # type: ignore[index]
+    post["details"] = "Also ENG-7 and PAY-12."  # type: ignore[index]
+    post["jira"] = {"linkedIssues": [{"key": "PAY-12"}]}  # type: ignore[index]
+    (feedback,) = ingest(canny(as_body(payload))).events
+    assert isinstance(feedback, FeedbackReceivedV1)
+    assert feedback.linked_by == {"jira:PAY-12": "explicit", "jira:ENG-7": "text"}

@@ -1,0 +1,117 @@
+"""Feedback's own projection of work items and releases (from WORK), and the loops it closed.
+
+Only what feedback needs: an item's status, title, team and release, a release's state.
+Upserts are guarded by the source's clock like every projection, so redelivered or late
+events change nothing; each closed loop is one document keyed by its closure, which is what
+makes announcing it idempotent across redelivery and restart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from pymongo import UpdateOne
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.feedback.domain.loops import Closure, WorkItem
+from shared.events import ItemChangedV1, LoopClosableV1, ReleaseChangedV1, ReleaseState
+from shared.mongo import bulk_upsert_guarded
+
+
+def guarded(key: str, at: datetime, document: dict[str, Any]) -> UpdateOne:
+    return UpdateOne(
+        {"_id": key, "source_updated_at": {"$lte": at}},
+        {"$set": {**document, "source_updated_at": at}},
+        upsert=True,
+    )
+
+
+def item_of(document: dict[str, Any]) -> WorkItem:
+    return WorkItem(
+        item_id=document["_id"],
+        status=document.get("status"),
+        title=document.get("title"),
+        team=document.get("team"),
+        release_id=document.get("release_id"),
+    )
+
+
+class MongoWorkProjection:
+    COLLECTIONS = ("feedback_items", "feedback_releases", "feedback_closures")
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.items = db["feedback_items"]
+        self.releases = db["feedback_releases"]
+        self.closures = db["feedback_closures"]
+
+    async def ensure_indexes(self) -> None:
+        await self.items.create_index("release_id")
+        await self.items.create_index("team")
+        await self.closures.create_index("item_id")
+
+    async def apply_items(self, events: Sequence[ItemChangedV1]) -> list[WorkItem]:
+        """Store the items; return those whose new version was applied (not stale)."""
+        operations = [
+            guarded(
+                e.item_id,
+                e.source_updated_at,
+                {"status": e.status.value, "title": e.title, "team": e.team,
+                 "release_id": e.release_id},
+            )
+            for e in events
+        ]  # fmt: skip
+        stale = await bulk_upsert_guarded(self.items, operations)
+        applied = {e.item_id for index, e in enumerate(events) if index not in stale}
+        return await self.items_by_id(applied)
+
+    async def apply_releases(self, events: Sequence[ReleaseChangedV1]) -> list[str]:
+        """Store the releases; return the ids of those applied in the released state."""
+        operations = [
+            guarded(e.release_id, e.source_updated_at, {"state": e.state.value, "name": e.name})
+            for e in events
+        ]
+        stale = await bulk_upsert_guarded(self.releases, operations)
+        applied = {e.release_id for index, e in enumerate(events) if index not in stale}
+        return [r for r in sorted(applied) if await self.released(r)]
+
+    async def items_by_id(self, item_ids: Collection[str]) -> list[WorkItem]:
+        cursor = self.items.find({"_id": {"$in": sorted(item_ids)}}).sort("_id", 1)
+        return [item_of(d) async for d in cursor]
+
+    async def items_in(self, release_id: str) -> list[WorkItem]:
+        cursor = self.items.find({"release_id": release_id}).sort("_id", 1)
+        return [item_of(d) async for d in cursor]
+
+    async def item(self, item_id: str) -> WorkItem | None:
+        found = await self.items.find_one({"_id": item_id})
+        return None if found is None else item_of(found)
+
+    async def released(self, release_id: str) -> bool:
+        found = await self.releases.find_one({"_id": release_id})
+        return found is not None and found.get("state") == ReleaseState.RELEASED.value
+
+    async def items_where(self, team: str | None, release: str | None) -> set[str]:
+        query = {k: v for k, v in (("team", team), ("release_id", release)) if v is not None}
+        return {d["_id"] async for d in self.items.find(query, projection={"_id": 1})}
+
+    async def closed(self, closures: Collection[Closure]) -> set[Closure]:
+        keys = {c.key: c for c in closures}
+        cursor = self.closures.find({"_id": {"$in": sorted(keys)}}, projection={"_id": 1})
+        return {keys[d["_id"]] async for d in cursor}
+
+    async def record(self, events: Sequence[LoopClosableV1]) -> None:
+        """Remember closures announced (live) or replayed from the stream (rebuild)."""
+        for event in events:
+            closure = Closure(event.item_id, event.because, event.release_id)
+            told = sorted({f for c in event.customers for f in c.feedback_ids})
+            document = {"item_id": event.item_id, "feedback_ids": told, "at": event.occurred_at}
+            await self.closures.update_one(
+                {"_id": closure.key}, {"$setOnInsert": document}, upsert=True
+            )
+
+    async def told(self, item_id: str) -> set[str]:
+        """Feedback ids on the item that some announced closure named."""
+        cursor = self.closures.find({"item_id": item_id})
+        return {f async for d in cursor for f in d.get("feedback_ids", [])}
