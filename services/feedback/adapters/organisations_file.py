@@ -6,7 +6,7 @@ import csv
 import io
 from pathlib import Path
 
-import yaml  # type: ignore[import-untyped]
+import yaml
 
 from services.feedback.domain.organisation_rows import BadOrganisationRow, organisations_from_rows
 from services.feedback.domain.organisations import Organisation
