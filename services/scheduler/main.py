@@ -14,8 +14,10 @@ from services.scheduler.adapters.mongo import (
 )
 from services.scheduler.announcer import RiskAnnouncer
 from services.scheduler.config import SchedulerSettings
+from services.scheduler.dashboard.feedback_proxy import FeedbackProxy
 from services.scheduler.dashboard.live import RiskFeed
 from services.scheduler.dashboard.routes import mount_dashboard
+from services.scheduler.dashboard.sessions import MongoSessions
 from services.scheduler.domain import RiskPolicy
 from services.scheduler.graph_view import GraphView
 from services.scheduler.history_views import HistoryViews
@@ -28,6 +30,7 @@ from services.scheduler.reconcile import reconcile
 from services.scheduler.report_http import ReportReader, report_router
 from services.scheduler.timer import RecheckTimer
 from services.scheduler.views import RiskViews
+from shared.auth import require
 from shared.consumer import Subscription
 from shared.publishing import JetStreamPublisher
 from shared.runtime import ServiceRuntime
@@ -86,6 +89,9 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
         MongoLease(runtime.db), timer.holder, settings.leader_lease_seconds, lead, stand_by
     )
     runtime.on_start.append(store.ensure_indexes)
+    sessions = MongoSessions(runtime.db, lambda: datetime.now(UTC))
+    runtime.auth.sessions = sessions
+    runtime.on_start.append(sessions.ensure_indexes)
 
     async def ensure_history() -> None:
         await ensure_history_indexes(runtime.db, settings.history_retention_days)
@@ -98,9 +104,11 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     # For ``slipstream docs``, which never starts the broker.
     app.state.register_subscribers = register_subscribers
     views = RiskViews(runtime.db), GraphView(runtime.db), HistoryViews(runtime.db)
-    app.include_router(risk_router(*views))
-    app.include_router(report_router(ReportReader(runtime.db)))
-    mount_dashboard(app, feed, settings.feedback_url, runtime.telemetry.tracer)
+    read = [require("read")]
+    app.include_router(risk_router(*views), dependencies=read)
+    app.include_router(report_router(ReportReader(runtime.db)), dependencies=read)
+    proxy = FeedbackProxy(settings.feedback_url, runtime.telemetry.tracer, settings.feedback_token)
+    mount_dashboard(app, feed, sessions, proxy)
     return app
 
 
