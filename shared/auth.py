@@ -21,7 +21,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from opentelemetry import trace
 
-from shared.api_tokens import TokenLookup, TokenRecord, grants, token_hash
+from shared.api_tokens import TokenRecord, grants, token_hash
 
 SESSION_COOKIE = "slipstream_session"
 CSRF_COOKIE = "slipstream_csrf"
@@ -38,6 +38,12 @@ class Principal:
     token_hash: str
 
 
+class Tokens(Protocol):
+    """``shared.api_tokens.TokenLookup`` in services; an in-memory one in unit tests."""
+
+    async def by_hash(self, hashed: str) -> TokenRecord | None: ...
+
+
 class Sessions(Protocol):
     """A dashboard session's token, by the session cookie's value (the scheduler keeps them)."""
 
@@ -47,7 +53,7 @@ class Sessions(Protocol):
 class Authenticator:
     def __init__(
         self,
-        lookup: TokenLookup,
+        lookup: Tokens,
         ttl: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         sessions: Sessions | None = None,

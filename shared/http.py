@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -114,15 +114,21 @@ class PrefixDispatch:
         await self.app(scope, receive, send)
 
 
+def content_security_policy(style_hashes: Sequence[str] = ()) -> bytes:
+    """No inline script at all, and inline style only the exact blocks listed by hash."""
+    styles = " ".join(["'self'", *(f"'{h}'" for h in style_hashes)])
+    return (
+        "default-src 'self'; img-src 'self' data:; "
+        f"style-src {styles}; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ).encode()
+
+
 SECURITY_HEADERS = [
-    # No inline script or style anywhere: the dashboard loads only its own files.
-    (
-        b"content-security-policy",
-        b"default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-        b"form-action 'self'; frame-ancestors 'none'",
-    ),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    # Not "no-referrer": under it browsers send ``Origin: null`` on same-site form posts,
+    # and the sign-in form's Origin check would refuse them.
+    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 ]
 
@@ -130,8 +136,10 @@ SECURITY_HEADERS = [
 class SecurityHeaders:
     """The browser-facing headers on every FastAPI-served answer (the webhook path skips it)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, style_hashes: Sequence[str] = ()) -> None:
         self.app = app
+        policy = (b"content-security-policy", content_security_policy(style_hashes))
+        self.headers = [policy, *SECURITY_HEADERS]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -140,7 +148,7 @@ class SecurityHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+                message = {**message, "headers": [*message.get("headers", []), *self.headers]}
             await send(message)
 
         await self.app(scope, receive, with_headers)

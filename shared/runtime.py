@@ -76,6 +76,8 @@ class ServiceRuntime:
         self.readiness: dict[str, ReadinessCheck] = {}
         # Routers opt in with ``shared.auth.require``; the scheduler adds dashboard sessions.
         self.auth = Authenticator(TokenLookup(self.db), settings.auth_cache_seconds)
+        # Inline ``<style>`` blocks a served page may apply (see ``SecurityHeaders``).
+        self.style_hashes: tuple[str, ...] = ()
 
     @property
     def db(self) -> AsyncDatabase[dict[str, Any]]:
@@ -126,7 +128,7 @@ class ServiceRuntime:
         off = TelemetryConfig(tracing=False, metrics=False, logs=False, operation_spans=False)
         app = ServiceApp(title=title, lifespan=lifespan, telemetry=off)
         install_problem_handlers(app)
-        app.add_middleware(SecurityHeaders)
+        app.add_middleware(SecurityHeaders, style_hashes=self.style_hashes)
         app.state.auth = self.auth
         app.fast_paths = dict(endpoints or {})
         app.tracer = self.telemetry.tracer

@@ -41,6 +41,11 @@ class Stack:
     def admin_token_path(self) -> Path:
         return admin_token_path(self.data_dir)
 
+    @property
+    def auth(self) -> dict[str, str]:
+        """Headers for calling the stack's APIs as its admin."""
+        return {"Authorization": f"Bearer {self.admin_token}"}
+
     def stop(self) -> None:
         stop_all(self.children)
 

@@ -16,7 +16,7 @@ from services.scheduler.announcer import RiskAnnouncer
 from services.scheduler.config import SchedulerSettings
 from services.scheduler.dashboard.feedback_proxy import FeedbackProxy
 from services.scheduler.dashboard.live import RiskFeed
-from services.scheduler.dashboard.routes import mount_dashboard
+from services.scheduler.dashboard.routes import mount_dashboard, vendored_style_hashes
 from services.scheduler.dashboard.sessions import MongoSessions
 from services.scheduler.domain import RiskPolicy
 from services.scheduler.graph_view import GraphView
@@ -100,6 +100,7 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     runtime.after_start.append(leadership.start)
     runtime.on_stop.append(leadership.stop)
     runtime.readiness["role"] = leadership.ready
+    runtime.style_hashes = vendored_style_hashes()
     app = runtime.create_app("Slipstream scheduler")
     # For ``slipstream docs``, which never starts the broker.
     app.state.register_subscribers = register_subscribers

@@ -76,6 +76,10 @@ def test_ctrl_c_stops_every_child_and_the_data_survives_a_restart(
     banner = wait_for_banner(first)
     assert any(line.startswith("ingest") and str(ports["ingest"]) in line for line in banner)
     assert f"dashboard http://127.0.0.1:{ports['scheduler']}/" in banner
+    token_file = tmp_path / "secrets" / "admin-token"
+    assert f"admin token in {token_file.resolve()} (sign in with it)" in banner
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    auth = {"Authorization": f"Bearer {token_file.read_text().strip()}"}
     ingest = f"http://127.0.0.1:{ports['ingest']}"
     for delivery in scenario(date.today())[:1]:
         body, headers = delivery.signed(SECRET)
@@ -85,7 +89,8 @@ def test_ctrl_c_stops_every_child_and_the_data_survives_a_restart(
         )
     scheduler = f"http://127.0.0.1:{ports['scheduler']}"
     deadline = time.monotonic() + 30
-    while not httpx.get(f"{scheduler}/risk").json() and time.monotonic() < deadline:
+    assert httpx.get(f"{scheduler}/risk").status_code == 401
+    while not httpx.get(f"{scheduler}/risk", headers=auth).json() and time.monotonic() < deadline:
         time.sleep(0.2)
 
     first.send_signal(signal.SIGINT)
@@ -95,7 +100,8 @@ def test_ctrl_c_stops_every_child_and_the_data_survives_a_restart(
     second = start_up(tmp_path, env)
     try:
         wait_for_banner(second)
-        rows = httpx.get(f"{scheduler}/risk").json()
+        assert token_file.read_text().strip() == auth["Authorization"].removeprefix("Bearer ")
+        rows = httpx.get(f"{scheduler}/risk", headers=auth).json()
         assert [row["item_id"] for row in rows] == ["github:acme/web#7"]
     finally:
         second.send_signal(signal.SIGINT)

@@ -43,6 +43,12 @@ def dashboard_router(feed: RiskFeed) -> APIRouter:
     return router
 
 
+def vendored_style_hashes() -> tuple[str, ...]:
+    """The style blocks the vendored libraries inject, for the page's CSP."""
+    lines = (STATIC / "vendor" / "style-hashes.txt").read_text().splitlines()
+    return tuple(line.strip() for line in lines if line.startswith("sha256-"))
+
+
 def mount_dashboard(
     app: FastAPI, feed: RiskFeed, sessions: MongoSessions, proxy: FeedbackProxy
 ) -> None:
