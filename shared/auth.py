@@ -12,6 +12,7 @@ replica within that time without a database read per request.
 from __future__ import annotations
 
 import hmac
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from opentelemetry import trace
 
 from shared.api_tokens import TokenRecord, grants, token_hash
+from shared.telemetry import log_fields
+
+logger = logging.getLogger(__name__)
 
 SESSION_COOKIE = "slipstream_session"
 CSRF_COOKIE = "slipstream_csrf"
@@ -100,7 +104,7 @@ def csrf_checked(request: Request) -> None:
     cookie = request.cookies.get(CSRF_COOKIE, "")
     header = request.headers.get(CSRF_HEADER, "")
     if not cookie or not hmac.compare_digest(cookie.encode(), header.encode()):
-        raise HTTPException(403, "Cross-site request refused", headers=None)
+        raise HTTPException(403, "Cross-site request refused")
     origin = request.headers.get("origin")
     if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
         raise HTTPException(403, "Cross-site request refused")
@@ -127,11 +131,14 @@ def require(scope: str) -> Any:
         bearer = credentials.credentials if credentials is not None else None
         principal = await auth.authenticate(request, bearer)
         if principal is None:
+            logger.info("unauthenticated", extra=log_fields(path=request.url.path))
             raise unauthenticated()
         span = trace.get_current_span()
         span.set_attribute("slipstream.auth.token", principal.name)
         span.set_attribute("slipstream.auth.via", principal.via)
         if not grants(principal.scope, scope):
+            fields = log_fields(path=request.url.path, token=principal.name, needed=scope)
+            logger.info("insufficient scope", extra=fields)
             challenge = f'Bearer error="insufficient_scope", scope="{scope}"'
             raise HTTPException(403, "Insufficient scope", headers={"WWW-Authenticate": challenge})
         request.state.principal = principal
