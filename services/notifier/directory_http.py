@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Response
 
 from services.notifier.adapters.directory import MongoDirectory, without_id
+from services.notifier.redaction import person_shown
 from services.notifier.schemas import PersonBody, SubscriptionBody
 
 
@@ -59,9 +60,9 @@ def directory_router(directory: MongoDirectory) -> APIRouter:
 
 
 def public(document: dict[str, Any]) -> dict[str, Any]:
-    """Signing secrets are write-only: a reader learns one is set, not what it is."""
+    """Signing secrets are write-only: a reader learns one is set, not what it is. A Slack
+    incoming-webhook URL is a secret too (whoever has it can post), so only its host shows."""
     shown = {"id": document["_id"], **without_id(document)}
-    webhook = (shown.get("channels") or {}).get("webhook")
-    if webhook:
-        shown["channels"] = {**shown["channels"], "webhook": {**webhook, "secret": "whsec_…"}}
+    if shown.get("channels"):
+        shown["channels"] = person_shown(shown["channels"])
     return shown

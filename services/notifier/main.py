@@ -20,6 +20,7 @@ from services.notifier.domain.throttle import ThrottlePolicy
 from services.notifier.outbox_worker import OutboxWorker
 from services.notifier.people_file import people_loader
 from services.notifier.views import notifications_router
+from shared.auth import require
 from shared.publishing import JetStreamPublisher
 from shared.runtime import ServiceRuntime
 from shared.server import serve
@@ -60,8 +61,9 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     runtime.on_stop.append(loop.stop)
     runtime.on_stop.append(client.aclose)
     app = runtime.create_app("Slipstream notifier")
-    app.include_router(notifications_router(log))
-    app.include_router(directory_router(directory))
+    admin = [require("admin")]  # the log and the directory hold people's addresses
+    app.include_router(notifications_router(log), dependencies=admin)
+    app.include_router(directory_router(directory), dependencies=admin)
     return app
 
 

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from services.notifier.adapters.mongo import MongoNotificationLog
 from services.notifier.domain.retry import REDRIVABLE_STATES
+from services.notifier.redaction import logged
 
 STATUSES = ("pending", "sent", "retrying", "failed", "dead")
 
@@ -40,7 +41,13 @@ def notifications_router(log: MongoNotificationLog) -> APIRouter:
         document.pop("body", None)
         attempts = document.pop("attempt_log", [])
         count = document.pop("attempts", len(attempts))
-        return {"id": document.pop("_id"), **document, "attempt_count": count, "attempts": attempts}
+        shown = {
+            "id": document.pop("_id"),
+            **document,
+            "attempt_count": count,
+            "attempts": attempts,
+        }
+        return logged(shown)
 
     @router.post("/notifications/redrive")
     async def redrive(body: RedriveBody | None = None) -> dict[str, Any]:
@@ -53,4 +60,4 @@ def notifications_router(log: MongoNotificationLog) -> APIRouter:
 
 def summary(document: dict[str, Any]) -> dict[str, Any]:
     document.pop("attempt_log", None)
-    return {"id": document.pop("_id"), **document}
+    return logged({"id": document.pop("_id"), **document})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -33,3 +33,5 @@ class SchedulerSettings(ServiceSettings):
     # The feedback service's HTTP API, read (never its collections) for the item page's
     # linked feedback; ``slipstream up`` points it at the feedback it starts.
     feedback_url: str = "http://127.0.0.1:8082"
+    # A ``read`` token for that API (``slipstream up`` creates one named ``scheduler``).
+    feedback_token: SecretStr | None = None

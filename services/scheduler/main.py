@@ -15,8 +15,10 @@ from services.scheduler.adapters.mongo import (
 from services.scheduler.adapters.release_outlooks import MongoReleaseOutlooks
 from services.scheduler.announcer import RiskAnnouncer
 from services.scheduler.config import SchedulerSettings
+from services.scheduler.dashboard.feedback_proxy import FeedbackProxy
 from services.scheduler.dashboard.live import RiskFeed
-from services.scheduler.dashboard.routes import mount_dashboard
+from services.scheduler.dashboard.routes import mount_dashboard, vendored_style_hashes
+from services.scheduler.dashboard.sessions import MongoSessions
 from services.scheduler.domain import RiskPolicy
 from services.scheduler.graph_view import GraphView
 from services.scheduler.history_checkpoints import HistoryCheckpoints, ensure_checkpoint_indexes
@@ -31,6 +33,7 @@ from services.scheduler.release_watch import ReleaseWatch
 from services.scheduler.report_http import ReportReader, report_router
 from services.scheduler.timer import RecheckTimer
 from services.scheduler.views import RiskViews
+from shared.auth import require
 from shared.consumer import Subscription
 from shared.publishing import JetStreamPublisher
 from shared.runtime import ServiceRuntime
@@ -95,6 +98,9 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
         MongoLease(runtime.db), timer.holder, settings.leader_lease_seconds, lead, stand_by
     )
     runtime.on_start.append(store.ensure_indexes)
+    sessions = MongoSessions(runtime.db, lambda: datetime.now(UTC))
+    runtime.auth.sessions = sessions
+    runtime.on_start.append(sessions.ensure_indexes)
 
     async def ensure_history() -> None:
         await ensure_history_indexes(runtime.db, settings.history_retention_days)
@@ -105,13 +111,16 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     runtime.on_stop.append(leadership.stop)
     runtime.on_stop.append(checkpoints.stop)
     runtime.readiness["role"] = leadership.ready
+    runtime.style_hashes = vendored_style_hashes()
     app = runtime.create_app("Slipstream scheduler")
     # For ``slipstream docs``, which never starts the broker.
     app.state.register_subscribers = register_subscribers
     views = RiskViews(runtime.db), GraphView(runtime.db), HistoryViews(runtime.db)
-    app.include_router(risk_router(*views))
-    app.include_router(report_router(ReportReader(runtime.db)))
-    mount_dashboard(app, feed, settings.feedback_url, runtime.telemetry.tracer)
+    read = [require("read")]
+    app.include_router(risk_router(*views), dependencies=read)
+    app.include_router(report_router(ReportReader(runtime.db)), dependencies=read)
+    proxy = FeedbackProxy(settings.feedback_url, runtime.telemetry.tracer, settings.feedback_token)
+    mount_dashboard(app, feed, sessions, proxy)
     return app
 
 

@@ -56,6 +56,15 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+def sign_in(page: Any, stack: Stack, token: str | None = None) -> None:
+    """Through the sign-in form, as a person would: the session cookie does the rest."""
+    page.goto(f"{stack.urls['scheduler']}/signin")
+    page.fill("#token", token or stack.admin_token)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{stack.urls['scheduler']}/")
+    page.goto("about:blank")  # so a test's first view is a fresh load, not a hash change
+
+
 def post(stack: Stack, event: str, body: dict[str, Any]) -> None:
     from services.cli.demo import GitHubDelivery
 

@@ -13,7 +13,7 @@ import pytest
 from services.cli.demo import repository as github_repository
 from services.cli.demo import scenario
 from services.cli.stack import Stack
-from tests.browser.conftest import post
+from tests.browser.conftest import post, sign_in
 from tests.e2e.test_demand import post_feedback
 from tests.support.streams import wait_until
 
@@ -32,6 +32,7 @@ def page(chromium: Any, stack: Stack) -> Iterator[Any]:
     opened.on("pageerror", lambda e: errors.append(str(e)))
     opened.errors = errors
     opened.base = stack.urls["scheduler"]
+    sign_in(opened, stack)
     yield opened
     context.close()
     assert errors == [], f"console errors: {errors}"
@@ -48,7 +49,7 @@ def board_ids(page: Any) -> list[str]:
 
 def wait_for_blocked_checkout(stack: Stack) -> list[dict[str, Any]]:
     def ready() -> list[dict[str, Any]] | None:
-        rows = httpx.get(f"{stack.urls['scheduler']}/risk").json()
+        rows = httpx.get(f"{stack.urls['scheduler']}/risk", headers=stack.auth).json()
         hit = any(r["item_id"] == CHECKOUT and r["level"] == "off_track" for r in rows)
         return rows if hit else None
 
@@ -66,13 +67,13 @@ def test_board_ranks_by_score_and_filters_narrow_it(
     page.screenshot(path=artifacts / "board.png", full_page=True)
 
     page.select_option("select[name=team]", "web")
-    page.wait_for_function("document.querySelectorAll('#rows tr[data-item]').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#rows tr[data-item]').length === 1")
     assert board_ids(page) == [CHECKOUT]
     assert "team=web" in page.url
     page.select_option("select[name=team]", "")
     page.fill("input[name=text]", "ledger")
     page.wait_for_function(
-        f"[...document.querySelectorAll('#rows tr[data-item]')]"
+        f"() => [...document.querySelectorAll('#rows tr[data-item]')]"
         f".map(r => r.dataset.item).join() === '{LEDGER}'"
     )
     assert "text=ledger" in page.url
@@ -92,7 +93,9 @@ def test_item_page_shows_the_chain_with_dates_and_tool(
     assert "Checkout redesign" in chain
     assert "Ledger migration" in chain
     assert "from github-dependency" in chain  # the edge's origin, not just its tool
-    ledger = httpx.get(f"{stack.urls['scheduler']}/items/github:acme/api%2342").json()
+    ledger = httpx.get(
+        f"{stack.urls['scheduler']}/items/github:acme/api%2342", headers=stack.auth
+    ).json()
     assert ledger["forecast"] in chain
     page.screenshot(path=artifacts / "item.png", full_page=True)
 
@@ -116,7 +119,7 @@ def test_graph_draws_the_nodes_edges_and_critical_chain(
 ) -> None:
     wait_for_blocked_checkout(stack)
     open_view(page, "#/graph?team=web", "#nodes li")
-    page.wait_for_function("window.slipstreamGraph && window.slipstreamGraph.nodes().length > 0")
+    page.wait_for_function("() => window.slipstreamGraph?.nodes().length > 0")
     drawn = page.evaluate(
         f"""() => {{ const cy = window.slipstreamGraph; return {{
             nodes: cy.nodes().map(n => n.id()).sort(),
@@ -164,7 +167,7 @@ def test_a_new_webhook_changes_the_board_without_a_reload(
         },
     )
     page.wait_for_function(
-        f"document.querySelector('#rows tr[data-item=\"{LIMITER}\"] .level.off_track')",
+        f"() => document.querySelector('#rows tr[data-item=\"{LIMITER}\"] .level.off_track')",
         timeout=15_000,
     )
     assert page.evaluate("window.notReloaded") is True
@@ -177,6 +180,7 @@ def test_phone_width_and_keyboard(chromium: Any, stack: Stack, artifacts: Path) 
     phone = context.new_page()
     errors: list[str] = []
     phone.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(phone, stack)
     phone.goto(f"{stack.urls['scheduler']}/#/")
     phone.wait_for_selector(f'#rows tr[data-item="{CHECKOUT}"]')
     width = phone.evaluate("document.documentElement.scrollWidth")
@@ -202,7 +206,7 @@ def test_demand_on_the_board_and_linked_feedback_and_history_on_the_item_page(
         post_feedback(stack, f"standard:ticket/{number}", email, CHECKOUT)
 
     def waited_on() -> bool | None:
-        rows = httpx.get(f"{stack.urls['scheduler']}/risk").json()
+        rows = httpx.get(f"{stack.urls['scheduler']}/risk", headers=stack.auth).json()
         return True if any(r["demand"]["customers"] == 3 for r in rows) else None
 
     wait_until(waited_on)
@@ -218,7 +222,9 @@ def test_demand_on_the_board_and_linked_feedback_and_history_on_the_item_page(
     )
     assert organisations == ["domain:acme.test", "domain:acme.test", "domain:globex.test"]
     assert "3 customers / 2 orgs" in page.inner_text("p.demand")
-    history = httpx.get(f"{stack.urls['scheduler']}/items/github:acme/web%237/history").json()
+    history = httpx.get(
+        f"{stack.urls['scheduler']}/items/github:acme/web%237/history", headers=stack.auth
+    ).json()
     assert history, "the checkout's slip was kept"
     page.wait_for_selector("#history svg")
     assert page.inner_text("#history .vis-legend-text").split() == ["forecast", "target"]

@@ -77,10 +77,15 @@ def test_ctrl_c_stops_every_child_and_the_data_survives_a_restart(tmp_path: Path
     # Port 0: each service binds a free port itself and `up` prints the one it got.
     env = up_env(ANY_FREE_PORTS)
     first = start_up(tmp_path, env)
-    urls = printed_urls(wait_for_banner(first))
+    banner = wait_for_banner(first)
+    urls = printed_urls(banner)
     assert set(SERVICES) <= set(urls)
     assert all(not url.endswith(":0") for url in urls.values())
     assert urls["dashboard"] == urls["scheduler"] + "/"
+    token_file = tmp_path / "secrets" / "admin-token"
+    assert f"admin token in {token_file.resolve()} (sign in with it)" in banner
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    auth = {"Authorization": f"Bearer {token_file.read_text().strip()}"}
     ingest = urls["ingest"]
     for delivery in scenario(date.today())[:1]:
         body, headers = delivery.signed(SECRET)
@@ -90,7 +95,8 @@ def test_ctrl_c_stops_every_child_and_the_data_survives_a_restart(tmp_path: Path
         )
     scheduler = urls["scheduler"]
     deadline = time.monotonic() + 30
-    while not httpx.get(f"{scheduler}/risk").json() and time.monotonic() < deadline:
+    assert httpx.get(f"{scheduler}/risk").status_code == 401
+    while not httpx.get(f"{scheduler}/risk", headers=auth).json() and time.monotonic() < deadline:
         time.sleep(0.2)
 
     first.send_signal(signal.SIGINT)
@@ -100,7 +106,8 @@ def test_ctrl_c_stops_every_child_and_the_data_survives_a_restart(tmp_path: Path
     second = start_up(tmp_path, env)
     try:
         scheduler = printed_urls(wait_for_banner(second))["scheduler"]
-        rows = httpx.get(f"{scheduler}/risk").json()
+        assert token_file.read_text().strip() == auth["Authorization"].removeprefix("Bearer ")
+        rows = httpx.get(f"{scheduler}/risk", headers=auth).json()
         assert [row["item_id"] for row in rows] == ["github:acme/web#7"]
     finally:
         second.send_signal(signal.SIGINT)

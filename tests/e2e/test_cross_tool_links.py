@@ -101,7 +101,7 @@ def test_url_chain_and_ui_link_give_the_forecast_a_person_would(stack: Stack) ->
     post(stack, "jira", jira_issue("PAY-14", 10014, due["14"], "Key rotation", now), {})
 
     def settled() -> dict[str, Any] | None:
-        rows = httpx.get(f"{stack.urls['scheduler']}/risk").json()
+        rows = httpx.get(f"{stack.urls['scheduler']}/risk", headers=stack.auth).json()
         row = next((r for r in rows if r["item_id"] == "github:acme/web#21"), None)
         return row if row and len(row["chain"]) == 4 else None
 
@@ -114,7 +114,7 @@ def test_url_chain_and_ui_link_give_the_forecast_a_person_would(stack: Stack) ->
         26,
         "off_track",
     )
-    blocked = httpx.get(f"{stack.urls['scheduler']}/items/jira:PAY-13").json()
+    blocked = httpx.get(f"{stack.urls['scheduler']}/items/jira:PAY-13", headers=stack.auth).json()
     assert [(b["item_id"], b["origin"]) for b in blocked["blockers"]] == [
         ("jira:PAY-14", "jira-link")
     ]

@@ -93,7 +93,7 @@ def post_work(stack: Stack) -> None:
 
 
 def risk_rows(stack: Stack) -> dict[str, dict[str, Any]]:
-    rows = httpx.get(f"{stack.urls['scheduler']}/risk").json()
+    rows = httpx.get(f"{stack.urls['scheduler']}/risk", headers=stack.auth).json()
     return {row["item_id"]: row for row in rows}
 
 
@@ -128,14 +128,16 @@ def test_feedback_on_a_blocked_item_raises_its_score_and_its_blockers(stack: Sta
     # Demand is the item's own: the blocker's score carries it, its row does not claim it.
     assert after[BLOCKER]["demand"]["customers"] == 0
 
-    item = httpx.get(f"{stack.urls['scheduler']}/items/{BLOCKED}").json()
+    item = httpx.get(f"{stack.urls['scheduler']}/items/{BLOCKED}", headers=stack.auth).json()
     assert item["demand"]["organisations"] == 2
     assert item["demand"]["weight"] == 2.0
 
-    ranked = httpx.get(f"{stack.urls['feedback']}/demand").json()
+    ranked = httpx.get(f"{stack.urls['feedback']}/demand", headers=stack.auth).json()
     assert ranked[0]["item_id"] == BLOCKED
     assert ranked[0]["customers"] == 3
-    pieces = httpx.get(f"{stack.urls['feedback']}/items/{BLOCKED}/feedback").json()
+    pieces = httpx.get(
+        f"{stack.urls['feedback']}/items/{BLOCKED}/feedback", headers=stack.auth
+    ).json()
     assert sorted(p["organisation_id"] for p in pieces) == [
         "domain:acme.test",
         "domain:acme.test",
@@ -146,7 +148,9 @@ def test_feedback_on_a_blocked_item_raises_its_score_and_its_blockers(stack: Sta
 def test_a_manual_unlink_lowers_the_demand_the_scheduler_shows(stack: Stack) -> None:
     feedback = stack.urls["feedback"]
     response = httpx.delete(
-        f"{feedback}/links", params={"feedback_id": "standard:ticket/2", "item_id": BLOCKED}
+        f"{feedback}/links",
+        params={"feedback_id": "standard:ticket/2", "item_id": BLOCKED},
+        headers=stack.auth,
     )
     assert response.status_code == 200, response.text
 
@@ -156,12 +160,16 @@ def test_a_manual_unlink_lowers_the_demand_the_scheduler_shows(stack: Stack) -> 
 
     lowered = wait_until(lowered_demand)
     assert lowered["organisations"] == 1
-    unknown = httpx.post(f"{feedback}/links", json={"feedback_id": "nope", "item_id": BLOCKED})
+    nope = {"feedback_id": "nope", "item_id": BLOCKED}
+    unknown = httpx.post(f"{feedback}/links", json=nope, headers=stack.auth)
     assert unknown.status_code == 404
     assert unknown.headers["content-type"].startswith("application/problem+json")
 
 
-def test_the_cli_shows_demand_and_an_items_feedback_and_links(stack: Stack) -> None:
+def test_the_cli_shows_demand_and_an_items_feedback_and_links(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLIPSTREAM_TOKEN", stack.admin_token)
     feedback = ["--feedback-url", stack.urls["feedback"]]
     runner = CliRunner()
     ranked = runner.invoke(app, ["demand", *feedback])
@@ -292,7 +300,8 @@ def test_the_demo_prints_who_waits_beside_the_risk(
     stack: Stack, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Last in this module: the demo's customers ask for the checkout (web#7) itself.
-    _run_demo(stack.urls["ingest"], stack.urls["scheduler"], (GITHUB_SECRET, STANDARD_SECRET))
+    secrets = (GITHUB_SECRET, STANDARD_SECRET)
+    _run_demo(stack.urls["ingest"], stack.urls["scheduler"], secrets, stack.admin_token)
     table = capsys.readouterr().out
     checkout = next(line for line in table.splitlines() if line.startswith(BLOCKER))
     assert "3 cust/2 org" in checkout

@@ -80,7 +80,7 @@ def test_a_root_slip_over_30_dependants_sends_exactly_one_digest_per_owner(
     stack: Stack, sink: Sink
 ) -> None:
     notifier = stack.urls["notifier"]
-    with httpx.Client(timeout=10) as client:
+    with httpx.Client(timeout=10, headers=stack.auth) as client:
         for person in OWNERS:
             channels = {"webhook": {"url": f"{sink.url}/{person}", "secret": SECRET}}
             body = {"name": person, "identities": [f"github:{person}"], "channels": channels}

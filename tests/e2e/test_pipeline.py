@@ -99,7 +99,9 @@ def test_risk_table_shows_blocked_item_with_its_chain(stack: Stack) -> None:
     post_scenario(stack)
 
     def blocked_row() -> dict[str, object] | None:
-        rows = httpx.get(f"{stack.urls['scheduler']}/risk", params={"level": "off_track"}).json()
+        rows = httpx.get(
+            f"{stack.urls['scheduler']}/risk", params={"level": "off_track"}, headers=stack.auth
+        ).json()
         return next((r for r in rows if r["item_id"] == "github:acme/web#7"), None)
 
     row = wait_until(blocked_row)
@@ -120,7 +122,9 @@ def test_history_as_of_and_the_report_follow_the_demo_slip(stack: Stack, tmp_pat
     scheduler, web = stack.urls["scheduler"], "github:acme/web#7"
 
     def kept() -> list[dict[str, object]] | None:
-        response = httpx.get(f"{scheduler}/items/{quote(web, safe=':/')}/history")
+        response = httpx.get(
+            f"{scheduler}/items/{quote(web, safe=':/')}/history", headers=stack.auth
+        )
         if response.status_code == 404:  # not projected yet
             return None
         found = response.json()
@@ -128,16 +132,20 @@ def test_history_as_of_and_the_report_follow_the_demo_slip(stack: Stack, tmp_pat
 
     entries = wait_until(kept)
     moment = str(entries[-1]["at"])
-    then = httpx.get(f"{scheduler}/risk", params={"as_of": moment, "level": "off_track"}).json()
+    then = httpx.get(
+        f"{scheduler}/risk", params={"as_of": moment, "level": "off_track"}, headers=stack.auth
+    ).json()
     row = next(r for r in then if r["item_id"] == web)
     assert row["chain"][:2] == [web, "github:acme/api#42"]
 
-    report = httpx.get(f"{scheduler}/report", params={"since": "1d"})
+    report = httpx.get(f"{scheduler}/report", params={"since": "1d"}, headers=stack.auth)
     assert report.status_code == 200
     chains = report.text.split("## Longest slipping chains")[1].split("##")[0]
     assert f"| {web} |" in chains
     artifacts = Path(os.environ.get("SLIPSTREAM_TEST_ARTIFACTS", tmp_path))
     artifacts.mkdir(parents=True, exist_ok=True)
     (artifacts / "demo-report.md").write_text(report.text)
-    page = httpx.get(f"{scheduler}/report", params={"since": "1d", "format": "html"}).text
+    page = httpx.get(
+        f"{scheduler}/report", params={"since": "1d", "format": "html"}, headers=stack.auth
+    ).text
     (artifacts / "demo-report.html").write_text(page)

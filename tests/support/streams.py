@@ -73,14 +73,22 @@ def wait_until(probe: Callable[[], T | None], timeout: float = 30.0) -> T:
 
 
 @asynccontextmanager
-async def running_ingest(nats_url: str, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """The real ingest app, lifespan and normaliser included, served in-process."""
+async def running_ingest_app(nats_url: str, **overrides: Any) -> AsyncIterator[Any]:
+    """The real ingest app, lifespan and normaliser included, running in-process."""
     secrets = {f"{name}_secret": secret for name, secret in SECRETS.items()}
     settings = IngestSettings(nats_url=nats_url, log_json=False, **secrets, **overrides)
     app = create_app(settings)
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://ingest") as client,
-    ):
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+def client_of(app: Any, address: str = "127.0.0.1") -> httpx.AsyncClient:
+    """A client calling ``app`` as if from ``address``."""
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://ingest")
+
+
+@asynccontextmanager
+async def running_ingest(nats_url: str, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_ingest_app(nats_url, **overrides) as app, client_of(app) as client:
         yield client

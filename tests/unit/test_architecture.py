@@ -127,3 +127,16 @@ def test_the_collection_scan_sees_every_store_and_catches_a_shared_name() -> Non
     assert shared_collections({**found, "feedback": feedback_then}) == {
         "demand": ["feedback", "scheduler"]
     }
+
+
+def test_api_tokens_have_one_writer_the_cli_and_every_service_only_reads_them() -> None:
+    """``api_tokens`` belongs to no service: ``shared.api_tokens.TokenRegistry`` writes it and
+    only the CLI's token commands use that; services read it through ``TokenLookup``."""
+    users = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "services").rglob("*.py")
+        if "TokenRegistry" in path.read_text()
+    ]
+    assert users
+    assert all(u.startswith("services/cli/") for u in users), users
+    assert all("api_tokens" not in names for names in collections_by_service().values())

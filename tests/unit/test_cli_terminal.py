@@ -54,7 +54,9 @@ def test_demo_signs_with_the_data_directorys_secret_when_none_is_set(
     monkeypatch.delenv("INGEST_GITHUB_SECRET", raising=False)
     expected = dev_secret(tmp_path, "github")  # what `slipstream up --data-dir` wrote
     used: list[str] = []
-    monkeypatch.setattr(main, "_run_demo", lambda ingest, scheduler, secrets: used.append(secrets))
+    monkeypatch.setattr(
+        main, "_run_demo", lambda ingest, scheduler, secrets, token: used.append(secrets)
+    )
     result = CliRunner().invoke(main.app, ["demo", "--data-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     [(github, _standard)] = used  # the demo also signs Standard Webhooks feedback

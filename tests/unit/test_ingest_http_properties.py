@@ -107,7 +107,8 @@ def test_no_input_gets_a_server_error(
     raw_headers = {name: value.encode("latin-1") for name, value in headers.items()}
     response = CLIENT.post(f"/webhooks/{source}", content=body, headers=raw_headers)
     event_note(f"{source} {response.status_code}")
-    assert response.status_code in {202, 400, 401, 413, 415, 422}, response.text
+    # 429: every example comes from one test client, so its bad signatures add up.
+    assert response.status_code in {202, 400, 401, 413, 415, 422, 429}, response.text
     if response.status_code == 202:
         assert response.json()["status"] in {"accepted", "duplicate", "ignored"}
     else:

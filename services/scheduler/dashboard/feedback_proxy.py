@@ -13,6 +13,7 @@ from urllib.parse import quote
 import httpx
 from fastapi import APIRouter
 from opentelemetry import trace
+from pydantic import SecretStr
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +29,13 @@ class FeedbackProxy:
         self,
         feedback_url: str,
         tracer: trace.Tracer,
+        token: SecretStr | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.feedback_url = feedback_url.rstrip("/")
+        self.headers = {"Accept": "application/json"}
+        if token is not None:
+            self.headers["Authorization"] = f"Bearer {token.get_secret_value()}"
         self.tracer = tracer
         self.transport = transport
 
@@ -41,7 +46,7 @@ class FeedbackProxy:
             client = httpx.AsyncClient(timeout=TIMEOUT_SECONDS, transport=self.transport)
             try:
                 async with client:
-                    response = await client.get(url, headers={"Accept": "application/json"})
+                    response = await client.get(url, headers=self.headers)
             except httpx.HTTPError as error:
                 return self.unavailable(span, item_id, f"{type(error).__name__}: {error}")
             span.set_attribute("http.response.status_code", response.status_code)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
-from opentelemetry import trace
 
 from services.scheduler.dashboard.feedback_proxy import FeedbackProxy, feedback_router
 from services.scheduler.dashboard.live import RiskFeed
+from services.scheduler.dashboard.sessions import MongoSessions
+from services.scheduler.dashboard.signin import signin_router
+from shared.auth import Authenticator, require
 
 STATIC = Path(__file__).parent / "static"
 
@@ -23,10 +25,13 @@ def dashboard_router(feed: RiskFeed) -> APIRouter:
     router = APIRouter()
 
     @router.get("/", include_in_schema=False)
-    async def page() -> FileResponse:
+    async def page(request: Request) -> Response:
+        auth: Authenticator = request.app.state.auth
+        if await auth.authenticate(request, None) is None:
+            return RedirectResponse("/signin", status_code=303)
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
-    @router.get("/events", include_in_schema=False)
+    @router.get("/events", include_in_schema=False, dependencies=[require("read")])
     async def events() -> StreamingResponse:
         """Server-sent events: ``risk`` with the changed item ids whenever risk changes."""
         return StreamingResponse(
@@ -38,7 +43,17 @@ def dashboard_router(feed: RiskFeed) -> APIRouter:
     return router
 
 
-def mount_dashboard(app: FastAPI, feed: RiskFeed, feedback_url: str, tracer: trace.Tracer) -> None:
+def vendored_style_hashes() -> tuple[str, ...]:
+    """The style blocks the vendored libraries inject, for the page's CSP."""
+    lines = (STATIC / "vendor" / "style-hashes.txt").read_text().splitlines()
+    return tuple(line.strip() for line in lines if line.startswith("sha256-"))
+
+
+def mount_dashboard(
+    app: FastAPI, feed: RiskFeed, sessions: MongoSessions, proxy: FeedbackProxy
+) -> None:
+    """The page and sign-in are open; everything the page reads needs ``read``."""
     app.include_router(dashboard_router(feed))
-    app.include_router(feedback_router(FeedbackProxy(feedback_url, tracer)))
+    app.include_router(signin_router(sessions))
+    app.include_router(feedback_router(proxy), dependencies=[require("read")])
     app.mount("/dashboard", StaticFiles(directory=STATIC), name="dashboard")

@@ -23,19 +23,21 @@ def answering(status: int, body: object, seen: list[str]) -> httpx.MockTransport
 
 async def test_it_forwards_the_items_feedback_to_the_feedback_service() -> None:
     seen: list[str] = []
-    proxy = FeedbackProxy("http://feedback:8082/", NoOpTracer(), answering(200, [PIECE], seen))
+    proxy = FeedbackProxy(
+        "http://feedback:8082/", NoOpTracer(), transport=answering(200, [PIECE], seen)
+    )
     assert await proxy.on_item("github:acme/web#7") == {"feedback": [PIECE], "note": None}
     assert seen == ["http://feedback:8082/items/github%3Aacme/web%237/feedback"]
 
 
 async def test_an_item_feedback_does_not_know_has_none_linked() -> None:
-    proxy = FeedbackProxy("http://feedback", NoOpTracer(), answering(404, {}, []))
+    proxy = FeedbackProxy("http://feedback", NoOpTracer(), transport=answering(404, {}, []))
     assert await proxy.on_item("jira:OPS-1") == {"feedback": [], "note": None}
 
 
 @pytest.mark.parametrize("status", [500, 503])
 async def test_a_failing_feedback_service_gives_an_empty_list_and_says_so(status: int) -> None:
-    proxy = FeedbackProxy("http://feedback", NoOpTracer(), answering(status, {}, []))
+    proxy = FeedbackProxy("http://feedback", NoOpTracer(), transport=answering(status, {}, []))
     answer = await proxy.on_item("jira:OPS-1")
     assert answer["feedback"] == []
     assert f"status {status}" in answer["note"]

@@ -1,6 +1,7 @@
 // The scheduler's read API and small helpers shared by the views.
 export async function get(path) {
   const response = await fetch(path, { headers: { Accept: "application/json" } });
+  if (response.status === 401) location.assign("/signin"); // the session ended or was revoked
   if (!response.ok) throw new Error(`${path}: ${response.status}`);
   return response.json();
 }
@@ -41,4 +42,17 @@ export function demandText(demand) {
   const people = demand.customers === 1 ? "1 customer" : `${demand.customers} customers`;
   const arr = demand.arr_waiting ? ` · ARR ${demand.arr_waiting.toLocaleString("en")}` : "";
   return `${people} / ${orgs}${arr}`;
+}
+
+// The double-submit CSRF token: the server set it beside the HttpOnly session cookie.
+function csrfToken() {
+  const found = document.cookie.split("; ").find((c) => c.startsWith("slipstream_csrf="));
+  return found ? decodeURIComponent(found.split("=")[1]) : "";
+}
+
+// Anything that changes state goes through here, so it always carries the CSRF token.
+export async function send(method, path) {
+  const response = await fetch(path, { method, headers: { "X-CSRF-Token": csrfToken() } });
+  if (!response.ok) throw new Error(`${path}: ${response.status}`);
+  return response;
 }

@@ -4,6 +4,7 @@ import { boardView } from "./board.js";
 import { itemView } from "./item.js";
 import { releasesView } from "./releases.js";
 import { graphView } from "./graph.js";
+import { send } from "./api.js";
 
 const main = document.getElementById("main");
 const views = { "": boardView, item: itemView, releases: releasesView, graph: graphView };
@@ -36,6 +37,11 @@ function listen() {
     if (current && current.refresh) current.refresh(changed);
   });
 }
+
+document.getElementById("signout").addEventListener("click", async () => {
+  await send("POST", "/signout");
+  location.assign("/signin");
+});
 
 window.addEventListener("hashchange", () => { show(); main.focus(); });
 show();
