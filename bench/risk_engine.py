@@ -179,14 +179,16 @@ def bench_full(portfolio: Portfolio, runs: int) -> tuple[float, float]:
     runs_cpu = [timed(lambda: portfolio.recompute_all(TODAY))[2] for _ in range(runs)]
     recompute = min(runs_cpu)
     print(
-        f"engine full recomputation (recompute_all; quiet assessments built on demand): "
+        f"engine full recomputation (recompute_all; quiet assessments, and every reason's "
+        f"message and evidence, built on first read): "
         f"{recompute:.3f} s CPU, best of {runs} (first: {runs_cpu[0]:.3f} s)"
     )
     timings = [timed(lambda: portfolio.assess_all(TODAY)) for _ in range(runs)]
     full, _, cpu = min(timings, key=lambda t: t[2])
     late = sum(a.level != "on_track" for a in full.values())
     print(
-        f"engine full assessment (assess_all; all {len(full):,} Assessment objects built): "
+        f"engine full assessment (assess_all; all {len(full):,} Assessment objects built, "
+        f"reasons on first read): "
         f"{cpu:.3f} s CPU, best of {runs}; {late:,} items not on track"
     )
     return recompute, cpu
