@@ -11,11 +11,11 @@ import logging
 from collections.abc import Sequence
 
 from faststream.nats import NatsBroker
-from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
+from shared.messaging import SemconvTelemetryMiddleware
 from shared.settings import ServiceSettings
 from shared.subjects import STREAMS, ConsumerSpec, StreamSpec
 from shared.telemetry import Telemetry
@@ -24,9 +24,7 @@ logger = logging.getLogger(__name__)
 
 
 def create_broker(settings: ServiceSettings, telemetry: Telemetry) -> NatsBroker:
-    middleware = NatsTelemetryMiddleware(
-        tracer_provider=telemetry.tracer_provider, meter_provider=telemetry.meter_provider
-    )
+    middleware = SemconvTelemetryMiddleware(telemetry.tracer_provider, telemetry.meter_provider)
     return NatsBroker(
         settings.nats_url,
         name=f"slipstream-{settings.service_name}",

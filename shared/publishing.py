@@ -7,6 +7,7 @@ from typing import Protocol
 
 from faststream.nats import NatsBroker
 from opentelemetry import context as otel_context
+from opentelemetry.metrics import Counter
 
 from shared.events import Event
 from shared.subjects import STREAMS
@@ -53,6 +54,21 @@ class JetStreamPublisher:
             stream=_stream_of(subject),
             timeout=self.timeout,
         )
+
+
+class CountingPublisher:
+    """Counts events only once JetStream acknowledged them, so retries do not inflate it."""
+
+    def __init__(self, inner: EventPublisher, counter: Counter) -> None:
+        self.inner = inner
+        self.counter = counter
+
+    async def publish(self, event: Event, context: otel_context.Context | None = None) -> None:
+        await self.inner.publish(event, context)
+        self.counter.add(1, {"source": event.source.value, "subject": event.subject})
+
+    async def publish_raw(self, subject: str, body: bytes, headers: Mapping[str, str]) -> None:
+        await self.inner.publish_raw(subject, body, headers)
 
 
 def _stream_of(subject: str) -> str:

@@ -15,7 +15,7 @@ from services.feedback.domain.weighing import DemandRules
 from services.feedback.handlers import Weighing
 from services.feedback.http import feedback_router
 from services.feedback.views import FeedbackViews
-from shared.publishing import JetStreamPublisher
+from shared.publishing import CountingPublisher, JetStreamPublisher
 from shared.runtime import ServiceRuntime
 from shared.server import serve
 
@@ -35,7 +35,10 @@ def create_app(settings: FeedbackSettings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings)
     store = MongoFeedbackStore(runtime.db)
     weighing = Weighing(store, demand_rules(settings), from_file)
-    publisher = JetStreamPublisher(runtime.broker)
+    demand_updates = runtime.telemetry.meter.create_counter(
+        "feedback.events.published", description="Demand changes and surges feedback announced"
+    )
+    publisher = CountingPublisher(JetStreamPublisher(runtime.broker), demand_updates)
     runtime.on_start.append(store.ensure_indexes)
     subscribers.register(runtime.broker, settings, store, publisher, runtime.telemetry, weighing)
     app = runtime.create_app("Slipstream feedback")

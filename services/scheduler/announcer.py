@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 
 from opentelemetry import context as otel_context
+from opentelemetry.metrics import CallbackOptions, Observation
 
 from services.scheduler.dashboard.live import RiskFeed
 from services.scheduler.domain import AssessmentChange
@@ -20,6 +22,7 @@ from services.scheduler.handlers import risk_changed
 from services.scheduler.history import history_document
 from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import AssessmentMirror
+from shared.events import RiskLevel
 from shared.publishing import EventPublisher
 from shared.telemetry import Telemetry, log_fields
 
@@ -49,6 +52,19 @@ class RiskAnnouncer:
         self.duration = meter.create_histogram(
             "slipstream.risk.reassessment.duration", unit="s", description="by trigger"
         )
+        meter.create_observable_gauge(
+            "slipstream.risk.items",
+            callbacks=[self.count_levels],
+            unit="{item}",
+            description="Items by risk level, as last stored",
+        )
+
+    def count_levels(self, _: CallbackOptions) -> Iterable[Observation]:
+        # tuple() copies in one step under the GIL: the OTLP reader calls this from its own
+        # thread while a commit may be changing the dict.
+        stored = tuple(self.mirror.stored.values())
+        counts = Counter(document.get("level") for document in stored)
+        return [Observation(counts[level.value], {"level": level.value}) for level in RiskLevel]
 
     async def reassess(
         self, trigger: str, recompute: Callable[[], Awaitable[object]], cause: Cause, now: datetime
