@@ -4,13 +4,14 @@ a new subject, consumer or collection cannot be forgotten in deploy/."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
 from services.cli.nats_permissions import publish_allowed, render
 from shared.events import ALL_EVENTS
 from shared.subjects import BUS_USERS, CONSUMERS
-from tests.unit.deploy.support import DEPLOY
+from tests.unit.deploy.support import DEPLOY, containers, k8s_object
 from tests.unit.test_architecture import collections_by_service
 
 pytestmark = pytest.mark.unit
@@ -77,3 +78,23 @@ def test_each_service_has_a_mongo_role_on_exactly_the_collections_it_writes() ->
         assert collections <= roles[service], service
     every = [name for names in roles.values() for name in names]
     assert len(every) == len(set(every)), "a collection in two services' roles"
+
+
+def test_compose_and_kubernetes_run_each_service_as_its_own_nats_user(
+    services: dict[str, Any], k8s_docs: list[dict[str, Any]]
+) -> None:
+    nats_env = services["nats"]["environment"]
+    config = k8s_object(k8s_docs, "ConfigMap", "nats-config")["data"]
+    assert config["users.conf"] == render()
+    assert "include ./users.conf" in config["nats-server.conf"]
+    assert "include ./users.conf" in (DEPLOY / "nats" / "nats-server.conf").read_text()
+    for user in BUS_USERS:
+        prefix = user.service.upper()
+        assert f"NATS_{prefix}_PASSWORD" in nats_env
+        env = services[user.service]["environment"]
+        assert env[f"{prefix}_NATS_USER"] == user.service
+        assert env[f"{prefix}_NATS_PASSWORD"] == f"${{NATS_{prefix}_PASSWORD}}"
+        assert env[f"{prefix}_MONGODB_USER"] == user.service
+        container = containers(k8s_object(k8s_docs, "Deployment", user.service))[0]
+        names = {e["name"]: e.get("value") for e in container["env"]}
+        assert names[f"{prefix}_NATS_USER"] == user.service
