@@ -14,6 +14,7 @@ import httpx
 import typer
 
 from services.cli import (
+    deadletter_commands,
     docs,
     feedback_commands,
     ingest_commands,
@@ -150,6 +151,7 @@ docs.register(app)
 feedback_commands.register(app)
 report_command.register(app)
 notifier_commands.register(app)
+deadletter_commands.register(app)
 
 
 def run() -> None:
