@@ -7,12 +7,14 @@ receive replies on its inbox; anything else is a permissions violation. An ``adm
 the operator commands (replay, rebuild, reading dead letters). Passwords are never in the file:
 nats-server reads ``$NATS_<SERVICE>_PASSWORD`` from its environment.
 
-    python -m services.cli.nats_permissions > deploy/nats/users.conf
+    python -m services.cli.nats_permissions --write   # deploy/nats/ and the k8s ConfigMap
 """
 
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 from shared.subjects import BUS_USERS, STREAMS, BusUser, ConsumerSpec
 
@@ -68,5 +70,27 @@ def render() -> str:
     return "\n".join(lines)
 
 
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+CONFIG_MAP_KEY = "  users.conf: |\n"
+
+
+def in_config_map(manifest: str, users: str) -> str:
+    """``manifest`` (deploy/k8s/nats.yaml) with its ConfigMap's users.conf replaced."""
+    start = manifest.index(CONFIG_MAP_KEY) + len(CONFIG_MAP_KEY)
+    end = manifest.index("\n---", start)
+    block = "\n".join(f"    {line}" if line else "" for line in users.rstrip("\n").split("\n"))
+    return manifest[:start] + block + manifest[end:]
+
+
+def write() -> None:
+    users = render()
+    (DEPLOY / "nats" / "users.conf").write_text(users)
+    manifest = DEPLOY / "k8s" / "nats.yaml"
+    manifest.write_text(in_config_map(manifest.read_text(), users))
+
+
 if __name__ == "__main__":
-    print(render(), end="")
+    if "--write" in sys.argv[1:]:
+        write()
+    else:
+        print(render(), end="")

@@ -33,7 +33,7 @@ def matches(pattern: str, subject: str) -> bool:
 
 def test_committed_nats_users_are_the_generated_ones() -> None:
     assert USERS_CONF.read_text() == render(), (
-        "run: python -m services.cli.nats_permissions > deploy/nats/users.conf"
+        "run: python -m services.cli.nats_permissions --write"
     )
 
 
