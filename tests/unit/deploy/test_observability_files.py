@@ -21,16 +21,18 @@ DASHBOARD = DEPLOY / "grafana" / "slipstream.json"
 RUNBOOK = ROOT / "docs" / "runbook.md"
 OUR_PREFIXES = ("ingest_", "slipstream_", "notifier_", "feedback_", "scheduler_")
 INSTRUMENT = re.compile(
-    r"create_(counter|up_down_counter|histogram|observable_gauge)\(\s*\"([a-z0-9_.]+)\"(.*?)\)",
+    r"create_(counter|up_down_counter|histogram|observable_gauge|observable_counter)"
+    r"\(\s*\"([a-z0-9_.]+)\"(.*?)\)",
     re.DOTALL,
 )
+HOT_COUNTER = re.compile(r"HotCounter\(\s*\w+,\s*\"([a-z0-9_.]+)\"")
 UNIT = re.compile(r"unit=\"([^\"]+)\"")
 
 
 def prometheus_names(kind: str, name: str, unit: str | None) -> set[str]:
     """The series names the OpenTelemetry Prometheus exporter writes for one instrument."""
     base = name.replace(".", "_") + ("_seconds" if unit == "s" else "")
-    if kind == "counter":
+    if kind in ("counter", "observable_counter"):
         return {f"{base}_total"}
     if kind == "histogram":
         return {f"{base}_bucket", f"{base}_sum", f"{base}_count"}
@@ -43,6 +45,8 @@ def exported() -> set[str]:
         for kind, name, rest in INSTRUMENT.findall(path.read_text()):
             unit = UNIT.search(rest)
             names |= prometheus_names(kind, name, unit.group(1) if unit else None)
+        for name in HOT_COUNTER.findall(path.read_text()):
+            names |= prometheus_names("counter", name, None)
     # Declared in a table, created in a loop.
     for name in GAUGES.values():
         names |= prometheus_names("observable_gauge", name, "{message}")
