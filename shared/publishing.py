@@ -7,10 +7,11 @@ from typing import Protocol
 
 from faststream.nats import NatsBroker
 from opentelemetry import context as otel_context
-from opentelemetry.metrics import Counter
+from opentelemetry.metrics import Meter
 
 from shared.events import Event
 from shared.subjects import STREAMS
+from shared.telemetry import HotCounter
 
 
 class EventPublisher(Protocol):
@@ -59,13 +60,14 @@ class JetStreamPublisher:
 class CountingPublisher:
     """Counts events only once JetStream acknowledged them, so retries do not inflate it."""
 
-    def __init__(self, inner: EventPublisher, counter: Counter) -> None:
+    def __init__(self, inner: EventPublisher, meter: Meter, name: str, description: str) -> None:
         self.inner = inner
-        self.counter = counter
+        # A hot path: the normaliser counts every event it publishes.
+        self.counter = HotCounter(meter, name, ("source", "subject"), description)
 
     async def publish(self, event: Event, context: otel_context.Context | None = None) -> None:
         await self.inner.publish(event, context)
-        self.counter.add(1, {"source": event.source.value, "subject": event.subject})
+        self.counter.add((event.source.value, event.subject))
 
     async def publish_raw(self, subject: str, body: bytes, headers: Mapping[str, str]) -> None:
         await self.inner.publish_raw(subject, body, headers)

@@ -35,10 +35,12 @@ def create_app(settings: FeedbackSettings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings)
     store = MongoFeedbackStore(runtime.db)
     weighing = Weighing(store, demand_rules(settings), from_file)
-    demand_updates = runtime.telemetry.meter.create_counter(
-        "feedback.events.published", description="Demand changes and surges feedback announced"
+    publisher = CountingPublisher(
+        JetStreamPublisher(runtime.broker),
+        runtime.telemetry.meter,
+        "feedback.events.published",
+        "Demand changes and surges feedback announced",
     )
-    publisher = CountingPublisher(JetStreamPublisher(runtime.broker), demand_updates)
     runtime.on_start.append(store.ensure_indexes)
     subscribers.register(runtime.broker, settings, store, publisher, runtime.telemetry, weighing)
     app = runtime.create_app("Slipstream feedback")

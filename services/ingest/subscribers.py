@@ -80,8 +80,11 @@ def register(
     telemetry: Telemetry,
     recent: RecentNormalisations | None = None,
 ) -> None:
-    published = telemetry.meter.create_counter(
-        "ingest.normaliser.events", description="Canonical events the normaliser published"
+    published = CountingPublisher(
+        publisher,
+        telemetry.meter,
+        "ingest.normaliser.events",
+        "Canonical events the normaliser published",
     )
 
     async def handle(envelopes: Sequence[Envelope]) -> Outcome:
@@ -90,7 +93,7 @@ def register(
     settler = BatchSettler(
         INGEST_NORMALISER,
         handle,
-        CountingPublisher(publisher, published),
+        published,
         telemetry.tracer,
         decoder=raw_decoder(parsers, settings, telemetry, recent),
     )

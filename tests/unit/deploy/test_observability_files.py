@@ -25,7 +25,10 @@ INSTRUMENT = re.compile(
     r"\(\s*\"([a-z0-9_.]+)\"(.*?)\)",
     re.DOTALL,
 )
-HOT_COUNTER = re.compile(r"HotCounter\(\s*\w+,\s*\"([a-z0-9_.]+)\"")
+# HotCounter(meter, "name", ...) and CountingPublisher(inner, meter, "name", ...).
+HOT_COUNTER = re.compile(
+    r"(?:HotCounter|CountingPublisher)\(\s*[\w.()]+,\s*(?:[\w.]+,\s*)?\"([a-z0-9_.]+)\""
+)
 UNIT = re.compile(r"unit=\"([^\"]+)\"")
 
 
