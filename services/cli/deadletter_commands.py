@@ -2,8 +2,8 @@
 
 A dead letter keeps the original bytes and our headers (see ``shared.consumer``): the reason,
 the subject it came from and the consumer that gave up. Redriving publishes it to that subject
-again (a fresh msg id, so JetStream's dedupe does not drop it; handlers are idempotent by event
-id) and only then deletes it from the dead-letter stream, so a failed redrive loses nothing.
+again (without a msg id, so JetStream's dedupe does not drop it; handlers are idempotent by
+event id) and only then deletes it from the dead-letter stream, so a failed redrive loses nothing.
 """
 
 from __future__ import annotations
