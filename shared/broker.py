@@ -11,11 +11,12 @@ import logging
 from collections.abc import Sequence
 
 from faststream.nats import NatsBroker
-from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+from faststream.security import SASLPlaintext
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
+from shared.messaging import SemconvTelemetryMiddleware
 from shared.settings import ServiceSettings
 from shared.subjects import STREAMS, ConsumerSpec, StreamSpec
 from shared.telemetry import Telemetry
@@ -24,11 +25,15 @@ logger = logging.getLogger(__name__)
 
 
 def create_broker(settings: ServiceSettings, telemetry: Telemetry) -> NatsBroker:
-    middleware = NatsTelemetryMiddleware(
-        tracer_provider=telemetry.tracer_provider, meter_provider=telemetry.meter_provider
-    )
+    middleware = SemconvTelemetryMiddleware(telemetry.tracer_provider, telemetry.meter_provider)
+    security = None
+    if settings.nats_user:
+        password = settings.nats_password.get_secret_value() if settings.nats_password else ""
+        # TLS follows the URL's scheme (tls://); see deploy/README.md.
+        security = SASLPlaintext(username=settings.nats_user, password=password)
     return NatsBroker(
         settings.nats_url,
+        security=security,
         name=f"slipstream-{settings.service_name}",
         middlewares=(middleware,),
         # Keep retrying while NATS restarts; readiness reports the outage meanwhile.

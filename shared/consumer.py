@@ -37,6 +37,7 @@ from shared.decoding import (
     sorting_parser,
 )
 from shared.events import Event
+from shared.messaging import in_span, start_process_spans
 from shared.publishing import EventPublisher
 from shared.pulling import pull_what_arrived
 from shared.subjects import ConsumerSpec, dead_letter_subject
@@ -85,9 +86,15 @@ class BatchSettler:
     async def settle_sorted(self, batch: SortedBatch) -> None:
         for message, reason in batch.rejected:
             await self._dead_letter(message, reason)
-        decoded = batch.decoded
-        if not decoded:
+        if not batch.decoded:
             return
+        spans = start_process_spans(self.tracer, self.spec.durable, [m for m, _ in batch.decoded])
+        # What each message leads to (projections, events it causes) continues its own trace
+        # under its process span, whichever batch it shared.
+        decoded = [
+            (message, [Envelope(e.event, in_span(span)) for e in envelopes])
+            for (message, envelopes), span in zip(batch.decoded, spans, strict=True)
+        ]
         try:
             await self._run([envelope for _, envelopes in decoded for envelope in envelopes])
         except Exception:
@@ -95,6 +102,9 @@ class BatchSettler:
             for message, envelopes in decoded:
                 await self._settle_one(message, envelopes)
             return
+        finally:
+            for span in spans:
+                span.end()
         for message, _ in decoded:
             await message.ack()
 

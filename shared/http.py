@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -26,6 +26,9 @@ class NotReady(Exception):
 
 
 PROBLEM_JSON = "application/problem+json"
+PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
+# Probes and scrapes come every few seconds; a trace each would bury the traces that matter.
+UNTRACED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def problem_document(status: int, title: str, detail: str | None = None) -> dict[str, Any]:
@@ -87,6 +90,17 @@ def health_router(checks: Mapping[str, ReadinessCheck], timeout: float = 2.0) ->
             {"status": "ready" if ready else "not ready", "checks": results},
             status_code=200 if ready else 503,
         )
+
+    return router
+
+
+def metrics_router(render: Callable[[], Awaitable[bytes]]) -> APIRouter:
+    """``/metrics`` in Prometheus's text format, for a scraper on the internal network."""
+    router = APIRouter()
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(await render(), media_type=PROMETHEUS_TEXT)
 
     return router
 
@@ -163,7 +177,7 @@ class TracingMiddleware:
         self.fields = frozenset(propagate.get_global_textmap().fields)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in ("/healthz", "/readyz"):
+        if scope["type"] != "http" or scope["path"] in UNTRACED_PATHS:
             await self.app(scope, receive, send)
             return
         # Only the headers the propagator reads: decoding all of them costs on every request.

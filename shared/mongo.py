@@ -62,8 +62,18 @@ class MongoCommandTracer(monitoring.CommandListener):
 def create_mongo_client(
     settings: ServiceSettings, telemetry: Telemetry
 ) -> AsyncMongoClient[dict[str, Any]]:
+    credentials: dict[str, Any] = {}
+    if settings.mongodb_user:
+        password = settings.mongodb_password
+        credentials = {
+            "username": settings.mongodb_user,
+            "password": password.get_secret_value() if password else "",
+            # deploy/mongodb/users.js creates each service's user in the service database.
+            "authSource": settings.mongodb_database,
+        }
     return AsyncMongoClient(
         settings.mongodb_url,
+        **credentials,
         tz_aware=True,
         appname=f"slipstream-{settings.service_name}",
         serverSelectionTimeoutMS=5_000,

@@ -7,9 +7,11 @@ from typing import Protocol
 
 from faststream.nats import NatsBroker
 from opentelemetry import context as otel_context
+from opentelemetry.metrics import Meter
 
 from shared.events import Event
 from shared.subjects import STREAMS
+from shared.telemetry import HotCounter
 
 
 class EventPublisher(Protocol):
@@ -53,6 +55,22 @@ class JetStreamPublisher:
             stream=_stream_of(subject),
             timeout=self.timeout,
         )
+
+
+class CountingPublisher:
+    """Counts events only once JetStream acknowledged them, so retries do not inflate it."""
+
+    def __init__(self, inner: EventPublisher, meter: Meter, name: str, description: str) -> None:
+        self.inner = inner
+        # A hot path: the normaliser counts every event it publishes.
+        self.counter = HotCounter(meter, name, ("source", "subject"), description)
+
+    async def publish(self, event: Event, context: otel_context.Context | None = None) -> None:
+        await self.inner.publish(event, context)
+        self.counter.add((event.source.value, event.subject))
+
+    async def publish_raw(self, subject: str, body: bytes, headers: Mapping[str, str]) -> None:
+        await self.inner.publish_raw(subject, body, headers)
 
 
 def _stream_of(subject: str) -> str:

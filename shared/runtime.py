@@ -7,6 +7,7 @@ topology, runs the service's own start-up, and tears everything down in reverse.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -14,6 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
+from faststream.exceptions import FastStreamException
 from faststream.nats import NatsBroker
 from opentelemetry import trace
 from pymongo import AsyncMongoClient
@@ -23,6 +25,7 @@ from starlette.types import ASGIApp
 from shared.api_tokens import TokenLookup
 from shared.auth import Authenticator
 from shared.broker import create_broker, ensure_streams
+from shared.consumer_stats import ConsumerStats
 from shared.http import (
     PrefixDispatch,
     ReadinessCheck,
@@ -30,10 +33,11 @@ from shared.http import (
     TracingMiddleware,
     health_router,
     install_problem_handlers,
+    metrics_router,
 )
 from shared.mongo import create_mongo_client
 from shared.settings import ServiceSettings
-from shared.subjects import StreamSpec
+from shared.subjects import StreamSpec, bus_user
 from shared.telemetry import Telemetry
 
 logger = logging.getLogger(__name__)
@@ -78,6 +82,10 @@ class ServiceRuntime:
         self.auth = Authenticator(TokenLookup(self.db), settings.auth_cache_seconds)
         # Inline ``<style>`` blocks a served page may apply (see ``SecurityHeaders``).
         self.style_hashes: tuple[str, ...] = ()
+        user = bus_user(settings.service_name)
+        self.consumer_stats = ConsumerStats(
+            self.telemetry.meter, user.consumers if user is not None else ()
+        )
 
     @property
     def db(self) -> AsyncDatabase[dict[str, Any]]:
@@ -89,6 +97,19 @@ class ServiceRuntime:
 
     async def mongo_ready(self) -> None:
         await self.mongo.admin.command("ping")
+
+    async def metrics_text(self) -> bytes:
+        """Fresh consumer numbers when NATS answers in time, the last ones otherwise."""
+        try:
+            connection = self.broker.connection
+        except FastStreamException:  # not connected yet
+            connection = None
+        if connection is not None and connection.is_connected:
+            try:
+                await asyncio.wait_for(self.consumer_stats.refresh(connection.jetstream()), 2.0)
+            except TimeoutError:
+                logger.warning("consumer numbers not refreshed in time for a scrape")
+        return self.telemetry.prometheus_text()
 
     async def start(self) -> None:
         client = await self.broker.connect()
@@ -136,4 +157,5 @@ class ServiceRuntime:
         app.state.broker = self.broker
         checks = {"nats": self.nats_ready, "mongodb": self.mongo_ready, **self.readiness}
         app.include_router(health_router(checks))
+        app.include_router(metrics_router(self.metrics_text))
         return app

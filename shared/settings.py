@@ -1,14 +1,15 @@
 """Settings every service shares; each service subclasses with its own env prefix.
 
 Connection settings keep their conventional unprefixed names (``NATS_URL``, ``MONGODB_URL``,
-``OTEL_EXPORTER_OTLP_ENDPOINT``) so one environment configures the whole stack.
+``OTEL_EXPORTER_OTLP_ENDPOINT``) so one environment configures the whole stack; credentials are
+each service's own and take its prefix.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -27,6 +28,13 @@ class ServiceSettings(BaseSettings):
     nats_url: str = Field("nats://127.0.0.1:4222", validation_alias=_env("NATS_URL"))
     mongodb_url: str = Field("mongodb://127.0.0.1:27017", validation_alias=_env("MONGODB_URL"))
     mongodb_database: str = Field("slipstream", validation_alias=_env("MONGODB_DATABASE"))
+    # Each service's own credentials (deploy/nats/users.conf, deploy/mongodb/users.js), so
+    # prefixed like its other settings (INGEST_NATS_USER, ...) and kept out of the URLs, which
+    # get logged. Unset: connect without.
+    nats_user: str | None = None
+    nats_password: SecretStr | None = None
+    mongodb_user: str | None = None
+    mongodb_password: SecretStr | None = None
     stream_replicas: int = Field(1, ge=1, le=5, validation_alias=_env("NATS_STREAM_REPLICAS"))
     otlp_endpoint: str | None = Field(None, validation_alias=_env("OTEL_EXPORTER_OTLP_ENDPOINT"))
     console_traces: bool = Field(False, validation_alias=_env("SLIPSTREAM_CONSOLE_TRACES"))

@@ -103,3 +103,36 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     NOTIFIER_SURGES,
     NOTIFIER_LOOPS,
 )
+
+
+@dataclass(frozen=True)
+class BusUser:
+    """What one service does on the bus: the subjects it publishes and the consumers it pulls.
+
+    The deployment's NATS permissions (``deploy/nats/``) and each service's consumer metrics
+    come from these, so a new subject or consumer is declared once, here.
+    """
+
+    service: str
+    publishes: tuple[str, ...]
+    consumers: tuple[ConsumerSpec, ...]
+
+    def dead_letter_subjects(self) -> tuple[str, ...]:
+        return tuple(dead_letter_subject(c.durable) for c in self.consumers)
+
+
+BUS_USERS: tuple[BusUser, ...] = (
+    # Ingest keeps raw deliveries; its normaliser publishes the canonical events they mean.
+    BusUser(
+        "ingest",
+        (f"{RAW_DELIVERY_PREFIX}.>", "work.>", FeedbackReceivedV1.subject),
+        (INGEST_NORMALISER,),
+    ),
+    BusUser("scheduler", ("risk.>",), (SCHEDULER_WORK, SCHEDULER_DEMAND)),
+    BusUser("feedback", ("feedback.demand.>", "feedback.loop.>"), (FEEDBACK_RECEIVED,)),
+    BusUser("notifier", ("notify.>",), (NOTIFIER_RISK,)),
+)
+
+
+def bus_user(service: str) -> BusUser | None:
+    return next((user for user in BUS_USERS if user.service == service), None)

@@ -2,7 +2,9 @@
 
 Nothing here is global: ``Telemetry.start`` builds providers from settings and hands them to
 whoever needs them (broker middleware, HTTP middleware, Mongo listener). Traces go over OTLP
-when an endpoint is configured, to the console when asked, and nowhere otherwise.
+when an endpoint is configured, to the console when asked, and nowhere otherwise. Metrics are
+always kept, in a registry of this process's own that ``/metrics`` renders in Prometheus's
+text format, and are also pushed over OTLP when an endpoint is configured.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry import trace
-from opentelemetry.metrics import Meter, MeterProvider, NoOpMeterProvider
+from opentelemetry.exporter.prometheus import PrometheusMetricReader
+from opentelemetry.metrics import CallbackOptions, Meter, MeterProvider, Observation
 from opentelemetry.sdk.metrics import MeterProvider as SdkMeterProvider
-from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
+from opentelemetry.sdk.metrics.view import ExplicitBucketHistogramAggregation, View
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -24,8 +28,13 @@ from opentelemetry.sdk.trace.export import (
     ConsoleSpanExporter,
     SimpleSpanProcessor,
 )
+from prometheus_client import CollectorRegistry, generate_latest
 
 from shared.settings import ServiceSettings
+
+# Every duration we record is in seconds (the SDK's default buckets are sized for ms).
+SECONDS_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+SECONDS = View(instrument_unit="s", aggregation=ExplicitBucketHistogramAggregation(SECONDS_BUCKETS))
 
 
 @dataclass
@@ -33,6 +42,8 @@ class Telemetry:
     service_name: str
     tracer_provider: TracerProvider
     meter_provider: MeterProvider
+    # What ``/metrics`` renders; ``None`` only for a Telemetry built by hand in a test.
+    registry: CollectorRegistry | None = None
 
     @classmethod
     def start(
@@ -40,7 +51,11 @@ class Telemetry:
     ) -> Telemetry:
         resource = Resource.create({"service.name": settings.service_name})
         tracer_provider = TracerProvider(resource=resource)
-        meter_provider: MeterProvider = NoOpMeterProvider()
+        registry = CollectorRegistry()
+        # Scope labels would only repeat the service name on every series.
+        readers: list[MetricReader] = [
+            PrometheusMetricReader(registry=registry, scope_info_enabled=False)
+        ]
         if settings.otlp_endpoint:
             from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
                 OTLPMetricExporter,
@@ -52,16 +67,21 @@ class Telemetry:
             tracer_provider.add_span_processor(
                 BatchSpanProcessor(exporter, schedule_delay_millis=500)
             )
-            reader = PeriodicExportingMetricReader(
-                OTLPMetricExporter(endpoint=f"{base}/v1/metrics"), export_interval_millis=15_000
+            readers.append(
+                PeriodicExportingMetricReader(
+                    OTLPMetricExporter(endpoint=f"{base}/v1/metrics"),
+                    export_interval_millis=15_000,
+                )
             )
-            meter_provider = SdkMeterProvider(resource=resource, metric_readers=[reader])
+        meter_provider = SdkMeterProvider(
+            resource=resource, metric_readers=readers, views=[SECONDS]
+        )
         if settings.console_traces:
             tracer_provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
         for processor in extra_processors:
             tracer_provider.add_span_processor(processor)
         configure_logging(settings)
-        return cls(settings.service_name, tracer_provider, meter_provider)
+        return cls(settings.service_name, tracer_provider, meter_provider, registry)
 
     @property
     def tracer(self) -> trace.Tracer:
@@ -70,6 +90,10 @@ class Telemetry:
     @property
     def meter(self) -> Meter:
         return self.meter_provider.get_meter(f"slipstream.{self.service_name}")
+
+    def prometheus_text(self) -> bytes:
+        """Every metric of this process, collected now, in Prometheus's text format."""
+        return b"" if self.registry is None else generate_latest(self.registry)
 
     def shutdown(self) -> None:
         self.tracer_provider.shutdown()
@@ -125,3 +149,26 @@ def configure_logging(settings: ServiceSettings) -> None:
 def log_fields(**fields: Any) -> dict[str, Any]:
     """``logger.info("...", extra=log_fields(item_id=...))`` puts the fields in the JSON line."""
     return {"fields": fields}
+
+
+class HotCounter:
+    """A monotonic counter for a hot path: a dict increment per call, read on collection.
+
+    The SDK's ``Counter.add`` validates and hashes the attributes on every call, tens of
+    microseconds on a busy machine; a request path that counts every request pays that each
+    time. Here the caller's attributes are a tuple of values in ``keys`` order, and the SDK
+    only sees them when a reader collects (an observable counter, same name and meaning).
+    """
+
+    def __init__(self, meter: Meter, name: str, keys: tuple[str, ...], description: str) -> None:
+        self.keys = keys
+        self.counts: dict[tuple[str, ...], int] = {}
+        meter.create_observable_counter(name, callbacks=[self._observe], description=description)
+
+    def add(self, values: tuple[str, ...]) -> None:
+        self.counts[values] = self.counts.get(values, 0) + 1
+
+    def _observe(self, _: CallbackOptions) -> list[Observation]:
+        # A copy: an OTLP reader collects from its own thread.
+        counts = dict(self.counts)
+        return [Observation(n, dict(zip(self.keys, v, strict=True))) for v, n in counts.items()]

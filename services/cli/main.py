@@ -15,6 +15,7 @@ import typer
 
 from services.cli import (
     api,
+    deadletter_commands,
     docs,
     feedback_commands,
     ingest_commands,
@@ -162,6 +163,7 @@ feedback_commands.register(app)
 report_command.register(app)
 notifier_commands.register(app)
 rebuild_commands.register(app)
+deadletter_commands.register(app)
 
 
 def run() -> None:

@@ -21,7 +21,7 @@ from services.feedback.handlers import Weighing
 from services.feedback.http import editing_router, reading_router
 from services.feedback.views import FeedbackViews
 from shared.auth import require
-from shared.publishing import JetStreamPublisher
+from shared.publishing import CountingPublisher, JetStreamPublisher
 from shared.runtime import ServiceRuntime
 from shared.server import serve
 
@@ -52,7 +52,12 @@ def create_app(settings: FeedbackSettings | None = None) -> FastAPI:
     tags = TagRules.from_config(settings.tag_rules)
     weighing = Weighing(store, demand_rules(settings), from_file, surge_policy(settings), tags)
     work = MongoWorkProjection(runtime.db)
-    publisher = JetStreamPublisher(runtime.broker)
+    publisher = CountingPublisher(
+        JetStreamPublisher(runtime.broker),
+        runtime.telemetry.meter,
+        "feedback.events.published",
+        "Demand changes and surges feedback announced",
+    )
     runtime.on_start.append(store.ensure_indexes)
     runtime.on_start.append(work.ensure_indexes)
     subscribers.register(runtime.broker, settings, store, publisher, runtime.telemetry, weighing)

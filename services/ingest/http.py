@@ -31,7 +31,7 @@ from services.ingest.domain.failures import FailureWindow
 from services.ingest.handlers import NotJsonObject, Receipt, receive_delivery
 from services.ingest.ports import AcceptedNormalisations, DeliveryLog, PublishUnavailable
 from shared.http import PROBLEM_JSON, problem_document
-from shared.telemetry import log_fields
+from shared.telemetry import HotCounter, log_fields
 
 logger = logging.getLogger(__name__)
 
@@ -117,8 +117,11 @@ class WebhookEndpoint:
         self.log = log
         # Read once: settings do not change while the process runs.
         self.secrets = {name: settings.secrets_for(name) for name in parsers}
-        self.outcomes = meter.create_counter(
-            "ingest.deliveries", description="Webhook deliveries by source and outcome"
+        self.outcomes = HotCounter(
+            meter,
+            "ingest.deliveries",
+            ("source", "outcome"),
+            "Webhook deliveries by source and outcome",
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -136,7 +139,7 @@ class WebhookEndpoint:
             outcome, status, content, headers = failure(
                 "error", 503, "Temporarily unavailable", headers=retry
             )
-        self.outcomes.add(1, {"source": source, "outcome": outcome})
+        self.outcomes.add((source, outcome))
         # Accepted deliveries are the bulk and are counted above; a line each is for debugging.
         level = logging.DEBUG if outcome == "accepted" else logging.INFO
         if logger.isEnabledFor(level):

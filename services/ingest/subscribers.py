@@ -13,7 +13,6 @@ from faststream.nats import NatsBroker
 from nats.aio.msg import Msg
 from opentelemetry import context as otel_context
 from opentelemetry import propagate
-from opentelemetry.metrics import Counter
 from opentelemetry.trace import Span
 
 from services.ingest.adapters.jetstream import delivery_from_message
@@ -29,25 +28,9 @@ from shared.consumer import (
     Rejected,
     subscribe_batches,
 )
-from shared.events import Event
-from shared.publishing import EventPublisher
+from shared.publishing import CountingPublisher, EventPublisher
 from shared.subjects import INGEST_NORMALISER
 from shared.telemetry import Telemetry
-
-
-class CountingPublisher:
-    """Counts events only once JetStream acknowledged them, so retries do not inflate it."""
-
-    def __init__(self, inner: EventPublisher, counter: Counter) -> None:
-        self.inner = inner
-        self.counter = counter
-
-    async def publish(self, event: Event, context: otel_context.Context | None = None) -> None:
-        await self.inner.publish(event, context)
-        self.counter.add(1, {"source": event.source.value, "subject": event.subject})
-
-    async def publish_raw(self, subject: str, body: bytes, headers: Mapping[str, str]) -> None:
-        await self.inner.publish_raw(subject, body, headers)
 
 
 def raw_decoder(
@@ -97,8 +80,11 @@ def register(
     telemetry: Telemetry,
     recent: RecentNormalisations | None = None,
 ) -> None:
-    published = telemetry.meter.create_counter(
-        "ingest.normaliser.events", description="Canonical events the normaliser published"
+    published = CountingPublisher(
+        publisher,
+        telemetry.meter,
+        "ingest.normaliser.events",
+        "Canonical events the normaliser published",
     )
 
     async def handle(envelopes: Sequence[Envelope]) -> Outcome:
@@ -107,7 +93,7 @@ def register(
     settler = BatchSettler(
         INGEST_NORMALISER,
         handle,
-        CountingPublisher(publisher, published),
+        published,
         telemetry.tracer,
         decoder=raw_decoder(parsers, settings, telemetry, recent),
     )

@@ -35,8 +35,10 @@ def register(
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
 
     delivered = telemetry.meter.create_counter(
-        "notifier.notifications", description="Risk changes by delivery outcome"
+        "notifier.notifications", description="Risk changes by channel and delivery outcome"
     )
+    # This path has one channel, the system webhook; people's channels are the outbox's.
+    channel = {"channel": "webhook"}
     if destination is None:
         logger.warning("NOTIFIER_WEBHOOK_URL is not set: risk changes are consumed, not sent")
 
@@ -49,7 +51,7 @@ def register(
             await router.route_all([change_from_risk(c) for c in changes], datetime.now(UTC))
         for envelope, change in zip(envelopes, changes, strict=True):
             if destination is None:
-                delivered.add(1, {"outcome": "no_destination"})
+                delivered.add(1, {**channel, "outcome": "no_destination"})
                 continue
             token = otel_context.attach(envelope.context)
             try:
@@ -58,7 +60,7 @@ def register(
                         change, destination, secret, log, sender, datetime.now(UTC)
                     )
                     kind = "duplicate" if result is None else type(result).__name__
-                    delivered.add(1, {"outcome": kind})
+                    delivered.add(1, {**channel, "outcome": kind})
                     if result is not None:
                         outcome.append((result, otel_context.get_current()))
             finally:

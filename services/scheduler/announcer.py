@@ -10,10 +10,12 @@ import asyncio
 import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 
 from opentelemetry import context as otel_context
+from opentelemetry.metrics import CallbackOptions, Observation
 
 from services.scheduler.dashboard.live import RiskFeed
 from services.scheduler.domain import AssessmentChange
@@ -23,7 +25,7 @@ from services.scheduler.history_checkpoints import HistoryCheckpoints
 from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import AssessmentMirror, Reassessment
 from services.scheduler.release_watch import ReleaseWatch
-from shared.events import RiskChangedV1
+from shared.events import RiskChangedV1, RiskLevel
 from shared.publishing import EventPublisher
 from shared.telemetry import Telemetry, log_fields
 
@@ -98,6 +100,19 @@ class RiskAnnouncer:
         self.duration = meter.create_histogram(
             "slipstream.risk.reassessment.duration", unit="s", description="by trigger"
         )
+        meter.create_observable_gauge(
+            "slipstream.risk.items",
+            callbacks=[self.count_levels],
+            unit="{item}",
+            description="Items by risk level, as last stored",
+        )
+
+    def count_levels(self, _: CallbackOptions) -> Iterable[Observation]:
+        # tuple() copies in one step under the GIL: the OTLP reader calls this from its own
+        # thread while a commit may be changing the dict.
+        stored = tuple(self.mirror.stored.values())
+        counts = Counter(document.get("level") for document in stored)
+        return [Observation(counts[level.value], {"level": level.value}) for level in RiskLevel]
 
     def _prepare(self, cause: Cause, now: datetime) -> tuple[Reassessment, list[Announcement]]:
         """The diff against the store, its announcements and their history entries (pure CPU)."""

@@ -23,11 +23,12 @@ from nats.js import JetStreamContext
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.metrics import Meter
-from opentelemetry.trace import SpanKind, Tracer
+from opentelemetry.trace import Tracer
 
 from services.ingest.domain import Delivery
 from services.ingest.ports import PublishUnavailable
 from shared.events import Event
+from shared.messaging import start_publish_span
 from shared.subjects import RAW_DELIVERIES, RAW_DELIVERY_PREFIX, raw_delivery_subject
 
 # Headers a proxy adds or that carry credentials have no place in the stored delivery.
@@ -162,9 +163,8 @@ class DirectEventPublisher:
 
     async def publish(self, event: Event, context: otel_context.Context | None = None) -> None:
         headers = {"Nats-Msg-Id": event.event_id}
-        with self.tracer.start_as_current_span(
-            f"{event.subject} publish", context=context, kind=SpanKind.PRODUCER
-        ):
+        span = start_publish_span(self.tracer, event.subject, event.event_id, context)
+        with trace.use_span(span, end_on_exit=True):
             propagate.inject(headers)
             body = event.model_dump_json().encode()
             await self.broker.connection.jetstream().publish(
