@@ -129,7 +129,7 @@ BUS_USERS: tuple[BusUser, ...] = (
         (INGEST_NORMALISER,),
     ),
     BusUser("scheduler", ("risk.>",), (SCHEDULER_WORK, SCHEDULER_DEMAND)),
-    BusUser("feedback", ("feedback.demand.>", "feedback.loop.>"), (FEEDBACK_RECEIVED,)),
+    BusUser("feedback", ("feedback.demand.>", "feedback.loop.>"), (FEEDBACK_RECEIVED, FEEDBACK_WORK)),
     BusUser("notifier", ("notify.>",), (NOTIFIER_RISK,)),
 )
 

@@ -14,14 +14,21 @@ const owned = {
   ingest: [],
   scheduler: [
     "items", "dependencies", "releases", "schedules", "demand", "assessments",
-    "assessment_history", "leases",
+    "assessment_history", "assessment_history_checkpoints", "release_outlooks", "leases",
+    "dashboard_sessions",
   ],
-  feedback: ["feedback", "feedback_links", "feedback_demand", "organisations"],
+  feedback: [
+    "feedback", "feedback_links", "feedback_demand", "organisations", "feedback_surges",
+    "feedback_items", "feedback_releases", "feedback_closures",
+  ],
   notifier: [
     "notifications", "notifier_people", "notifier_subscriptions", "notifier_digests",
     "notifier_told",
   ],
 };
+// Read by every service, written by none: API tokens are created and revoked by the CLI's
+// `slipstream token` commands, run with an administrator's credentials.
+const readOnly = ["api_tokens"];
 const actions = [
   "find", "insert", "update", "remove", "createCollection", "createIndex", "dropIndex",
   "listIndexes", "collStats",
@@ -30,10 +37,13 @@ const actions = [
 const target = db.getSiblingDB(database);
 for (const [service, collections] of Object.entries(owned)) {
   const role = `slipstream-${service}`;
-  const privileges = collections.map((collection) => ({
-    resource: { db: database, collection },
-    actions,
-  }));
+  const privileges = [
+    ...collections.map((collection) => ({ resource: { db: database, collection }, actions })),
+    ...readOnly.map((collection) => ({
+      resource: { db: database, collection },
+      actions: ["find"],
+    })),
+  ];
   if (target.getRole(role)) {
     target.updateRole(role, { privileges, roles: [] });
   } else {
