@@ -18,7 +18,7 @@ from nats.errors import Error as NatsError
 from services.cli.demo import scenario
 from services.cli.embedded import find_binary, free_port, wait_for_port
 from services.cli.processes import ChildProcess
-from services.cli.stack import SERVICES, Stack, start_stack
+from services.cli.stack import ANY_FREE_PORTS, Stack, start_stack
 from shared.subjects import BUS_USERS
 from tests.support.receivers import Sink, http_sink
 from tests.support.streams import wait_until
@@ -74,7 +74,7 @@ def stack(
         env[f"{name.upper()}_NATS_USER"] = name
         env[f"{name.upper()}_NATS_PASSWORD"] = password
     data_dir = tmp_path_factory.mktemp("permissions-stack")
-    running = start_stack(data_dir, env=env, ports={name: free_port() for name in SERVICES})
+    running = start_stack(data_dir, env=env, ports=ANY_FREE_PORTS)
     try:
         yield running
     finally:

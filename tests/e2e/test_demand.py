@@ -224,7 +224,7 @@ def test_work_finishing_puts_a_closable_loop_naming_its_customers_on_the_bus(
     feedback = stack.urls["feedback"]
 
     def both_waiting() -> list[dict[str, Any]] | None:
-        response = httpx.get(f"{feedback}/items/{export}/feedback")
+        response = httpx.get(f"{feedback}/items/{export}/feedback", headers=stack.auth)
         pieces: list[dict[str, Any]] = response.json() if response.is_success else []
         return pieces if len(pieces) == 2 else None
 
@@ -245,7 +245,9 @@ def test_work_finishing_puts_a_closable_loop_naming_its_customers_on_the_bus(
     assert ann["urls"] == ["https://help.test/tickets/4711"]
 
     def all_told() -> list[dict[str, Any]] | None:
-        pieces: list[dict[str, Any]] = httpx.get(f"{feedback}/items/{export}/feedback").json()
+        pieces: list[dict[str, Any]] = httpx.get(
+            f"{feedback}/items/{export}/feedback", headers=stack.auth
+        ).json()
         return pieces if {p["state"] for p in pieces} == {"told"} else None
 
     wait_until(all_told)
@@ -279,7 +281,9 @@ def test_a_burst_of_feedback_on_a_quiet_item_puts_one_surge_on_the_bus(stack: St
 
     [surge] = wait_until(surges)
     assert (surge["recent"], surge["customers"], surge["organisations"]) == (5, 5, 5)
-    rows = httpx.get(f"{stack.urls['feedback']}/demand", params={"limit": 500}).json()
+    rows = httpx.get(
+        f"{stack.urls['feedback']}/demand", params={"limit": 500}, headers=stack.auth
+    ).json()
     trend = next(r["trend"] for r in rows if r["item_id"] == wanted)
     assert (trend["recent"], trend["surging"], trend["per_window"][-1]) == (5, True, 5)
 

@@ -19,8 +19,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.cli.demo import scenario
-from services.cli.embedded import free_port
-from services.cli.stack import SERVICES, Stack, start_stack
+from services.cli.stack import ANY_FREE_PORTS, Stack, start_stack
 from shared.standard_webhooks import signed_headers
 from tests.support.receivers import Sink, http_sink
 from tests.support.streams import wait_until
@@ -52,7 +51,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sinks: tuple[Sink, Sink]) ->
         }
     )
     data_dir: Path = tmp_path_factory.mktemp("observability-stack")
-    running = start_stack(data_dir, env=env, ports={name: free_port() for name in SERVICES})
+    running = start_stack(data_dir, env=env, ports=ANY_FREE_PORTS)
     try:
         yield running
     finally:
@@ -196,7 +195,10 @@ def test_one_webhook_is_one_trace_across_the_bus_with_messaging_and_mongo_spans(
         post_standard(stack, "item.changed", item)
 
     def assessed() -> bool | None:
-        found = {r["item_id"] for r in httpx.get(f"{stack.urls['scheduler']}/risk").json()}
+        found = {
+            r["item_id"]
+            for r in httpx.get(f"{stack.urls['scheduler']}/risk", headers=stack.auth).json()
+        }
         return {blocked, blocker} <= found or None
 
     wait_until(assessed)

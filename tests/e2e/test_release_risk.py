@@ -15,8 +15,7 @@ import httpx
 import pytest
 
 from services.cli.demo import GitHubDelivery, issue, milestone, repository
-from services.cli.embedded import free_port
-from services.cli.stack import SERVICES, Stack, start_stack
+from services.cli.stack import ANY_FREE_PORTS, Stack, start_stack
 from shared.events import ReleaseRiskChangedV1
 from tests.support.streams import read_stream, wait_until
 
@@ -34,7 +33,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         {"INGEST_GITHUB_SECRET": GITHUB_SECRET, "SCHEDULER_RECHECK_INTERVAL_SECONDS": "3600"}
     )
     data_dir: Path = tmp_path_factory.mktemp("release-stack")
-    running = start_stack(data_dir, env=env, ports={name: free_port() for name in SERVICES})
+    running = start_stack(data_dir, env=env, ports=ANY_FREE_PORTS)
     try:
         yield running
     finally:

@@ -18,8 +18,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from services.cli.demo import scenario
-from services.cli.embedded import free_port
-from services.cli.stack import SERVICES, Stack, start_stack
+from services.cli.stack import ANY_FREE_PORTS, Stack, start_stack
 from services.cli.token_commands import registry
 from tests.support.notifier_receivers import Mailbox, SlackStandIn, slack_stand_in
 from tests.support.receivers import Sink, http_sink
@@ -83,7 +82,7 @@ def stack(
         "LOG_LEVEL": "DEBUG",
     }
     data_dir: Path = tmp_path_factory.mktemp("secrets-stack")
-    running = start_stack(data_dir, env=env, ports={name: free_port() for name in SERVICES})
+    running = start_stack(data_dir, env=env, ports=ANY_FREE_PORTS)
     try:
         yield running
     finally:
