@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 from shared.events import (
     DemandChangedV1,
+    DemandSurgedV1,
     FeedbackReceivedV1,
+    LoopClosableV1,
+    ReleaseRiskChangedV1,
     RiskChangedV1,
 )
 
@@ -83,6 +86,15 @@ SCHEDULER_WORK = ConsumerSpec("scheduler-work", WORK.name, "work.>")
 SCHEDULER_DEMAND = ConsumerSpec("scheduler-demand", FEEDBACK.name, DemandChangedV1.subject)
 FEEDBACK_RECEIVED = ConsumerSpec("feedback-received", FEEDBACK.name, FeedbackReceivedV1.subject)
 NOTIFIER_RISK = ConsumerSpec("notifier-risk", RISK.name, RiskChangedV1.subject)
+NOTIFIER_RELEASE_RISK = ConsumerSpec(
+    "notifier-release-risk", RISK.name, ReleaseRiskChangedV1.subject
+)
+NOTIFIER_DEMAND_SURGED = ConsumerSpec(
+    "notifier-demand-surged", FEEDBACK.name, DemandSurgedV1.subject
+)
+NOTIFIER_LOOP_CLOSABLE = ConsumerSpec(
+    "notifier-loop-closable", FEEDBACK.name, LoopClosableV1.subject
+)
 INGEST_NORMALISER = ConsumerSpec(
     "ingest-normaliser", RAW_DELIVERIES.name, f"{RAW_DELIVERY_PREFIX}.>"
 )
@@ -92,4 +104,7 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     SCHEDULER_DEMAND,
     FEEDBACK_RECEIVED,
     NOTIFIER_RISK,
+    NOTIFIER_RELEASE_RISK,
+    NOTIFIER_DEMAND_SURGED,
+    NOTIFIER_LOOP_CLOSABLE,
 )

@@ -1,40 +1,75 @@
-"""A change in, routed to people and collected into their digest windows (no sending here)."""
+"""Changes in, routed to people and collected into their digest windows (no sending here).
+
+A batch is routed against one directory index, the levels each person was last told are read
+in one query, and each window touched is updated once with all of the batch's changes for it
+(windows side by side), so a batch costs a few round trips per window, not per person known.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from services.notifier.adapters.digests import MongoDigestWindows, MongoToldLevels
 from services.notifier.adapters.directory import MongoDirectory
+from services.notifier.domain.change import Change
 from services.notifier.domain.digest import DigestWindow, collect
-from services.notifier.domain.routing import Change, Route, routes_for
+from services.notifier.domain.routing import Route, routes_in
 from shared.events import RiskLevel
+
+Told = dict[tuple[str, str, str], RiskLevel]
 
 
 class DigestRouter:
     def __init__(
-        self, directory: MongoDirectory, windows: MongoDigestWindows, told: MongoToldLevels
+        self,
+        directory: MongoDirectory,
+        windows: MongoDigestWindows,
+        told: MongoToldLevels,
+        parallel_windows: int = 16,
     ) -> None:
         self.directory = directory
         self.windows = windows
         self.told = told
+        self.parallel = asyncio.Semaphore(parallel_windows)
 
     async def route(self, change: Change, now: datetime) -> list[Route]:
-        people, subscriptions = await self.directory.snapshot()
-        routes = routes_for(change, people, subscriptions)
-        for route in routes:
-            told = await self.told.level(route.person_id, route.channel, change.item_id)
-            add = collector(route, change, now, told)
-            await self.windows.update(route.person_id, route.channel, add)
+        return (await self.route_batch([change], now))[0]
+
+    async def route_batch(self, changes: Sequence[Change], now: datetime) -> list[list[Route]]:
+        """The routes of each change, in order; windows are updated before this returns."""
+        index = await self.directory.index()
+        routes = [routes_in(change, index) for change in changes]
+        by_window: dict[tuple[str, str], list[tuple[Route, Change]]] = {}
+        for change, found in zip(changes, routes, strict=True):
+            for route in found:
+                by_window.setdefault((route.person_id, route.channel), []).append((route, change))
+        keys = [(r.person_id, r.channel, c.key) for pairs in by_window.values() for r, c in pairs]
+        told = await self.told.levels(keys)
+        await asyncio.gather(
+            *(self.collect_into(k, pairs, now, told) for k, pairs in by_window.items())
+        )
         return routes
+
+    async def collect_into(
+        self, key: tuple[str, str], pairs: list[tuple[Route, Change]], now: datetime, told: Told
+    ) -> None:
+        async with self.parallel:
+            await self.windows.update(*key, collector(pairs, now, told))
 
 
 def collector(
-    route: Route, change: Change, now: datetime, told: RiskLevel | None
+    pairs: list[tuple[Route, Change]], now: datetime, told: Told
 ) -> Callable[[DigestWindow | None], DigestWindow]:
+    """Applied to the window as stored; re-applied whole if another writer got there first."""
+
     def add(window: DigestWindow | None) -> DigestWindow:
-        person, channel, seconds = route.person_id, route.channel, route.digest_seconds
-        return collect(window, person, channel, change, seconds, now, told)
+        for route, change in pairs:
+            person, channel, seconds = route.person_id, route.channel, route.digest_seconds
+            last = told.get((person, channel, change.key))
+            window = collect(window, person, channel, change, seconds, now, last)
+        assert window is not None, "at least one change was collected"
+        return window
 
     return add

@@ -1,4 +1,4 @@
-"""Deliver each risk change once to the configured webhook, signed per Standard Webhooks."""
+"""What each event means to people, and the configured webhook's one signed POST per risk change."""
 
 from __future__ import annotations
 
@@ -10,27 +10,39 @@ from services.notifier.domain import (
     notification_for,
     unix_seconds,
 )
+from services.notifier.domain.change import Change
+from services.notifier.domain.event_changes import (
+    change_from_loop,
+    change_from_release,
+    change_from_risk,
+    change_from_surge,
+)
 from services.notifier.ports import NotificationLog, WebhookSender
 from shared.dispatch import Dispatch
 from shared.events import (
+    DemandSurgedV1,
     Event,
+    LoopClosableV1,
     NotificationFailedV1,
     NotificationSentV1,
+    ReleaseRiskChangedV1,
     RiskChangedV1,
     Source,
     derive_event_id,
 )
-from shared.events.streams import RiskEvent
+from shared.events.streams import NotifierEvent
 from shared.standard_webhooks import signed_headers
 
-
-def change_to_notify(event: RiskChangedV1) -> RiskChangedV1:
-    return event
-
-
-# The risk change each event the notifier takes asks it to deliver.
-CHANGES_TO_NOTIFY: Dispatch[RiskChangedV1] = Dispatch(
-    "changes to notify", RiskEvent, {RiskChangedV1: change_to_notify}
+# What each event the notifier takes means to the people it routes to.
+CHANGES_TO_NOTIFY: Dispatch[Change] = Dispatch(
+    "changes to notify",
+    NotifierEvent,
+    {
+        RiskChangedV1: change_from_risk,
+        ReleaseRiskChangedV1: change_from_release,
+        DemandSurgedV1: change_from_surge,
+        LoopClosableV1: change_from_loop,
+    },
 )
 
 

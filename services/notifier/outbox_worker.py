@@ -25,12 +25,12 @@ from services.notifier.adapters.digests import (
 )
 from services.notifier.adapters.directory import MongoDirectory
 from services.notifier.adapters.outbox import MongoOutbox
+from services.notifier.domain.change import Change
 from services.notifier.domain.digest import DigestWindow
 from services.notifier.domain.email_message import email_content
 from services.notifier.domain.pacing import by_destination, held_due_times, hold_rest_until
 from services.notifier.domain.people import ChannelKind, Person
 from services.notifier.domain.retry import AttemptResult, Verdict, judge
-from services.notifier.domain.routing import Change
 from services.notifier.domain.send_window import message_id, release_at
 from services.notifier.domain.slack_blocks import slack_message
 from services.notifier.domain.throttle import ThrottlePolicy
@@ -90,8 +90,9 @@ class OutboxWorker:
             return sent
 
     async def close_due_windows(self, now: datetime) -> None:
+        index = await self.directory.index()
         for version, window in await self.windows.due(now):
-            person = await self.directory.person_value(window.person_id)
+            person = index.people.get(window.person_id)
             changes = window.ranked()
             if person is None or not changes:
                 await self.windows.close(window, version)  # gone, or everything cancelled out
@@ -129,7 +130,7 @@ class OutboxWorker:
             if self.smtp is None:
                 return AttemptResult(None, error="NOTIFIER_SMTP_URL is not set")
             return await self.smtp.email(message)
-        person = await self.directory.person_value(message["person_id"])
+        person = (await self.directory.index()).people.get(message["person_id"])
         secret = person.channels.webhook_secret if person else None
         if secret is None:
             return AttemptResult(410, error="the person or their webhook secret is gone")

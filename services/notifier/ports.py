@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
 from services.notifier.domain import Notification
-from services.notifier.domain.routing import Change
+from services.notifier.domain.change import Change
 
 
 class NotificationLog(Protocol):
@@ -31,6 +31,6 @@ class WebhookSender(Protocol):
 
 
 class ChangeRouter(Protocol):
-    async def route(self, change: Change, now: datetime) -> object:
-        """Route a change to people and collect it into their digest windows."""
+    async def route_batch(self, changes: Sequence[Change], now: datetime) -> object:
+        """Route changes to people and collect them into their digest windows."""
         ...

@@ -93,7 +93,7 @@ class PersonBody(BaseModel):
 
     def to_domain(self, person_id: str) -> Person:
         c = self.channels
-        email_identity = {f"email:{self.email}"} if self.email else set()
+        email_identity = {f"email:{self.email.lower()}"} if self.email else set()
         quiet = self.quiet_hours
         return Person(
             person_id=person_id,

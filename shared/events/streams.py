@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from shared.events.feedback import DemandChangedV1, FeedbackReceivedV1
-from shared.events.risk import RiskChangedV1
+from shared.events.feedback import (
+    DemandChangedV1,
+    DemandSurgedV1,
+    FeedbackReceivedV1,
+    LoopClosableV1,
+)
+from shared.events.risk import ReleaseRiskChangedV1, RiskChangedV1
 from shared.events.work import (
     DependencyAddedV1,
     DependencyRemovedV1,
@@ -36,3 +41,6 @@ SchedulerEvent: TypeAlias = WorkEvent | DemandChangedV1
 
 FeedbackEvent: TypeAlias = FeedbackReceivedV1
 RiskEvent: TypeAlias = RiskChangedV1
+
+NotifierEvent: TypeAlias = RiskChangedV1 | ReleaseRiskChangedV1 | DemandSurgedV1 | LoopClosableV1
+"""What the notifier tells people about, over its four consumers (one per subject)."""

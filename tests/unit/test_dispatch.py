@@ -12,9 +12,32 @@ from services.notifier.handlers import CHANGES_TO_NOTIFY
 from services.scheduler.engine_feed import APPLY_TO_PORTFOLIO, REFERENCED_ITEMS
 from services.scheduler.projections import WRITES
 from shared.dispatch import Dispatch, IncompleteDispatch, members
-from shared.events import ALL_EVENTS, DemandChangedV1, Event, ItemChangedV1, Source
-from shared.events.streams import FeedbackEvent, RiskEvent, SchedulerEvent, WorkEvent
-from shared.subjects import FEEDBACK_RECEIVED, NOTIFIER_RISK, SCHEDULER_DEMAND, SCHEDULER_WORK
+from shared.events import (
+    ALL_EVENTS,
+    DemandChangedV1,
+    DemandSurgedV1,
+    Event,
+    ItemChangedV1,
+    LoopClosableV1,
+    ReleaseRiskChangedV1,
+    Source,
+)
+from shared.events.streams import (
+    FeedbackEvent,
+    NotifierEvent,
+    RiskEvent,
+    SchedulerEvent,
+    WorkEvent,
+)
+from shared.subjects import (
+    FEEDBACK_RECEIVED,
+    NOTIFIER_DEMAND_SURGED,
+    NOTIFIER_LOOP_CLOSABLE,
+    NOTIFIER_RELEASE_RISK,
+    NOTIFIER_RISK,
+    SCHEDULER_DEMAND,
+    SCHEDULER_WORK,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -23,11 +46,14 @@ CONSUMERS = {
     SCHEDULER_DEMAND.filter_subject: DemandChangedV1,
     FEEDBACK_RECEIVED.filter_subject: FeedbackEvent,
     NOTIFIER_RISK.filter_subject: RiskEvent,
+    NOTIFIER_RELEASE_RISK.filter_subject: ReleaseRiskChangedV1,
+    NOTIFIER_DEMAND_SURGED.filter_subject: DemandSurgedV1,
+    NOTIFIER_LOOP_CLOSABLE.filter_subject: LoopClosableV1,
 }
 TABLES = {
     "scheduler": (SchedulerEvent, (APPLY_TO_PORTFOLIO, REFERENCED_ITEMS, WRITES)),
     "feedback": (FeedbackEvent, (FEEDBACK_RECORDS,)),
-    "notifier": (RiskEvent, (CHANGES_TO_NOTIFY,)),
+    "notifier": (NotifierEvent, (CHANGES_TO_NOTIFY,)),
 }
 
 

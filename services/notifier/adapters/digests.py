@@ -6,19 +6,21 @@ so two events landing at once for the same person cannot lose each other's entri
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
+from pymongo import ReplaceOne
 from pymongo.asynchronous.collection import AsyncCollection
 
+from services.notifier.domain.change import Change
 from services.notifier.domain.digest import DigestEntry, DigestWindow
-from services.notifier.domain.routing import Change
 from shared.events import RiskLevel
 
 DIGESTS = "notifier_digests"
 TOLD = "notifier_told"
 MAX_CONFLICTS = 20
+TUPLES = ("reasons", "chain", "related", "recipients")
 
 
 class MongoDigestWindows:
@@ -69,16 +71,29 @@ class MongoToldLevels:
     def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
         self.collection = collection
 
-    async def level(self, person_id: str, channel: str, item_id: str) -> RiskLevel | None:
-        found = await self.collection.find_one({"_id": f"{person_id}|{channel}|{item_id}"})
+    async def level(self, person_id: str, channel: str, key: str) -> RiskLevel | None:
+        found = await self.collection.find_one({"_id": f"{person_id}|{channel}|{key}"})
         return RiskLevel(found["level"]) if found else None
 
+    async def levels(
+        self, keys: Iterable[tuple[str, str, str]]
+    ) -> dict[tuple[str, str, str], RiskLevel]:
+        """Many at once (person, channel, change key): one query for a whole batch."""
+        wanted = {"|".join(k): k for k in keys}
+        if not wanted:
+            return {}
+        cursor = self.collection.find({"_id": {"$in": list(wanted)}})
+        return {wanted[d["_id"]]: RiskLevel(d["level"]) async for d in cursor}
+
     async def remember(self, window: DigestWindow) -> None:
-        for change in window.ranked():
-            key = f"{window.person_id}|{window.channel}|{change.item_id}"
-            await self.collection.replace_one(
-                {"_id": key}, {"_id": key, "level": change.level.value}, upsert=True
-            )
+        writes = [
+            ReplaceOne({"_id": key}, {"_id": key, "level": change.level.value}, upsert=True)
+            for change in window.ranked()
+            if change.levelled
+            for key in [f"{window.person_id}|{window.channel}|{change.key}"]
+        ]
+        if writes:
+            await self.collection.bulk_write(writes, ordered=False)
 
 
 def window_document(window: DigestWindow) -> dict[str, Any]:
@@ -99,8 +114,8 @@ def change_document(change: Change) -> dict[str, Any]:
     for name in ("target", "forecast"):
         value = document[name]
         document[name] = value.isoformat() if value is not None else None
-    document["reasons"] = list(change.reasons)
-    document["chain"] = list(change.chain)
+    for name in TUPLES:
+        document[name] = list(document[name])
     return document
 
 
@@ -112,8 +127,8 @@ def change_from(document: dict[str, Any]) -> Change:
     fields["previous_level"] = (
         RiskLevel(fields["previous_level"]) if fields["previous_level"] else None
     )
-    fields["reasons"] = tuple(fields["reasons"])
-    fields["chain"] = tuple(fields["chain"])
+    for name in TUPLES:
+        fields[name] = tuple(fields.get(name, ()))
     return Change(**fields)
 
 
@@ -122,7 +137,7 @@ def window_from(document: dict[str, Any]) -> DigestWindow:
     for entry in document["entries"].values():
         latest = change_from(entry["latest"])
         told = RiskLevel(entry["told"]) if entry["told"] else None
-        entries[latest.item_id] = DigestEntry(told, latest)
+        entries[latest.key] = DigestEntry(told, latest)
     return DigestWindow(
         document["person_id"],
         document["channel"],

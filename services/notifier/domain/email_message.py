@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from services.notifier.domain.change import Change
 from services.notifier.domain.message_content import LEVEL_WORDS, ItemSummary, headline, summarise
-from services.notifier.domain.routing import Change
 
 
 @dataclass(frozen=True)

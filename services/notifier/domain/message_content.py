@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.notifier.domain.routing import Change
+from services.notifier.domain.change import Change
 from shared.events import RiskLevel
 
 LEVEL_WORDS = {

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from services.notifier.domain.change import Change
 from services.notifier.domain.message_content import LEVEL_WORDS, ItemSummary, headline, summarise
-from services.notifier.domain.routing import Change
 
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000

@@ -22,7 +22,7 @@ from services.notifier.adapters.digests import DIGESTS, TOLD, MongoDigestWindows
 from services.notifier.adapters.directory import MongoDirectory
 from services.notifier.adapters.outbox import MongoOutbox
 from services.notifier.digest_router import DigestRouter
-from services.notifier.domain.routing import Change
+from services.notifier.domain.change import Change
 from services.notifier.domain.throttle import ThrottlePolicy
 from services.notifier.outbox_worker import OutboxWorker
 from services.notifier.schemas import PersonBody
