@@ -1,13 +1,12 @@
 """Changes in, routed to people and collected into their digest windows (no sending here).
 
 A batch is routed against one directory index, the levels each person was last told are read
-in one query, and each window touched is updated once with all of the batch's changes for it
-(windows side by side), so a batch costs a few round trips per window, not per person known.
+in one query, and every window touched is read at once and written in one bulk write with all
+of the batch's changes for it: a handful of round trips per batch, whoever is in the directory.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -23,16 +22,11 @@ Told = dict[tuple[str, str, str], RiskLevel]
 
 class DigestRouter:
     def __init__(
-        self,
-        directory: MongoDirectory,
-        windows: MongoDigestWindows,
-        told: MongoToldLevels,
-        parallel_windows: int = 16,
+        self, directory: MongoDirectory, windows: MongoDigestWindows, told: MongoToldLevels
     ) -> None:
         self.directory = directory
         self.windows = windows
         self.told = told
-        self.parallel = asyncio.Semaphore(parallel_windows)
 
     async def route(self, change: Change, now: datetime) -> list[Route]:
         return (await self.route_batch([change], now))[0]
@@ -47,16 +41,10 @@ class DigestRouter:
                 by_window.setdefault((route.person_id, route.channel), []).append((route, change))
         keys = [(r.person_id, r.channel, c.key) for pairs in by_window.values() for r, c in pairs]
         told = await self.told.levels(keys)
-        await asyncio.gather(
-            *(self.collect_into(k, pairs, now, told) for k, pairs in by_window.items())
+        await self.windows.update_all(
+            {key: collector(pairs, now, told) for key, pairs in by_window.items()}
         )
         return routes
-
-    async def collect_into(
-        self, key: tuple[str, str], pairs: list[tuple[Route, Change]], now: datetime, told: Told
-    ) -> None:
-        async with self.parallel:
-            await self.windows.update(*key, collector(pairs, now, told))
 
 
 def collector(

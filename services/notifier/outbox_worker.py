@@ -66,12 +66,7 @@ class OutboxWorker:
     async def tick(self, now: datetime, batch: int = 100) -> int:
         with self.tracer.start_as_current_span("notifier outbox tick"):
             await self.close_due_windows(now)
-            claimed = []
-            for _ in range(batch):
-                message = await self.outbox.claim(now)
-                if message is None:
-                    break
-                claimed.append(message)
+            claimed = await self.outbox.claim_due(now, batch)
             groups = by_destination(claimed)
             return sum(await asyncio.gather(*(self.deliver_in_order(g, now) for g in groups)))
 
@@ -90,25 +85,39 @@ class OutboxWorker:
             return sent
 
     async def close_due_windows(self, now: datetime) -> None:
+        """Due windows become outbox messages, in a few bulk round trips per tick.
+
+        The order is what makes a crash harmless: messages are recorded (under ids derived
+        from the window) before the windows are closed, so a tick that dies in between is
+        redone by the next one and the duplicate ids are simply not recorded twice.
+        """
+        due = await self.windows.due(now)
+        if not due:
+            return
         index = await self.directory.index()
-        for version, window in await self.windows.due(now):
-            person = index.people.get(window.person_id)
-            changes = window.ranked()
+        since = now - timedelta(seconds=self.throttle.window_seconds)
+        sent = await self.outbox.sent_since_all([(w.person_id, w.channel) for _, w in due], since)
+        records, told, held, closing = [], [], [], []
+        for version, window in due:
+            person, changes = index.people.get(window.person_id), window.ranked()
             if person is None or not changes:
-                await self.windows.close(window, version)  # gone, or everything cancelled out
+                closing.append((window, version))  # gone, or everything cancelled out
                 self.digests.add(1, {"outcome": "cancelled" if person else "no_person"})
                 continue
-            since = now - timedelta(seconds=self.throttle.window_seconds)
-            sent_at = await self.outbox.sent_since(person.person_id, window.channel, since)
-            at = release_at(window, person, sent_at, self.throttle, now)
+            recent = sent.get((person.person_id, window.channel), [])
+            at = release_at(window, person, recent, self.throttle, now)
             if at > now:
-                await self.windows.postpone(window, version, at)  # held, still collecting
+                held.append((window, version, at))  # held, still collecting
                 self.digests.add(1, {"outcome": "held"})
                 continue
-            await self.outbox.record(rendered(window, version, person, changes), now)
-            await self.told.remember(window)
-            await self.windows.close(window, version)
+            records.append(rendered(window, version, person, changes))
+            told.append(window)
+            closing.append((window, version))
             self.digests.add(1, {"outcome": "recorded"})
+        await self.outbox.record_all(records, now)
+        await self.told.remember_all(told)
+        await self.windows.postpone_all(held)
+        await self.windows.close_all(closing)
 
     async def deliver(self, message: dict[str, Any], now: datetime) -> Verdict:
         with self.tracer.start_as_current_span("notifier send") as span:
