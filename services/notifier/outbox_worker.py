@@ -87,19 +87,24 @@ class OutboxWorker:
     async def close_due_windows(self, now: datetime) -> None:
         """Due windows become outbox messages, in a few bulk round trips per tick.
 
-        The order is what makes a crash harmless: messages are recorded (under ids derived
-        from the window) before the windows are closed, so a tick that dies in between is
-        redone by the next one and the duplicate ids are simply not recorded twice.
+        Messages are recorded before the windows are closed, and a change already recorded
+        for this person and channel is left out: so a tick that dies in between, or a window
+        another replica added to while it was being closed, never lists a change twice.
         """
         due = await self.windows.due(now)
         if not due:
             return
         index = await self.directory.index()
+        routes = [(w.person_id, w.channel) for _, w in due]
         since = now - timedelta(seconds=self.throttle.window_seconds)
-        sent = await self.outbox.sent_since_all([(w.person_id, w.channel) for _, w in due], since)
+        sent = await self.outbox.sent_since_all(routes, since)
+        causes = [c.cause_id for _, w in due for c in w.ranked()]
+        recorded = await self.outbox.recorded_causes(routes, causes)
         records, told, held, closing = [], [], [], []
         for version, window in due:
-            person, changes = index.people.get(window.person_id), window.ranked()
+            already = recorded.get((window.person_id, window.channel), set())
+            person = index.people.get(window.person_id)
+            changes = [c for c in window.ranked() if c.cause_id not in already]
             if person is None or not changes:
                 closing.append((window, version))  # gone, or everything cancelled out
                 self.digests.add(1, {"outcome": "cancelled" if person else "no_person"})

@@ -33,6 +33,7 @@ class MongoOutbox:
         await self.collection.create_index(
             [("person_id", ASCENDING), ("channel", ASCENDING), ("sent_at", ASCENDING)]
         )
+        await self.collection.create_index([("cause_event_ids", ASCENDING)])
 
     async def record(self, message: dict[str, Any], now: datetime) -> bool:
         """Record the intent; False when this id is already recorded (a replay)."""
@@ -109,6 +110,20 @@ class MongoOutbox:
             {"_id": message_id},
             {"$set": fields, "$inc": {"attempts": 1}, "$push": {"attempt_log": attempt}},
         )
+
+    async def recorded_causes(
+        self, routes: list[tuple[str, str]], cause_ids: list[str]
+    ) -> dict[tuple[str, str], set[str]]:
+        """Which of these causes each person and channel already has a message for."""
+        if not cause_ids:
+            return {}
+        people = sorted({p for p, _ in routes})
+        query = {"person_id": {"$in": people}, "cause_event_ids": {"$in": sorted(set(cause_ids))}}
+        fields = {"person_id": 1, "channel": 1, "cause_event_ids": 1}
+        found: dict[tuple[str, str], set[str]] = {}
+        async for d in self.collection.find(query, projection=fields):
+            found.setdefault((d["person_id"], d["channel"]), set()).update(d["cause_event_ids"])
+        return found
 
     async def sent_since_all(
         self, routes: list[tuple[str, str]], since: datetime
