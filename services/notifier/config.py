@@ -28,3 +28,6 @@ class NotifierSettings(ServiceSettings):
     delivery_concurrency: int = Field(8, ge=1)
     # NOTIFIER_PEOPLE: YAML of person id -> PUT /people body, loaded at start-up.
     people: Path | None = None
+    # Test-only: after a tick records messages, wait this long before sending any, so an
+    # end-to-end test can kill the process between recording and sending. Never set it live.
+    test_hold_after_record_seconds: float = Field(0.0, ge=0)

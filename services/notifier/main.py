@@ -41,7 +41,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     worker = OutboxWorker(
         directory, windows, told, outbox, HttpChannels(client),
         smtp, throttle, runtime.telemetry.tracer, runtime.telemetry.meter,
-        settings.delivery_concurrency,
+        settings.delivery_concurrency, settings.test_hold_after_record_seconds,
     )  # fmt: skip
     loop = DeliveryLoop(worker, settings.poll_seconds)
     subscribers.register(

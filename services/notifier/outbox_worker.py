@@ -51,11 +51,13 @@ class OutboxWorker:
         tracer: Tracer,
         meter: Meter,
         concurrency: int = 8,
+        hold_after_record: float = 0.0,
     ) -> None:
         self.directory, self.windows, self.told, self.outbox = directory, windows, told, outbox
         self.http, self.smtp, self.throttle, self.tracer = http, smtp, throttle, tracer
         # Bounds how many destinations are served at once; each is served in order.
         self.pool = asyncio.Semaphore(concurrency)
+        self.hold_after_record = hold_after_record  # test-only, see NotifierSettings
         self.attempts = meter.create_counter(
             "notifier.outbox.attempts", description="Outbox send attempts by channel and verdict"
         )
@@ -65,7 +67,9 @@ class OutboxWorker:
 
     async def tick(self, now: datetime, batch: int = 100) -> int:
         with self.tracer.start_as_current_span("notifier outbox tick"):
-            await self.close_due_windows(now)
+            recorded = await self.close_due_windows(now)
+            if recorded and self.hold_after_record:
+                await asyncio.sleep(self.hold_after_record)
             claimed = await self.outbox.claim_due(now, batch)
             groups = by_destination(claimed)
             return sum(await asyncio.gather(*(self.deliver_in_order(g, now) for g in groups)))
@@ -84,7 +88,7 @@ class OutboxWorker:
                     break
             return sent
 
-    async def close_due_windows(self, now: datetime) -> None:
+    async def close_due_windows(self, now: datetime) -> int:
         """Due windows become outbox messages, in a few bulk round trips per tick.
 
         Messages are recorded before the windows are closed, and a change already recorded
@@ -93,7 +97,7 @@ class OutboxWorker:
         """
         due = await self.windows.due(now)
         if not due:
-            return
+            return 0
         index = await self.directory.index()
         routes = [(w.person_id, w.channel) for _, w in due]
         since = now - timedelta(seconds=self.throttle.window_seconds)
@@ -119,10 +123,11 @@ class OutboxWorker:
             told.append(window)
             closing.append((window, version))
             self.digests.add(1, {"outcome": "recorded"})
-        await self.outbox.record_all(records, now)
+        count = await self.outbox.record_all(records, now)
         await self.told.remember_all(told)
         await self.windows.postpone_all(held)
         await self.windows.close_all(closing)
+        return count
 
     async def deliver(self, message: dict[str, Any], now: datetime) -> Verdict:
         with self.tracer.start_as_current_span("notifier send") as span:
