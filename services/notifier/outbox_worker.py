@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from opentelemetry import propagate
 from opentelemetry.metrics import Meter
 from opentelemetry.trace import Tracer
 
@@ -34,6 +35,15 @@ from services.notifier.domain.retry import AttemptResult, Verdict, judge
 from services.notifier.domain.send_window import message_id, release_at
 from services.notifier.domain.slack_blocks import slack_message
 from services.notifier.domain.throttle import ThrottlePolicy
+from services.notifier.domain.webhook_message import CONFIGURED_SECRET
+from shared.events import (
+    Event,
+    NotificationFailedV1,
+    NotificationSentV1,
+    Source,
+    derive_event_id,
+)
+from shared.publishing import EventPublisher
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +62,17 @@ class OutboxWorker:
         meter: Meter,
         concurrency: int = 8,
         hold_after_record: float = 0.0,
+        configured_secret: str = "",
+        publisher: EventPublisher | None = None,
     ) -> None:
         self.directory, self.windows, self.told, self.outbox = directory, windows, told, outbox
         self.http, self.smtp, self.throttle, self.tracer = http, smtp, throttle, tracer
         # Bounds how many destinations are served at once; each is served in order.
         self.pool = asyncio.Semaphore(concurrency)
         self.hold_after_record = hold_after_record  # test-only, see NotifierSettings
+        # NOTIFIER_WEBHOOK_SECRET, for the configured webhook's messages (not a person's).
+        self.configured_secret = configured_secret
+        self.publisher = publisher
         self.attempts = meter.create_counter(
             "notifier.outbox.attempts", description="Outbox send attempts by channel and verdict"
         )
@@ -130,16 +145,46 @@ class OutboxWorker:
         return count
 
     async def deliver(self, message: dict[str, Any], now: datetime) -> Verdict:
-        with self.tracer.start_as_current_span("notifier send") as span:
+        cause = propagate.extract(message.get("trace") or {})
+        with self.tracer.start_as_current_span("notifier send", context=cause) as span:
             span.set_attribute("notifier.channel", message["channel"])
             span.set_attribute("notifier.message_id", message["_id"])
             result = await self.send(message, now)
             verdict = judge(result, message["attempts"] + 1, now)
             await self.outbox.settle(message["_id"], result, verdict, now)
             self.attempts.add(1, {"channel": message["channel"], "verdict": verdict.state})
+            await self.announce(message, result, verdict, now)
             log_fields = {"id": message["_id"], "state": verdict.state, "code": result.status_code}
             logger.info("notification attempt", extra={"fields": log_fields})
             return verdict
+
+    async def announce(
+        self, message: dict[str, Any], result: AttemptResult, verdict: Verdict, now: datetime
+    ) -> None:
+        """``notify.notification.sent/failed.v1`` for a message with one cause, once final."""
+        cause = message.get("cause_event_id")
+        if self.publisher is None or cause is None or verdict.state == "retrying":
+            return
+        attempts = message["attempts"] + 1
+        common = {
+            "event_id": derive_event_id(message["_id"], verdict.state, str(attempts)),
+            "occurred_at": now,
+            "source": Source.SLIPSTREAM,
+            "notification_id": message["_id"],
+            "cause_event_id": cause,
+            "destination": str(message["destination"]),
+            "attempts": attempts,
+        }
+        event: Event
+        if verdict.state == "sent":
+            event = NotificationSentV1(**common, status_code=result.status_code or 200)
+        else:
+            event = NotificationFailedV1(**common, error=result.error or verdict.state)
+        try:
+            await self.publisher.publish(event)
+        except Exception:
+            # The send itself is settled; a lost announcement must not resend the message.
+            logger.exception("could not publish the notification outcome")
 
     async def send(self, message: dict[str, Any], now: datetime) -> AttemptResult:
         channel = message["channel"]
@@ -149,6 +194,8 @@ class OutboxWorker:
             if self.smtp is None:
                 return AttemptResult(None, error="NOTIFIER_SMTP_URL is not set")
             return await self.smtp.email(message)
+        if message.get("signing") == CONFIGURED_SECRET:
+            return await self.http.webhook(message, self.configured_secret, now)
         person = (await self.directory.index()).people.get(message["person_id"])
         secret = person.channels.webhook_secret if person else None
         if secret is None:

@@ -2,7 +2,8 @@
 
 One durable consumer per subject (risk changes, release risk, demand surges, closable loops),
 each declaring its own contract so anything else on the stream is dead-lettered, not guessed.
-Risk changes also go to ``NOTIFIER_WEBHOOK_URL`` as one signed POST each, as before.
+With ``NOTIFIER_WEBHOOK_URL`` set, each risk change is also recorded in the outbox as one
+message to it (an implicit subscription: every risk change, immediately).
 """
 
 from __future__ import annotations
@@ -10,13 +11,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from faststream.nats import NatsBroker
 from opentelemetry import context as otel_context
+from opentelemetry import propagate
 
 from services.notifier.config import NotifierSettings
-from services.notifier.handlers import CHANGES_TO_NOTIFY, notify_risk_change
-from services.notifier.ports import ChangeRouter, NotificationLog, WebhookSender
+from services.notifier.domain.webhook_message import implicit_message
+from services.notifier.handlers import CHANGES_TO_NOTIFY
+from services.notifier.ports import ChangeRouter, Outbox
 from shared.consumer import BatchSettler, Envelope, Outcome, subscribe_batches
 from shared.events import (
     DemandSurgedV1,
@@ -49,53 +53,43 @@ CONSUMERS: tuple[tuple[ConsumerSpec, type[Event], str], ...] = (
 def register(
     broker: NatsBroker,
     settings: NotifierSettings,
-    log: NotificationLog,
-    sender: WebhookSender,
-    publisher: EventPublisher,
+    outbox: Outbox,
     telemetry: Telemetry,
+    publisher: EventPublisher,
     router: ChangeRouter | None = None,
 ) -> None:
     destination = settings.webhook_url
-    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
-
-    delivered = telemetry.meter.create_counter(
-        "notifier.notifications", description="Risk changes by delivery outcome"
-    )
     routed = telemetry.meter.create_counter(
         "notifier.routed", description="Changes routed into digest windows, by kind"
     )
     if destination is None:
-        logger.warning("NOTIFIER_WEBHOOK_URL is not set: risk changes are consumed, not sent")
+        logger.info("NOTIFIER_WEBHOOK_URL is not set: risk changes go to people only")
 
     async def handle(envelopes: Sequence[Envelope]) -> Outcome:
+        now = datetime.now(UTC)
         changes = [CHANGES_TO_NOTIFY(envelope.event) for envelope in envelopes]
         if router is not None and changes:
             with telemetry.tracer.start_as_current_span("notifier route batch") as span:
                 span.set_attribute("notifier.changes", len(changes))
-                await router.route_batch(changes, datetime.now(UTC))
+                await router.route_batch(changes, now)
             for change in changes:
                 routed.add(1, {"kind": change.kind})
-        outcome = []
-        for envelope in envelopes:
-            if not isinstance(envelope.event, RiskChangedV1):
-                continue
-            if destination is None:
-                delivered.add(1, {"outcome": "no_destination"})
-                continue
-            token = otel_context.attach(envelope.context)
-            try:
-                with telemetry.tracer.start_as_current_span("notify risk change"):
-                    result = await notify_risk_change(
-                        envelope.event, destination, secret, log, sender, datetime.now(UTC)
-                    )
-                    kind = "duplicate" if result is None else type(result).__name__
-                    delivered.add(1, {"outcome": kind})
-                    if result is not None:
-                        outcome.append((result, otel_context.get_current()))
-            finally:
-                otel_context.detach(token)
-        return outcome
+        if destination is not None:
+            messages = [
+                traced(implicit_message(e.event, destination), e.context)
+                for e in envelopes
+                if isinstance(e.event, RiskChangedV1)
+            ]
+            await outbox.record_all(messages, now)
+        return []  # the outbox worker publishes notify.notification.* once it has sent
 
     for spec, contract, title in CONSUMERS:
         settler = BatchSettler(spec, handle, publisher, telemetry.tracer, payload=contract)
         subscribe_batches(broker, spec, settler, settings.batch_size, title)
+
+
+def traced(message: dict[str, Any], context: otel_context.Context) -> dict[str, Any]:
+    """The cause's trace context rides in the row, so the send joins the cause's trace."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier, context=context)
+    return {**message, "trace": carrier}
