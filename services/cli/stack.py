@@ -66,6 +66,8 @@ def service_env(
         env[f"{name.upper()}_HOST"] = host
     if "feedback" in ports:  # the scheduler's item page reads feedback's HTTP API
         env["SCHEDULER_FEEDBACK_URL"] = f"http://{host}:{ports['feedback']}"
+    if "scheduler" in ports:  # the notifier fetches scheduled reports from it
+        env["NOTIFIER_SCHEDULER_URL"] = f"http://{host}:{ports['scheduler']}"
     return env
 
 

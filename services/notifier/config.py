@@ -26,6 +26,8 @@ class NotifierSettings(ServiceSettings):
     throttle_limit: int = Field(5, ge=1)
     throttle_window_seconds: int = Field(3600, ge=0)
     delivery_concurrency: int = Field(8, ge=1)
+    # Where scheduled reports come from (the scheduler's GET /report).
+    scheduler_url: str = "http://127.0.0.1:8081"
     # NOTIFIER_PEOPLE: YAML of person id -> PUT /people body, loaded at start-up.
     people: Path | None = None
     # Test-only: after a tick records messages, wait this long before sending any, so an

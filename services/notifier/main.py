@@ -11,6 +11,7 @@ from services.notifier.adapters.digests import DIGESTS, TOLD, MongoDigestWindows
 from services.notifier.adapters.directory import MongoDirectory
 from services.notifier.adapters.mongo import MongoNotificationLog
 from services.notifier.adapters.outbox import MongoOutbox
+from services.notifier.adapters.scheduler_reports import HttpReports
 from services.notifier.config import NotifierSettings
 from services.notifier.delivery_loop import DeliveryLoop
 from services.notifier.digest_router import DigestRouter
@@ -18,6 +19,7 @@ from services.notifier.directory_http import directory_router
 from services.notifier.domain.throttle import ThrottlePolicy
 from services.notifier.outbox_worker import OutboxWorker
 from services.notifier.people_file import people_loader
+from services.notifier.report_runs import ReportRuns
 from services.notifier.views import notifications_router
 from shared.publishing import JetStreamPublisher
 from shared.runtime import ServiceRuntime
@@ -45,7 +47,9 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         settings.delivery_concurrency, settings.test_hold_after_record_seconds,
         secret, publisher,
     )  # fmt: skip
-    loop = DeliveryLoop(worker, settings.poll_seconds)
+    reports = HttpReports(client, settings.scheduler_url)
+    runs = ReportRuns(directory.report_timers, directory, outbox, reports)
+    loop = DeliveryLoop(worker, settings.poll_seconds, reports=runs)
     subscribers.register(
         runtime.broker, settings, outbox, runtime.telemetry, publisher,
         DigestRouter(directory, windows, told),

@@ -8,12 +8,15 @@ sees it on its next batch (one ``find_one`` per batch instead of reading everyon
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.notifier.adapters.report_timers import REPORT_TIMERS, MongoReportTimers
 from services.notifier.domain.directory_index import DirectoryIndex
 from services.notifier.domain.people import Person
+from services.notifier.domain.report_schedule import next_run
 from services.notifier.domain.routing import Subscription
 from services.notifier.schemas import PersonBody, SubscriptionBody
 
@@ -28,6 +31,7 @@ class MongoDirectory:
         self.people = db[PEOPLE]
         self.subscriptions = db[SUBSCRIPTIONS]
         self.versions = db[VERSIONS]
+        self.report_timers = MongoReportTimers(db[REPORT_TIMERS])
         self.cached: tuple[int, DirectoryIndex] | None = None
 
     async def changed(self) -> None:
@@ -69,14 +73,23 @@ class MongoDirectory:
         """Their subscriptions go with them: nothing may route to a person who is gone."""
         deleted = await self.people.delete_one({"_id": person_id})
         await self.subscriptions.delete_many({"person_id": person_id})
+        await self.report_timers.drop({"person_id": person_id})
         await self.changed()
         return deleted.deleted_count == 1
 
-    async def add_subscription(self, body: SubscriptionBody) -> str:
+    async def add_subscription(self, body: SubscriptionBody, now: datetime | None = None) -> str:
+        """A report subscription also gets its timer, due at the next run in the person's zone."""
         subscription_id = "sub_" + uuid.uuid4().hex
         await self.subscriptions.insert_one(
             {"_id": subscription_id, **body.model_dump(mode="json")}
         )
+        schedule = body.report_schedule()
+        person = await self.person_value(body.person_id) if schedule else None
+        if schedule is not None and person is not None:
+            row: dict[str, Any] = {"person_id": body.person_id, "channel": body.channel.value}
+            row |= {"weekday": schedule.weekday, "hour": schedule.hour}
+            run_at = next_run(schedule, person.timezone, now or datetime.now(UTC))
+            await self.report_timers.schedule(subscription_id, row, run_at)
         await self.changed()
         return subscription_id
 
@@ -86,6 +99,7 @@ class MongoDirectory:
 
     async def delete_subscription(self, subscription_id: str) -> bool:
         deleted = await self.subscriptions.delete_one({"_id": subscription_id})
+        await self.report_timers.drop({"_id": subscription_id})
         await self.changed()
         return deleted.deleted_count == 1
 
