@@ -34,7 +34,7 @@ from services.notifier.adapters.digests import DIGESTS, TOLD, MongoDigestWindows
 from services.notifier.adapters.directory import MongoDirectory
 from services.notifier.adapters.outbox import MongoOutbox
 from services.notifier.digest_router import DigestRouter
-from services.notifier.domain.routing import Change
+from services.notifier.domain.change import Change
 from services.notifier.domain.throttle import ThrottlePolicy
 from services.notifier.outbox_worker import OutboxWorker
 from services.notifier.schemas import PersonBody, SubscriptionBody
@@ -43,6 +43,7 @@ from shared.events import RiskLevel
 T0 = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 SECRET = "whsec_dGVzdC1zZWNyZXQ="
 TEAMS = 20
+BATCH = 50  # NOTIFIER_BATCH_SIZE's default
 
 
 class Receiver:
@@ -141,8 +142,9 @@ async def main(changes: int, people: int, concurrency: int) -> None:
             await seed(directory, people, url)
             router = DigestRouter(directory, windows, told)
             started = time.perf_counter()
-            for n in range(changes):
-                await router.route(change(n, people), T0 + timedelta(milliseconds=n))
+            for first in range(0, changes, BATCH):  # as the consumer hands them over
+                batch = [change(n, people) for n in range(first, min(first + BATCH, changes))]
+                await router.route_batch(batch, T0 + timedelta(milliseconds=first))
             routed = time.perf_counter() - started
             async with httpx.AsyncClient(timeout=10) as client:
                 worker = OutboxWorker(

@@ -14,6 +14,7 @@ from shared.events import (
     DemandSurgedV1,
     FeedbackReceivedV1,
     LoopClosableV1,
+    ReleaseRiskChangedV1,
     RiskChangedV1,
 )
 
@@ -87,9 +88,15 @@ FEEDBACK_RECEIVED = ConsumerSpec("feedback-received", FEEDBACK.name, FeedbackRec
 # Feedback's own view of items and releases, to know when a loop can be closed.
 FEEDBACK_WORK = ConsumerSpec("feedback-work", WORK.name, "work.>")
 NOTIFIER_RISK = ConsumerSpec("notifier-risk", RISK.name, RiskChangedV1.subject)
-# Feedback announces these on its stream for the notifier to tell people.
-NOTIFIER_SURGES = ConsumerSpec("notifier-surges", FEEDBACK.name, DemandSurgedV1.subject)
-NOTIFIER_LOOPS = ConsumerSpec("notifier-loops", FEEDBACK.name, LoopClosableV1.subject)
+NOTIFIER_RELEASE_RISK = ConsumerSpec(
+    "notifier-release-risk", RISK.name, ReleaseRiskChangedV1.subject
+)
+NOTIFIER_DEMAND_SURGED = ConsumerSpec(
+    "notifier-demand-surged", FEEDBACK.name, DemandSurgedV1.subject
+)
+NOTIFIER_LOOP_CLOSABLE = ConsumerSpec(
+    "notifier-loop-closable", FEEDBACK.name, LoopClosableV1.subject
+)
 INGEST_NORMALISER = ConsumerSpec(
     "ingest-normaliser", RAW_DELIVERIES.name, f"{RAW_DELIVERY_PREFIX}.>"
 )
@@ -100,8 +107,9 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     FEEDBACK_RECEIVED,
     FEEDBACK_WORK,
     NOTIFIER_RISK,
-    NOTIFIER_SURGES,
-    NOTIFIER_LOOPS,
+    NOTIFIER_RELEASE_RISK,
+    NOTIFIER_DEMAND_SURGED,
+    NOTIFIER_LOOP_CLOSABLE,
 )
 
 
@@ -129,8 +137,14 @@ BUS_USERS: tuple[BusUser, ...] = (
         (INGEST_NORMALISER,),
     ),
     BusUser("scheduler", ("risk.>",), (SCHEDULER_WORK, SCHEDULER_DEMAND)),
-    BusUser("feedback", ("feedback.demand.>", "feedback.loop.>"), (FEEDBACK_RECEIVED, FEEDBACK_WORK)),
-    BusUser("notifier", ("notify.>",), (NOTIFIER_RISK,)),
+    BusUser(
+        "feedback", ("feedback.demand.>", "feedback.loop.>"), (FEEDBACK_RECEIVED, FEEDBACK_WORK)
+    ),
+    BusUser(
+        "notifier",
+        ("notify.>",),
+        (NOTIFIER_RISK, NOTIFIER_RELEASE_RISK, NOTIFIER_DEMAND_SURGED, NOTIFIER_LOOP_CLOSABLE),
+    ),
 )
 
 

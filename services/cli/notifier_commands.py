@@ -97,9 +97,15 @@ def subscribe(
     min_level: Annotated[str | None, typer.Option(help="at_risk or off_track.")] = None,
     event: Annotated[list[str] | None, typer.Option(help="risk, release, … repeatable.")] = None,
     digest_seconds: Annotated[int | None, typer.Option(help="0 sends at once.")] = None,
+    report_weekday: Annotated[
+        str | None, typer.Option(help="With --event report: monday … sunday.")
+    ] = None,
+    report_hour: Annotated[
+        int | None, typer.Option(help="With --event report: 0-23 in the person's zone.")
+    ] = None,
     notifier_url: NotifierUrl = DEFAULT_NOTIFIER_URL,
 ) -> None:
-    """Subscribe a person to a team, release, item or owner (POST /subscriptions)."""
+    """Subscribe a person to a team, release, item or owner, or to the weekly report."""
     scope = {"team": team, "release": release, "item": item, "owner": owner}
     filter_: dict[str, Any] = {k: v for k, v in scope.items() if v is not None}
     if min_level:
@@ -109,6 +115,8 @@ def subscribe(
     body: dict[str, Any] = {"person_id": person_id, "channel": channel, "filter": filter_}
     if digest_seconds is not None:
         body["digest_seconds"] = digest_seconds
+    if report_weekday is not None or report_hour is not None:
+        body["schedule"] = {"weekday": report_weekday, "hour": report_hour}
     created = call("POST", f"{notifier_url}/subscriptions", json=body)
     typer.echo(f"subscribed {person_id}: {created['id']}")
 

@@ -22,6 +22,13 @@ from shared.standard_webhooks import SECRET_PREFIX
 SERVICES = ("ingest", "scheduler", "feedback", "notifier")
 DEFAULT_PORTS = {"ingest": 8080, "scheduler": 8081, "feedback": 8082, "notifier": 8083}
 ANY_FREE_PORTS = dict.fromkeys(SERVICES, 0)
+# Whose HTTP API each service reads: its URL setting -> (the service read, its token setting).
+READS = {
+    "scheduler": {"SCHEDULER_FEEDBACK_URL": ("feedback", "SCHEDULER_FEEDBACK_TOKEN")},
+    "notifier": {"NOTIFIER_SCHEDULER_URL": ("scheduler", "NOTIFIER_SCHEDULER_TOKEN")},
+}
+READERS = tuple(READS)
+START_ORDER = (("ingest", "feedback"), ("scheduler",), ("notifier",))
 
 
 class PortInUse(Exception):
@@ -51,11 +58,15 @@ class Stack:
         stop_all(self.children)
 
 
-def ensure_tokens(stack: Stack, database: str) -> str:
-    """The admin token, and the scheduler's ``read`` token for feedback's API."""
+def ensure_tokens(stack: Stack, database: str) -> dict[str, str]:
+    """The admin token, and a ``read`` token for each service that reads another's API: the
+    scheduler's item page reads feedback's, the notifier fetches the scheduler's report."""
     tokens = registry(stack.mongodb_url, database)
     stack.admin_token = ensure_token(tokens, stack.admin_token_path, "admin", "admin")
-    return ensure_token(tokens, stack.data_dir / "secrets" / "scheduler-token", "scheduler", "read")
+    return {
+        name: ensure_token(tokens, stack.data_dir / "secrets" / f"{name}-token", name, "read")
+        for name in READERS
+    }
 
 
 def dev_secret(data_dir: Path, name: str) -> str:
@@ -143,23 +154,22 @@ def start_stack(
         nats_url = env.get("NATS_URL") or _started(start_nats(data_dir), children)
         mongodb_url = env.get("MONGODB_URL") or _started(start_mongo(data_dir), children)
         stack = Stack(data_dir, nats_url, mongodb_url, {}, children)
-        scheduler_token = ensure_tokens(stack, env.get("MONGODB_DATABASE", "slipstream"))
+        tokens = ensure_tokens(stack, env.get("MONGODB_DATABASE", "slipstream"))
         for name in SERVICES:
             port_file(data_dir, name).unlink(missing_ok=True)
-        # The scheduler's item page reads feedback's HTTP API, so it starts once feedback's port
-        # is known; the others start side by side.
-        first = [n for n in SERVICES if n != "scheduler"]
-        started = {
-            n: _start_service(n, service_env(env, stack, ports, host), data_dir) for n in first
-        }
-        children.extend(started.values())
-        bound = {n: _bound_port(started[n], ports[n], data_dir) for n in first}
-        scheduler_env = service_env(env, stack, ports, host)
-        scheduler_env["SCHEDULER_FEEDBACK_URL"] = f"http://{host}:{bound['feedback']}"
-        scheduler_env.setdefault("SCHEDULER_FEEDBACK_TOKEN", scheduler_token)
-        started["scheduler"] = _start_service("scheduler", scheduler_env, data_dir)
-        children.append(started["scheduler"])
-        bound["scheduler"] = _bound_port(started["scheduler"], ports["scheduler"], data_dir)
+        started: dict[str, ChildProcess] = {}
+        bound: dict[str, int] = {}
+        # A service that reads another's API starts once that one's port is known.
+        for phase in START_ORDER:
+            for name in phase:
+                child_env = service_env(env, stack, ports, host)
+                for setting, (service, token) in READS.get(name, {}).items():
+                    child_env[setting] = f"http://{host}:{bound[service]}"
+                    child_env.setdefault(token, tokens[name])
+                started[name] = _start_service(name, child_env, data_dir)
+                children.append(started[name])
+            for name in phase:
+                bound[name] = _bound_port(started[name], ports[name], data_dir)
         for name in SERVICES:
             stack.urls[name] = f"http://{host}:{bound[name]}"
             wait_ready(stack.urls[name], started[name], timeout=60)

@@ -26,5 +26,12 @@ class NotifierSettings(ServiceSettings):
     throttle_limit: int = Field(5, ge=1)
     throttle_window_seconds: int = Field(3600, ge=0)
     delivery_concurrency: int = Field(8, ge=1)
+    # Where scheduled reports come from (the scheduler's GET /report).
+    scheduler_url: str = "http://127.0.0.1:8081"
+    # A ``read`` token for it (NOTIFIER_SCHEDULER_TOKEN); ``slipstream up`` makes one.
+    scheduler_token: SecretStr | None = None
     # NOTIFIER_PEOPLE: YAML of person id -> PUT /people body, loaded at start-up.
     people: Path | None = None
+    # Test-only: after a tick records messages, wait this long before sending any, so an
+    # end-to-end test can kill the process between recording and sending. Never set it live.
+    test_hold_after_record_seconds: float = Field(0.0, ge=0)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from services.notifier.outbox_worker import OutboxWorker
+from services.notifier.report_runs import ReportRuns
 
 logger = logging.getLogger(__name__)
 
@@ -23,9 +24,14 @@ def utc_now() -> datetime:
 
 class DeliveryLoop:
     def __init__(
-        self, worker: OutboxWorker, interval: float, clock: Callable[[], datetime] = utc_now
+        self,
+        worker: OutboxWorker,
+        interval: float,
+        clock: Callable[[], datetime] = utc_now,
+        reports: ReportRuns | None = None,
     ) -> None:
         self.worker = worker
+        self.reports = reports
         self.interval = interval
         self.clock = clock
         self.task: asyncio.Task[None] | None = None
@@ -36,6 +42,8 @@ class DeliveryLoop:
     async def run(self) -> None:
         while True:
             try:
+                if self.reports is not None:
+                    await self.reports.tick(self.clock())
                 await self.worker.tick(self.clock())
             except Exception:
                 # A failed tick (Mongo away) is retried on the next one; nothing is lost.

@@ -1,4 +1,9 @@
-"""A change in, routed to people and collected into their digest windows (no sending here)."""
+"""Changes in, routed to people and collected into their digest windows (no sending here).
+
+A batch is routed against one directory index, the levels each person was last told are read
+in one query, and every window touched is read at once and written in one bulk write with all
+of the batch's changes for it: a handful of round trips per batch, whoever is in the directory.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,12 @@ from datetime import datetime
 
 from services.notifier.adapters.digests import MongoDigestWindows, MongoToldLevels
 from services.notifier.adapters.directory import MongoDirectory
+from services.notifier.domain.change import Change
 from services.notifier.domain.digest import DigestWindow, collect
-from services.notifier.domain.routing import Change, Route, routes_for
+from services.notifier.domain.routing import Route, routes_in
 from shared.events import RiskLevel
+
+Told = dict[tuple[str, str, str], RiskLevel]
 
 
 class DigestRouter:
@@ -21,27 +29,35 @@ class DigestRouter:
         self.told = told
 
     async def route(self, change: Change, now: datetime) -> list[Route]:
-        return await self.route_all([change], now)
+        return (await self.route_batch([change], now))[0]
 
-    async def route_all(self, changes: Sequence[Change], now: datetime) -> list[Route]:
-        """Route a batch against one read of the directory (two whole-collection reads per
-        change were most of the notifier's time per risk change under load)."""
-        people, subscriptions = await self.directory.snapshot()
-        routed: list[Route] = []
-        for change in changes:
-            for route in routes_for(change, people, subscriptions):
-                told = await self.told.level(route.person_id, route.channel, change.item_id)
-                add = collector(route, change, now, told)
-                await self.windows.update(route.person_id, route.channel, add)
-                routed.append(route)
-        return routed
+    async def route_batch(self, changes: Sequence[Change], now: datetime) -> list[list[Route]]:
+        """The routes of each change, in order; windows are updated before this returns."""
+        index = await self.directory.index()
+        routes = [routes_in(change, index) for change in changes]
+        by_window: dict[tuple[str, str], list[tuple[Route, Change]]] = {}
+        for change, found in zip(changes, routes, strict=True):
+            for route in found:
+                by_window.setdefault((route.person_id, route.channel), []).append((route, change))
+        keys = [(r.person_id, r.channel, c.key) for pairs in by_window.values() for r, c in pairs]
+        told = await self.told.levels(keys)
+        await self.windows.update_all(
+            {key: collector(pairs, now, told) for key, pairs in by_window.items()}
+        )
+        return routes
 
 
 def collector(
-    route: Route, change: Change, now: datetime, told: RiskLevel | None
+    pairs: list[tuple[Route, Change]], now: datetime, told: Told
 ) -> Callable[[DigestWindow | None], DigestWindow]:
+    """Applied to the window as stored; re-applied whole if another writer got there first."""
+
     def add(window: DigestWindow | None) -> DigestWindow:
-        person, channel, seconds = route.person_id, route.channel, route.digest_seconds
-        return collect(window, person, channel, change, seconds, now, told)
+        for route, change in pairs:
+            person, channel, seconds = route.person_id, route.channel, route.digest_seconds
+            last = told.get((person, channel, change.key))
+            window = collect(window, person, channel, change, seconds, now, last)
+        assert window is not None, "at least one change was collected"
+        return window
 
     return add

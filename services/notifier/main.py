@@ -11,7 +11,7 @@ from services.notifier.adapters.digests import DIGESTS, TOLD, MongoDigestWindows
 from services.notifier.adapters.directory import MongoDirectory
 from services.notifier.adapters.mongo import MongoNotificationLog
 from services.notifier.adapters.outbox import MongoOutbox
-from services.notifier.adapters.webhook import HttpWebhookSender
+from services.notifier.adapters.scheduler_reports import HttpReports
 from services.notifier.config import NotifierSettings
 from services.notifier.delivery_loop import DeliveryLoop
 from services.notifier.digest_router import DigestRouter
@@ -19,6 +19,7 @@ from services.notifier.directory_http import directory_router
 from services.notifier.domain.throttle import ThrottlePolicy
 from services.notifier.outbox_worker import OutboxWorker
 from services.notifier.people_file import people_loader
+from services.notifier.report_runs import ReportRuns
 from services.notifier.views import notifications_router
 from shared.auth import require
 from shared.publishing import JetStreamPublisher
@@ -39,21 +40,24 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         smtp = SmtpChannel(settings.smtp_url, settings.smtp_from, settings.timeout_seconds)
     throttle = ThrottlePolicy(settings.throttle_limit, settings.throttle_window_seconds)
     outbox = MongoOutbox(db["notifications"])
+    publisher = JetStreamPublisher(runtime.broker)
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     worker = OutboxWorker(
         directory, windows, told, outbox, HttpChannels(client),
         smtp, throttle, runtime.telemetry.tracer, runtime.telemetry.meter,
-        settings.delivery_concurrency,
+        settings.delivery_concurrency, settings.test_hold_after_record_seconds,
+        secret, publisher,
     )  # fmt: skip
-    loop = DeliveryLoop(worker, settings.poll_seconds)
-    subscribers.register(
-        runtime.broker,
-        settings,
-        log,
-        HttpWebhookSender(client, runtime.telemetry.tracer),
-        JetStreamPublisher(runtime.broker),
-        runtime.telemetry,
-        DigestRouter(directory, windows, told),
+    token = settings.scheduler_token
+    reports = HttpReports(
+        client, settings.scheduler_url, token.get_secret_value() if token else None
     )
+    runs = ReportRuns(directory.report_timers, directory, outbox, reports)
+    loop = DeliveryLoop(worker, settings.poll_seconds, reports=runs)
+    subscribers.register(
+        runtime.broker, settings, outbox, runtime.telemetry, publisher,
+        DigestRouter(directory, windows, told),
+    )  # fmt: skip
     runtime.on_start.append(outbox.ensure_indexes)
     if settings.people is not None:
         runtime.on_start.append(people_loader(settings.people, directory))

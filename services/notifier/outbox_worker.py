@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from opentelemetry import propagate
 from opentelemetry.metrics import Meter
 from opentelemetry.trace import Tracer
 
@@ -25,15 +26,24 @@ from services.notifier.adapters.digests import (
 )
 from services.notifier.adapters.directory import MongoDirectory
 from services.notifier.adapters.outbox import MongoOutbox
+from services.notifier.domain.change import Change
 from services.notifier.domain.digest import DigestWindow
 from services.notifier.domain.email_message import email_content
 from services.notifier.domain.pacing import by_destination, held_due_times, hold_rest_until
 from services.notifier.domain.people import ChannelKind, Person
 from services.notifier.domain.retry import AttemptResult, Verdict, judge
-from services.notifier.domain.routing import Change
 from services.notifier.domain.send_window import message_id, release_at
 from services.notifier.domain.slack_blocks import slack_message
 from services.notifier.domain.throttle import ThrottlePolicy
+from services.notifier.domain.webhook_message import CONFIGURED_SECRET
+from shared.events import (
+    Event,
+    NotificationFailedV1,
+    NotificationSentV1,
+    Source,
+    derive_event_id,
+)
+from shared.publishing import EventPublisher
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +61,18 @@ class OutboxWorker:
         tracer: Tracer,
         meter: Meter,
         concurrency: int = 8,
+        hold_after_record: float = 0.0,
+        configured_secret: str = "",
+        publisher: EventPublisher | None = None,
     ) -> None:
         self.directory, self.windows, self.told, self.outbox = directory, windows, told, outbox
         self.http, self.smtp, self.throttle, self.tracer = http, smtp, throttle, tracer
         # Bounds how many destinations are served at once; each is served in order.
         self.pool = asyncio.Semaphore(concurrency)
+        self.hold_after_record = hold_after_record  # test-only, see NotifierSettings
+        # NOTIFIER_WEBHOOK_SECRET, for the configured webhook's messages (not a person's).
+        self.configured_secret = configured_secret
+        self.publisher = publisher
         self.attempts = meter.create_counter(
             "notifier.outbox.attempts", description="Outbox send attempts by channel and verdict"
         )
@@ -65,13 +82,10 @@ class OutboxWorker:
 
     async def tick(self, now: datetime, batch: int = 100) -> int:
         with self.tracer.start_as_current_span("notifier outbox tick"):
-            await self.close_due_windows(now)
-            claimed = []
-            for _ in range(batch):
-                message = await self.outbox.claim(now)
-                if message is None:
-                    break
-                claimed.append(message)
+            recorded = await self.close_due_windows(now)
+            if recorded and self.hold_after_record:
+                await asyncio.sleep(self.hold_after_record)
+            claimed = await self.outbox.claim_due(now, batch)
             groups = by_destination(claimed)
             return sum(await asyncio.gather(*(self.deliver_in_order(g, now) for g in groups)))
 
@@ -89,37 +103,88 @@ class OutboxWorker:
                     break
             return sent
 
-    async def close_due_windows(self, now: datetime) -> None:
-        for version, window in await self.windows.due(now):
-            person = await self.directory.person_value(window.person_id)
-            changes = window.ranked()
+    async def close_due_windows(self, now: datetime) -> int:
+        """Due windows become outbox messages, in a few bulk round trips per tick.
+
+        Messages are recorded before the windows are closed, and a change already recorded
+        for this person and channel is left out: so a tick that dies in between, or a window
+        another replica added to while it was being closed, never lists a change twice.
+        """
+        due = await self.windows.due(now)
+        if not due:
+            return 0
+        index = await self.directory.index()
+        routes = [(w.person_id, w.channel) for _, w in due]
+        since = now - timedelta(seconds=self.throttle.window_seconds)
+        sent = await self.outbox.sent_since_all(routes, since)
+        causes = [c.cause_id for _, w in due for c in w.ranked()]
+        recorded = await self.outbox.recorded_causes(routes, causes)
+        records, told, held, closing = [], [], [], []
+        for version, window in due:
+            already = recorded.get((window.person_id, window.channel), set())
+            person = index.people.get(window.person_id)
+            changes = [c for c in window.ranked() if c.cause_id not in already]
             if person is None or not changes:
-                await self.windows.close(window, version)  # gone, or everything cancelled out
+                closing.append((window, version))  # gone, or everything cancelled out
                 self.digests.add(1, {"outcome": "cancelled" if person else "no_person"})
                 continue
-            since = now - timedelta(seconds=self.throttle.window_seconds)
-            sent_at = await self.outbox.sent_since(person.person_id, window.channel, since)
-            at = release_at(window, person, sent_at, self.throttle, now)
+            recent = sent.get((person.person_id, window.channel), [])
+            at = release_at(window, person, recent, self.throttle, now)
             if at > now:
-                await self.windows.postpone(window, version, at)  # held, still collecting
+                held.append((window, version, at))  # held, still collecting
                 self.digests.add(1, {"outcome": "held"})
                 continue
-            await self.outbox.record(rendered(window, version, person, changes), now)
-            await self.told.remember(window)
-            await self.windows.close(window, version)
+            records.append(rendered(window, version, person, changes))
+            told.append(window)
+            closing.append((window, version))
             self.digests.add(1, {"outcome": "recorded"})
+        count = await self.outbox.record_all(records, now)
+        await self.told.remember_all(told)
+        await self.windows.postpone_all(held)
+        await self.windows.close_all(closing)
+        return count
 
     async def deliver(self, message: dict[str, Any], now: datetime) -> Verdict:
-        with self.tracer.start_as_current_span("notifier send") as span:
+        cause = propagate.extract(message.get("trace") or {})
+        with self.tracer.start_as_current_span("notifier send", context=cause) as span:
             span.set_attribute("notifier.channel", message["channel"])
             span.set_attribute("notifier.message_id", message["_id"])
             result = await self.send(message, now)
             verdict = judge(result, message["attempts"] + 1, now)
             await self.outbox.settle(message["_id"], result, verdict, now)
             self.attempts.add(1, {"channel": message["channel"], "verdict": verdict.state})
+            await self.announce(message, result, verdict, now)
             log_fields = {"id": message["_id"], "state": verdict.state, "code": result.status_code}
             logger.info("notification attempt", extra={"fields": log_fields})
             return verdict
+
+    async def announce(
+        self, message: dict[str, Any], result: AttemptResult, verdict: Verdict, now: datetime
+    ) -> None:
+        """``notify.notification.sent/failed.v1`` for a message with one cause, once final."""
+        cause = message.get("cause_event_id")
+        if self.publisher is None or cause is None or verdict.state == "retrying":
+            return
+        attempts = message["attempts"] + 1
+        common = {
+            "event_id": derive_event_id(message["_id"], verdict.state, str(attempts)),
+            "occurred_at": now,
+            "source": Source.SLIPSTREAM,
+            "notification_id": message["_id"],
+            "cause_event_id": cause,
+            "destination": str(message["destination"]),
+            "attempts": attempts,
+        }
+        event: Event
+        if verdict.state == "sent":
+            event = NotificationSentV1(**common, status_code=result.status_code or 200)
+        else:
+            event = NotificationFailedV1(**common, error=result.error or verdict.state)
+        try:
+            await self.publisher.publish(event)
+        except Exception:
+            # The send itself is settled; a lost announcement must not resend the message.
+            logger.exception("could not publish the notification outcome")
 
     async def send(self, message: dict[str, Any], now: datetime) -> AttemptResult:
         channel = message["channel"]
@@ -129,7 +194,9 @@ class OutboxWorker:
             if self.smtp is None:
                 return AttemptResult(None, error="NOTIFIER_SMTP_URL is not set")
             return await self.smtp.email(message)
-        person = await self.directory.person_value(message["person_id"])
+        if message.get("signing") == CONFIGURED_SECRET:
+            return await self.http.webhook(message, self.configured_secret, now)
+        person = (await self.directory.index()).people.get(message["person_id"])
         secret = person.channels.webhook_secret if person else None
         if secret is None:
             return AttemptResult(410, error="the person or their webhook secret is gone")

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.notifier.domain.people import ChannelKind, Channels, Person, QuietHours
+from services.notifier.domain.report_schedule import WEEKDAYS, ReportSchedule
 from services.notifier.domain.routing import (
     DEFAULT_DIGEST_SECONDS,
     EVENT_KINDS,
@@ -21,7 +22,8 @@ from services.notifier.domain.routing import (
 from shared.events import RiskLevel
 from shared.standard_webhooks import SECRET_PREFIX, secret_key
 
-EventKind = Literal["risk", "release", "demand_surge", "loop_closable"]
+EventKind = Literal["risk", "release", "demand_surge", "loop_closable", "report"]
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 Strict = ConfigDict(extra="forbid", frozen=True)
 URL_PATTERN = r"^https?://\S+$"
 
@@ -93,7 +95,7 @@ class PersonBody(BaseModel):
 
     def to_domain(self, person_id: str) -> Person:
         c = self.channels
-        email_identity = {f"email:{self.email}"} if self.email else set()
+        email_identity = {f"email:{self.email.lower()}"} if self.email else set()
         quiet = self.quiet_hours
         return Person(
             person_id=person_id,
@@ -130,12 +132,34 @@ class FilterBody(BaseModel):
         return self
 
 
+class ScheduleBody(BaseModel):
+    """When the weekly report goes out, on the person's own clock (their ``timezone``)."""
+
+    model_config = Strict
+    weekday: Weekday
+    hour: int = Field(ge=0, le=23)
+
+
 class SubscriptionBody(BaseModel):
     model_config = Strict
     person_id: str = Field(min_length=1)
     filter: FilterBody = FilterBody()
     channel: ChannelKind
     digest_seconds: int = Field(DEFAULT_DIGEST_SECONDS, ge=0, le=86_400)
+    schedule: ScheduleBody | None = None
+
+    @model_validator(mode="after")
+    def a_report_has_a_schedule_and_nothing_else(self) -> Self:
+        events = set(self.filter.events)
+        if "report" in events and events != {"report"}:
+            raise ValueError('a report subscription has events ["report"] only')
+        if ("report" in events) != (self.schedule is not None):
+            raise ValueError('events ["report"] needs a schedule {"weekday", "hour"}, and only it')
+        return self
+
+    def report_schedule(self) -> ReportSchedule | None:
+        s = self.schedule
+        return ReportSchedule(WEEKDAYS.index(s.weekday), s.hour) if s else None
 
     def to_domain(self, subscription_id: str) -> Subscription:
         f = self.filter

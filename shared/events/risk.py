@@ -47,6 +47,9 @@ class RiskChangedV1(Event):
     title: str | None = None
     team: str | None = None
     owner: str | None = None
+    # Added later, optional: the item in its own tool, and the release it belongs to.
+    url: str | None = None
+    release_id: str | None = None
 
 
 class ReleaseRiskChangedV1(Event):

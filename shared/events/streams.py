@@ -16,7 +16,7 @@ from shared.events.feedback import (
     FeedbackReceivedV1,
     LoopClosableV1,
 )
-from shared.events.risk import RiskChangedV1
+from shared.events.risk import ReleaseRiskChangedV1, RiskChangedV1
 from shared.events.work import (
     DependencyAddedV1,
     DependencyRemovedV1,
@@ -40,8 +40,7 @@ SchedulerEvent: TypeAlias = WorkEvent | DemandChangedV1
 """What the scheduler projects: work, and the demand the feedback service derives."""
 
 FeedbackEvent: TypeAlias = FeedbackReceivedV1
-SurgeEvent: TypeAlias = DemandSurgedV1
-"""What the notifier's surge consumer receives (``notifier-surges``)."""
-LoopEvent: TypeAlias = LoopClosableV1
-"""What the notifier's closed-loop consumer receives (``notifier-loops``)."""
 RiskEvent: TypeAlias = RiskChangedV1
+
+NotifierEvent: TypeAlias = RiskChangedV1 | ReleaseRiskChangedV1 | DemandSurgedV1 | LoopClosableV1
+"""What the notifier tells people about, over its four consumers (one per subject)."""

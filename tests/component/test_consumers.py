@@ -17,14 +17,13 @@ from shared.broker import create_broker
 from shared.events import (
     DemandChangedV1,
     FeedbackReceivedV1,
-    NotificationSentV1,
     RiskChangedV1,
     RiskLevel,
 )
 from shared.publishing import JetStreamPublisher
-from shared.subjects import FEEDBACK, NOTIFY
+from shared.subjects import FEEDBACK
 from shared.telemetry import Telemetry
-from tests.support.fakes import InMemoryFeedbackStore, InMemoryNotificationLog, ScriptedSender
+from tests.support.fakes import InMemoryFeedbackStore, InMemoryOutbox
 
 pytestmark = pytest.mark.component
 
@@ -35,20 +34,11 @@ def telemetry() -> Telemetry:
     return Telemetry("test", TracerProvider(), NoOpMeterProvider())
 
 
-async def test_risk_change_becomes_a_signed_notification_and_a_sent_event() -> None:
-    settings = NotifierSettings(
-        webhook_url="https://hooks.example/r", webhook_secret="whsec_dGVzdA=="
-    )
+async def test_a_risk_change_is_recorded_once_for_the_configured_webhook() -> None:
+    settings = NotifierSettings(webhook_url="https://hooks.example/r")
     broker = create_broker(settings, telemetry())
-    sender = ScriptedSender(204)
-    notifier_subscribers.register(
-        broker, settings, InMemoryNotificationLog(), sender, JetStreamPublisher(broker), telemetry()
-    )
-
-    @broker.subscriber(NotificationSentV1.subject, stream=JStream(NOTIFY.name, declare=False))
-    async def sent(event: NotificationSentV1) -> None:
-        pass
-
+    outbox = InMemoryOutbox()
+    notifier_subscribers.register(broker, settings, outbox, telemetry(), JetStreamPublisher(broker))
     change = RiskChangedV1(
         event_id="r1",
         occurred_at=NOW,
@@ -58,9 +48,11 @@ async def test_risk_change_becomes_a_signed_notification_and_a_sent_event() -> N
     )
     async with TestNatsBroker(broker) as test_broker:
         await test_broker.publish(change.model_dump_json(), RiskChangedV1.subject)
-        assert len(sender.sent) == 1
-        published = NotificationSentV1.model_validate(sent.mock.call_args.args[0])
-    assert (published.cause_event_id, published.status_code) == ("r1", 204)
+        await test_broker.publish(change.model_dump_json(), RiskChangedV1.subject)
+    (row,) = outbox.rows.values()
+    assert (row["destination"], row["cause_event_id"]) == ("https://hooks.example/r", "r1")
+    assert row["payload"]["type"] == "risk.changed"
+    assert row["payload"]["data"]["item_id"] == "jira:PAY-12"
 
 
 async def test_feedback_on_an_item_publishes_its_new_demand() -> None:

@@ -10,7 +10,6 @@ from services.feedback.domain.demand import Demand
 from services.feedback.domain.loops import Closure, WorkItem
 from services.feedback.domain.organisations import Organisation, organisation_id
 from services.feedback.ports import Asked
-from services.notifier.domain import Notification
 from shared.events import (
     FeedbackReceivedV1,
     ItemChangedV1,
@@ -31,36 +30,16 @@ def as_bson_keeps(value: Any) -> Any:
     return value
 
 
-class InMemoryNotificationLog:
+class InMemoryOutbox:
+    """The notifier's outbox as its subscribers see it: rows recorded once per id."""
+
     def __init__(self) -> None:
-        self.records: dict[str, list[str]] = {}
+        self.rows: dict[str, dict[str, Any]] = {}
 
-    async def was_sent(self, notification_id: str) -> bool:
-        # As the Mongo log keeps one status per notification: the latest attempt's.
-        return self.records.get(notification_id, [""])[-1] == "sent"
-
-    async def record(
-        self,
-        notification: Notification,
-        status: str,
-        status_code: int | None,
-        error: str | None = None,
-    ) -> int:
-        self.records.setdefault(notification.notification_id, []).append(status)
-        return len(self.records[notification.notification_id])
-
-
-class ScriptedSender:
-    def __init__(self, *answers: int | Exception) -> None:
-        self.answers = list(answers)
-        self.sent: list[tuple[Mapping[str, str], bytes]] = []
-
-    async def send(self, url: str, headers: Mapping[str, str], body: bytes) -> int:
-        self.sent.append((headers, body))
-        answer = self.answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
+    async def record_all(self, messages: list[dict[str, Any]], now: datetime) -> int:
+        new = [m for m in messages if m["_id"] not in self.rows]
+        self.rows |= {m["_id"]: {**m, "status": "pending", "due_at": now} for m in new}
+        return len(new)
 
 
 class InMemoryFeedbackStore:

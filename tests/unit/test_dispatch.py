@@ -13,20 +13,29 @@ from services.notifier.handlers import CHANGES_TO_NOTIFY
 from services.scheduler.engine_feed import APPLY_TO_PORTFOLIO, REFERENCED_ITEMS
 from services.scheduler.projections import WRITES
 from shared.dispatch import Dispatch, IncompleteDispatch, members
-from shared.events import ALL_EVENTS, DemandChangedV1, Event, ItemChangedV1, Source
+from shared.events import (
+    ALL_EVENTS,
+    DemandChangedV1,
+    DemandSurgedV1,
+    Event,
+    ItemChangedV1,
+    LoopClosableV1,
+    ReleaseRiskChangedV1,
+    Source,
+)
 from shared.events.streams import (
     FeedbackEvent,
-    LoopEvent,
+    NotifierEvent,
     RiskEvent,
     SchedulerEvent,
-    SurgeEvent,
     WorkEvent,
 )
 from shared.subjects import (
     FEEDBACK_RECEIVED,
-    NOTIFIER_LOOPS,
+    NOTIFIER_DEMAND_SURGED,
+    NOTIFIER_LOOP_CLOSABLE,
+    NOTIFIER_RELEASE_RISK,
     NOTIFIER_RISK,
-    NOTIFIER_SURGES,
     SCHEDULER_DEMAND,
     SCHEDULER_WORK,
 )
@@ -38,14 +47,15 @@ CONSUMERS = {
     SCHEDULER_DEMAND.filter_subject: DemandChangedV1,
     FEEDBACK_RECEIVED.filter_subject: FeedbackEvent,
     NOTIFIER_RISK.filter_subject: RiskEvent,
-    NOTIFIER_SURGES.filter_subject: SurgeEvent,
-    NOTIFIER_LOOPS.filter_subject: LoopEvent,
+    NOTIFIER_RELEASE_RISK.filter_subject: ReleaseRiskChangedV1,
+    NOTIFIER_DEMAND_SURGED.filter_subject: DemandSurgedV1,
+    NOTIFIER_LOOP_CLOSABLE.filter_subject: LoopClosableV1,
 }
 TABLES = {
     "scheduler": (SchedulerEvent, (APPLY_TO_PORTFOLIO, REFERENCED_ITEMS, WRITES)),
     "feedback": (FeedbackEvent, (FEEDBACK_RECORDS,)),
     "feedback work": (WorkEvent, (WORK_KEPT,)),
-    "notifier": (RiskEvent, (CHANGES_TO_NOTIFY,)),
+    "notifier": (NotifierEvent, (CHANGES_TO_NOTIFY,)),
 }
 
 

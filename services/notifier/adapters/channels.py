@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 import httpx
+from opentelemetry import propagate
 
 from services.notifier.domain.retry import AttemptResult
 from shared.standard_webhooks import signed_headers
@@ -26,6 +27,7 @@ class HttpChannels:
         self.client = client
 
     async def post(self, url: str, headers: dict[str, str], body: bytes) -> AttemptResult:
+        propagate.inject(headers)  # the receiver can join the trace of what caused it
         try:
             response = await self.client.post(url, content=body, headers=headers)
         except httpx.HTTPError as exc:

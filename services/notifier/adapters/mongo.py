@@ -1,63 +1,18 @@
-"""Notifications recorded in MongoDB, one document per notification id."""
+"""Reading the notification log (the outbox's ``notifications``) and redriving failures."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 
-from services.notifier.domain import Notification
 from services.notifier.domain.retry import REDRIVABLE_STATES
 
 
 class MongoNotificationLog:
     def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
         self.collection = collection
-
-    async def was_sent(self, notification_id: str) -> bool:
-        found = await self.collection.find_one(
-            {"_id": notification_id, "status": "sent"}, projection={"_id": 1}
-        )
-        return found is not None
-
-    async def record(
-        self,
-        notification: Notification,
-        status: str,
-        status_code: int | None,
-        error: str | None = None,
-    ) -> int:
-        now = datetime.now(UTC)
-        document = await self.collection.find_one_and_update(
-            {"_id": notification.notification_id},
-            {
-                "$set": {
-                    "status": status,
-                    "status_code": status_code,
-                    "error": error,
-                    "destination": notification.destination,
-                    "cause_event_id": notification.cause_event_id,
-                    "event_type": notification.event_type,
-                    "updated_at": now,
-                },
-                "$setOnInsert": {"created_at": now, "body": notification.body.decode()},
-                "$inc": {"attempts": 1},
-                "$push": {
-                    "attempt_log": {
-                        "at": now,
-                        "status": status,
-                        "status_code": status_code,
-                        "error": error,
-                    }
-                },
-            },
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-        assert document is not None, "an upsert returning the new document always finds one"
-        return int(document["attempts"])
 
     async def recent(
         self,

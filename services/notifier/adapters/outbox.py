@@ -8,17 +8,19 @@ expires and another tick sends it; nothing sleeps holding a consumer.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.notifier.domain.retry import AttemptResult, Verdict
 
 DUE_STATES = ("pending", "retrying")
 LEASE = timedelta(seconds=60)
+DUPLICATE_KEY = 11000
 
 
 class MongoOutbox:
@@ -31,6 +33,7 @@ class MongoOutbox:
         await self.collection.create_index(
             [("person_id", ASCENDING), ("channel", ASCENDING), ("sent_at", ASCENDING)]
         )
+        await self.collection.create_index([("cause_event_ids", ASCENDING)])
 
     async def record(self, message: dict[str, Any], now: datetime) -> bool:
         """Record the intent; False when this id is already recorded (a replay)."""
@@ -41,6 +44,44 @@ class MongoOutbox:
         except DuplicateKeyError:
             return False
         return True
+
+    async def record_all(self, messages: list[dict[str, Any]], now: datetime) -> int:
+        """Record many intents at once; ids already recorded (replays) are left as they are."""
+        if not messages:
+            return 0
+        documents = [{**m, "status": "pending", "due_at": now, "attempts": 0} for m in messages]
+        for document in documents:
+            document |= {"attempt_log": [], "created_at": now, "updated_at": now}
+        try:
+            result = await self.collection.insert_many(documents, ordered=False)
+        except BulkWriteError as exc:
+            duplicates = [e for e in exc.details["writeErrors"] if e.get("code") == DUPLICATE_KEY]
+            if len(duplicates) != len(exc.details["writeErrors"]):
+                raise
+            return len(documents) - len(duplicates)
+        return len(result.inserted_ids)
+
+    async def claim_due(self, now: datetime, limit: int) -> list[dict[str, Any]]:
+        """Claim up to ``limit`` due messages in three round trips, oldest first.
+
+        The conditional ``update_many`` is what makes a claim exclusive: a message another
+        replica leased a moment ago no longer has ``due_at <= now`` and is not taken again;
+        the claim token then tells which of the candidates this call actually won.
+        """
+        due = {"status": {"$in": list(DUE_STATES)}, "due_at": {"$lte": now}}
+        query = {**due, "channel": {"$exists": True}}
+        cursor = self.collection.find(query, projection={"_id": 1}).sort("due_at", 1)
+        ids = [d["_id"] async for d in cursor.limit(limit)]
+        if not ids:
+            return []
+        token = uuid.uuid4().hex
+        await self.collection.update_many(
+            {**due, "_id": {"$in": ids}}, {"$set": {"due_at": now + LEASE, "claim": token}}
+        )
+        won = {
+            d["_id"]: d async for d in self.collection.find({"_id": {"$in": ids}, "claim": token})
+        }
+        return [won[i] for i in ids if i in won]
 
     async def claim(self, now: datetime) -> dict[str, Any] | None:
         return await self.collection.find_one_and_update(
@@ -69,6 +110,35 @@ class MongoOutbox:
             {"_id": message_id},
             {"$set": fields, "$inc": {"attempts": 1}, "$push": {"attempt_log": attempt}},
         )
+
+    async def recorded_causes(
+        self, routes: list[tuple[str, str]], cause_ids: list[str]
+    ) -> dict[tuple[str, str], set[str]]:
+        """Which of these causes each person and channel already has a message for."""
+        if not cause_ids:
+            return {}
+        people = sorted({p for p, _ in routes})
+        query = {"person_id": {"$in": people}, "cause_event_ids": {"$in": sorted(set(cause_ids))}}
+        fields = {"person_id": 1, "channel": 1, "cause_event_ids": 1}
+        found: dict[tuple[str, str], set[str]] = {}
+        async for d in self.collection.find(query, projection=fields):
+            found.setdefault((d["person_id"], d["channel"]), set()).update(d["cause_event_ids"])
+        return found
+
+    async def sent_since_all(
+        self, routes: list[tuple[str, str]], since: datetime
+    ) -> dict[tuple[str, str], list[datetime]]:
+        """``sent_since`` for many people and channels in one query."""
+        if not routes:
+            return {}
+        query = {"person_id": {"$in": sorted({p for p, _ in routes})}, "sent_at": {"$gt": since}}
+        cursor = self.collection.find(
+            query, projection={"person_id": 1, "channel": 1, "sent_at": 1}
+        )
+        found: dict[tuple[str, str], list[datetime]] = {}
+        async for d in cursor:
+            found.setdefault((d["person_id"], d.get("channel", "")), []).append(d["sent_at"])
+        return found
 
     async def sent_since(self, person_id: str, channel: str, since: datetime) -> list[datetime]:
         """What the throttle counts: messages sent to this person on this channel lately."""

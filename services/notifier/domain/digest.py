@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from services.notifier.domain.routing import SEVERITY, Change
+from services.notifier.domain.change import SEVERITY, Change
 from shared.events import RiskLevel
 
 
@@ -26,7 +26,7 @@ class DigestEntry:
     @property
     def cancelled(self) -> bool:
         told = self.told or RiskLevel.ON_TRACK
-        return self.latest.level == told
+        return self.latest.levelled and self.latest.level == told
 
 
 @dataclass(frozen=True)
@@ -65,12 +65,12 @@ def collect(
     """
     if window is None:
         window = DigestWindow(person_id, channel, now, now + timedelta(seconds=digest_seconds))
-    earlier = window.entries.get(change.item_id)
+    earlier = window.entries.get(change.key)
     before = last_told if last_told is not None else change.previous_level
     told = earlier.told if earlier is not None else before
     if earlier is not None and earlier.latest.cause_id == change.cause_id:
         return window  # a redelivered event is already in the window
-    entries = {**window.entries, change.item_id: DigestEntry(told, change)}
+    entries = {**window.entries, change.key: DigestEntry(told, change)}
     return replace(window, entries=entries)
 
 

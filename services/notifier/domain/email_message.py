@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from services.notifier.domain.message_content import LEVEL_WORDS, ItemSummary, headline, summarise
-from services.notifier.domain.routing import Change
+from services.notifier.domain.change import Change
+from services.notifier.domain.message_content import ItemSummary, headline, summarise
 
 
 @dataclass(frozen=True)
@@ -18,10 +18,11 @@ class EmailContent:
 
 
 def plain_item(item: ItemSummary) -> str:
-    lines = [f"- {item.title} is {LEVEL_WORDS[item.level]} ({item.item_id})"]
+    lines = [f"- {item.title} {item.status} ({item.item_id})"]
     lines += [f"  {item.dates}"] if item.dates else []
     lines += [f"  why: {reason}" for reason in item.why]
     lines += ["  critical chain: " + " -> ".join(item.chain)] if item.chain else []
+    lines += [f"  {item.related_label}: {entry}" for entry in item.related]
     lines += [f"  {item.link}"] if item.link else []
     return "\n".join(lines)
 
@@ -29,12 +30,13 @@ def plain_item(item: ItemSummary) -> str:
 def html_item(item: ItemSummary) -> str:
     title = escape(item.title)
     name = f'<a href="{escape(item.link)}">{title}</a>' if item.link else title
-    parts = [f"<li><strong>{name}</strong> is {LEVEL_WORDS[item.level]}"]
+    parts = [f"<li><strong>{name}</strong> {escape(item.status)}"]
     parts += [f"<br>{escape(item.dates)}"] if item.dates else []
     parts += [f"<br>why: {escape(reason)}" for reason in item.why]
     parts += (
         ["<br>critical chain: " + " &rarr; ".join(map(escape, item.chain))] if item.chain else []
     )
+    parts += [f"<br>{escape(item.related_label or '')}: {escape(e)}" for e in item.related]
     return "".join(parts) + "</li>"
 
 

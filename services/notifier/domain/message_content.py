@@ -1,15 +1,17 @@
-"""What a digest says, channel-neutral: a headline and one line set per item, worst first.
+"""What a digest says, channel-neutral: a headline and one line set per entry, worst first.
 
 Slack blocks, the email parts and the webhook body are all rendered from this, so the three
-channels never disagree about what happened.
+channels never disagree about what happened. Each kind (risk, release, demand surge,
+closable loop) says what happened in its own words; the rest of an entry is shared.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.notifier.domain.routing import Change
+from services.notifier.domain.change import Change
 from shared.events import RiskLevel
 
 LEVEL_WORDS = {
@@ -17,26 +19,52 @@ LEVEL_WORDS = {
     RiskLevel.AT_RISK: "at risk",
     RiskLevel.OFF_TRACK: "off track",
 }
+RELATED_LABEL = {"release": "Threatened by", "loop_closable": "Waiting"}
+KIND_NOUNS = {
+    "risk": ("risk change", "risk changes"),
+    "release": ("release", "releases"),
+    "demand_surge": ("demand surge", "demand surges"),
+    "loop_closable": ("loop to close", "loops to close"),
+}
+GITHUB_ISSUE = re.compile(r"^github:([\w.-]+/[\w.-]+)#(\d+)$")
+GITHUB_MILESTONE = re.compile(r"^github:([\w.-]+/[\w.-]+)/milestone/(\d+)$")
 
 
 @dataclass(frozen=True)
 class ItemSummary:
     item_id: str
     title: str
+    status: str
     level: RiskLevel
     dates: str | None
     why: tuple[str, ...]
     chain: tuple[str, ...]
+    related_label: str | None
+    related: tuple[str, ...]
     link: str | None
 
 
-def link_for(item_id: str) -> str | None:
-    """Back to the tool; only GitHub ids carry enough to build a URL without a configured base."""
-    tool, _, rest = item_id.partition(":")
-    repo, _, number = rest.partition("#")
-    if tool == "github" and repo and number.isdigit():
-        return f"https://github.com/{repo}/issues/{number}"
+def link_for(item_id: str, url: str | None = None) -> str | None:
+    """Back to the tool: the URL the event carried, else one built from a GitHub id (a Jira
+    or Linear key names no site or workspace, so those need the event's URL)."""
+    if url:
+        return url
+    if issue := GITHUB_ISSUE.match(item_id):
+        return f"https://github.com/{issue[1]}/issues/{issue[2]}"
+    if milestone := GITHUB_MILESTONE.match(item_id):
+        return f"https://github.com/{milestone[1]}/milestone/{milestone[2]}"
     return None
+
+
+def status_of(change: Change) -> str:
+    if change.kind == "release":
+        slipping = change.level is RiskLevel.OFF_TRACK
+        return "is slipping past its date" if slipping else "is back within its date"
+    if change.kind == "demand_surge":
+        return "has a surge of customer demand"
+    if change.kind == "loop_closable":
+        return "can close the loop with its customers"
+    return f"is {LEVEL_WORDS[change.level]}"
 
 
 def dates_line(change: Change) -> str | None:
@@ -47,20 +75,29 @@ def dates_line(change: Change) -> str | None:
 
 
 def summarise(change: Change) -> ItemSummary:
+    prefix = "Release " if change.kind == "release" else ""
     return ItemSummary(
         item_id=change.item_id,
-        title=change.title or change.item_id,
+        title=prefix + (change.title or change.item_id),
+        status=status_of(change),
         level=change.level,
         dates=dates_line(change),
         why=change.reasons,
         chain=change.chain,
-        link=link_for(change.item_id),
+        related_label=RELATED_LABEL.get(change.kind) if change.related else None,
+        related=change.related,
+        link=link_for(change.item_id, change.url),
     )
 
 
 def headline(changes: Sequence[Change]) -> str:
     if len(changes) == 1:
-        only = changes[0]
-        return f"{only.title or only.item_id} is {LEVEL_WORDS[only.level]}"
-    worst = sum(1 for c in changes if c.level is RiskLevel.OFF_TRACK)
-    return f"{len(changes)} items changed delivery risk ({worst} off track)"
+        only = summarise(changes[0])
+        return f"{only.title} {only.status}"
+    kinds = sorted({c.kind for c in changes}, key=list(KIND_NOUNS).index)
+    if kinds == ["risk"]:
+        worst = sum(1 for c in changes if c.level is RiskLevel.OFF_TRACK)
+        return f"{len(changes)} items changed delivery risk ({worst} off track)"
+    counts = [(k, sum(1 for c in changes if c.kind == k)) for k in kinds]
+    parts = [f"{n} {KIND_NOUNS[k][n != 1]}" for k, n in counts]
+    return f"{len(changes)} updates: " + ", ".join(parts)

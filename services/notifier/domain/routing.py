@@ -9,51 +9,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
 
+from services.notifier.domain.change import (
+    EVENT_KINDS,
+    SEVERITY,
+    Change,
+    owner_identity,
+    reaches,
+)
+from services.notifier.domain.directory_index import DirectoryIndex
 from services.notifier.domain.people import ChannelKind, Person
-from shared.events import RiskChangedV1, RiskLevel
+from shared.events import RiskLevel
 
-SEVERITY = {RiskLevel.ON_TRACK: 0, RiskLevel.AT_RISK: 1, RiskLevel.OFF_TRACK: 2}
-EVENT_KINDS = ("risk", "release", "demand_surge", "loop_closable")
+__all__ = [
+    "DEFAULT_DIGEST_SECONDS",
+    "EVENT_KINDS",
+    "SEVERITY",
+    "Change",
+    "Route",
+    "Subscription",
+    "SubscriptionFilter",
+    "routes_for",
+    "routes_in",
+]
+
 DEFAULT_DIGEST_SECONDS = 300
-
-
-@dataclass(frozen=True)
-class Change:
-    """What happened to one item, as routing and digests need it (no transport details)."""
-
-    cause_id: str
-    item_id: str
-    level: RiskLevel
-    previous_level: RiskLevel | None = None
-    kind: str = "risk"
-    team: str | None = None
-    release_id: str | None = None
-    owner: str | None = None
-    title: str | None = None
-    target: date | None = None
-    forecast: date | None = None
-    slip_days: int = 0
-    reasons: tuple[str, ...] = ()
-    chain: tuple[str, ...] = ()
-
-
-def change_from_risk(event: RiskChangedV1) -> Change:
-    return Change(
-        cause_id=event.event_id,
-        item_id=event.item_id,
-        level=event.level,
-        previous_level=event.previous_level,
-        team=event.team,
-        owner=event.owner,
-        title=event.title,
-        target=event.target,
-        forecast=event.forecast,
-        slip_days=event.slip_days,
-        reasons=tuple(reason.message for reason in event.reasons),
-        chain=event.chain,
-    )
 
 
 @dataclass(frozen=True)
@@ -93,32 +73,26 @@ class Route:
     digest_seconds: int
 
 
-def owner_identity(change: Change) -> str | None:
-    """Sources name owners bare (a GitHub login, a Jira accountId); the item id names the tool."""
-    if change.owner is None or ":" in change.owner:
-        return change.owner
-    tool = change.item_id.partition(":")[0]
-    return f"{tool}:{change.owner}"
-
-
-def reaches(change: Change, min_level: RiskLevel) -> bool:
-    """A change matters if either side of it is at the level: going red and coming back both."""
-    before = SEVERITY[change.previous_level] if change.previous_level is not None else 0
-    return max(SEVERITY[change.level], before) >= SEVERITY[min_level]
-
-
 def routes_for(
     change: Change, people: Iterable[Person], subscriptions: Iterable[Subscription]
 ) -> list[Route]:
-    by_id = {person.person_id: person for person in people}
+    return routes_in(change, DirectoryIndex.build(people, subscriptions))
+
+
+def routes_in(change: Change, index: DirectoryIndex) -> list[Route]:
+    """Owners (and a closable loop's account owners) first, then matching subscriptions."""
     chosen: dict[tuple[str, ChannelKind], int] = {}
-    for person in by_id.values():
+    owners = index.known_as([owner_identity(change)])
+    for person in owners if reaches(change, RiskLevel.AT_RISK) else ():
         channel = person.preferred_channel()
-        owns = person.hears_about_own_items and person.is_known_as(owner_identity(change))
-        if owns and channel is not None and reaches(change, RiskLevel.AT_RISK):
+        if person.hears_about_own_items and channel is not None:
             chosen[(person.person_id, channel)] = DEFAULT_DIGEST_SECONDS
-    for subscription in subscriptions:
-        subscriber = by_id.get(subscription.person_id)
+    for person in index.known_as(recipient_identities(change)):
+        channel = person.preferred_channel()
+        if channel is not None:
+            chosen.setdefault((person.person_id, channel), DEFAULT_DIGEST_SECONDS)
+    for subscription in index.candidates(change):
+        subscriber = index.people.get(subscription.person_id)
         reachable = (
             subscriber is not None and subscription.channel in subscriber.channels.configured()
         )
@@ -127,3 +101,8 @@ def routes_for(
             digest = subscription.digest_seconds
             chosen[key] = min(chosen.get(key, digest), digest)
     return [Route(person, channel, digest) for (person, channel), digest in sorted(chosen.items())]
+
+
+def recipient_identities(change: Change) -> list[str]:
+    """An account owner is named by a tool identity or a bare email (``email:`` is implied)."""
+    return [r if ":" in r else f"email:{r.lower()}" for r in change.recipients]

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from services.notifier.domain.message_content import LEVEL_WORDS, ItemSummary, headline, summarise
-from services.notifier.domain.routing import Change
+from services.notifier.domain.change import Change
+from services.notifier.domain.message_content import ItemSummary, headline, summarise
 
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
@@ -24,13 +24,15 @@ def clip(text: str, limit: int) -> str:
 
 
 def item_blocks(item: ItemSummary) -> list[dict[str, Any]]:
-    lines = [f"*{item.title}* is *{LEVEL_WORDS[item.level]}*"]
+    lines = [f"*{item.title}* {item.status}"]
     if item.dates:
         lines.append(item.dates)
     if item.why:
         lines.append("*Why:* " + "; ".join(item.why))
     if item.chain:
         lines.append("*Critical chain:* " + " → ".join(item.chain))
+    if item.related:
+        lines += [f"*{item.related_label}:*"] + [f"• {entry}" for entry in item.related]
     section = {
         "type": "section",
         "text": {"type": "mrkdwn", "text": clip("\n".join(lines), MAX_SECTION_TEXT)},

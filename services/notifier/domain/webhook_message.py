@@ -1,10 +1,16 @@
-"""What a risk change becomes as a signed webhook body, decided without I/O."""
+"""What a risk change becomes as a signed webhook body, decided without I/O.
+
+``NOTIFIER_WEBHOOK_URL`` is an implicit subscription: every risk change, immediately, one
+message each, signed with ``NOTIFIER_WEBHOOK_SECRET``, recorded in the same outbox as every
+other message (so it gets the same retries, dead letters and crash safety). Its id and body
+are what they always were, so a receiver's deduplication by ``webhook-id`` keeps working.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from typing import Any
 
 from shared.events import RiskChangedV1, derive_event_id
 
@@ -35,14 +41,20 @@ def notification_for(change: RiskChangedV1, destination: str) -> Notification:
     )
 
 
-def unix_seconds(moment: datetime) -> int:
-    return int(moment.timestamp())
+# The outbox row's ``signing`` when the secret is the configured one, not a person's.
+CONFIGURED_SECRET = "configured"
 
 
-def is_success(status_code: int) -> bool:
-    return 200 <= status_code < 300
-
-
-def is_retryable(status_code: int) -> bool:
-    """A 4xx other than 408/429 will not improve by trying again; 5xx, 408 and 429 may."""
-    return status_code >= 500 or status_code in (408, 429)
+def implicit_message(change: RiskChangedV1, destination: str) -> dict[str, Any]:
+    notification = notification_for(change, destination)
+    return {
+        "_id": notification.notification_id,
+        "person_id": None,
+        "channel": "webhook",
+        "destination": destination,
+        "event_type": notification.event_type,
+        "cause_event_id": change.event_id,
+        "cause_event_ids": [change.event_id],
+        "payload": json.loads(notification.body),
+        "signing": CONFIGURED_SECRET,
+    }

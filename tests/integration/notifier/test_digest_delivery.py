@@ -22,7 +22,7 @@ from services.notifier.adapters.digests import DIGESTS, TOLD, MongoDigestWindows
 from services.notifier.adapters.directory import MongoDirectory
 from services.notifier.adapters.outbox import MongoOutbox
 from services.notifier.digest_router import DigestRouter
-from services.notifier.domain.routing import Change
+from services.notifier.domain.change import Change
 from services.notifier.domain.throttle import ThrottlePolicy
 from services.notifier.outbox_worker import OutboxWorker
 from services.notifier.schemas import PersonBody
@@ -51,7 +51,8 @@ class Rig:
         )  # fmt: skip
 
     async def route_all(self, changes: list[Change], now: datetime) -> None:
-        await self.router.route_all(changes, now)
+        for change in changes:
+            await self.router.route(change, now)
 
     async def messages(self) -> list[dict[str, Any]]:
         return [d async for d in self.db["notifications"].find({}).sort("_id", 1)]

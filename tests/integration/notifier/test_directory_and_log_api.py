@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -12,9 +13,10 @@ from pymongo import AsyncMongoClient
 
 from services.notifier.adapters.directory import MongoDirectory
 from services.notifier.adapters.mongo import MongoNotificationLog
+from services.notifier.adapters.outbox import MongoOutbox
 from services.notifier.directory_http import directory_router
-from services.notifier.domain import Notification
 from services.notifier.domain.people import ChannelKind
+from services.notifier.domain.retry import AttemptResult, Verdict
 from services.notifier.views import notifications_router
 from shared.http import install_problem_handlers
 
@@ -39,6 +41,7 @@ class Stack:
         self.client = client
         self.directory = MongoDirectory(db)
         self.log = MongoNotificationLog(db["notifications"])
+        self.outbox = MongoOutbox(db["notifications"])
 
 
 @pytest.fixture
@@ -133,11 +136,13 @@ async def test_a_bad_subscription_is_a_422_and_stores_nothing(
 
 
 async def test_the_log_filters_shows_attempts_and_redrives_failures(stack: Stack) -> None:
-    ok = Notification("msg_ok", "c1", "https://hooks.example/a", "risk.changed", b"{}")
-    bad = Notification("msg_bad", "c2", "https://hooks.example/b", "risk.changed", b"{}")
-    await stack.log.record(ok, "retrying", 503)
-    await stack.log.record(ok, "sent", 200)
-    await stack.log.record(bad, "failed", 410)
+    now = datetime.now(UTC)
+    ok = {"_id": "msg_ok", "channel": "webhook", "destination": "https://hooks.example/a"}
+    bad = {"_id": "msg_bad", "channel": "webhook", "destination": "https://hooks.example/b"}
+    await stack.outbox.record_all([ok, bad], now)
+    await stack.outbox.settle("msg_ok", AttemptResult(503), Verdict("retrying", now), now)
+    await stack.outbox.settle("msg_ok", AttemptResult(200), Verdict("sent"), now)
+    await stack.outbox.settle("msg_bad", AttemptResult(410), Verdict("failed"), now)
     failed = (await stack.client.get("/notifications", params={"status": "failed"})).json()
     assert [n["id"] for n in failed] == ["msg_bad"]
     future = await stack.client.get("/notifications", params={"since": "2999-01-01T00:00:00Z"})

@@ -83,6 +83,15 @@ def test_people_and_subscriptions_round_trip_through_the_api(notifier: tuple[str
     assert sub.exit_code == 0, sub.output
     subscription_id = sub.output.strip().rsplit(" ", 1)[-1]
     assert "payments" in run(url, "subscriptions", "--person", "ada").output
+    report = run(
+        url, "subscribe", "ada", "--channel", "slack", "--event", "report",
+        "--report-weekday", "monday", "--report-hour", "9",
+    )  # fmt: skip
+    assert report.exit_code == 0, report.output
+    report_id = report.output.strip().rsplit(" ", 1)[-1]
+    assert db["notifier_report_timers"].find_one({"_id": report_id})["hour"] == 9
+    assert run(url, "unsubscribe", report_id).exit_code == 0
+    assert db["notifier_report_timers"].find_one({"_id": report_id}) is None
     assert run(url, "unsubscribe", subscription_id).exit_code == 0
     assert run(url, "subscriptions").output.strip() == ""
     assert run(url, "people", "delete", "ada").exit_code == 0

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.notifier.domain.change import Change
 from services.notifier.domain.digest import collect, postpone
-from services.notifier.domain.routing import Change
 from services.notifier.domain.send_window import message_id
 from shared.events import RiskLevel
 

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
+from services.notifier.domain.change import Change
 from services.notifier.domain.email_message import email_content
 from services.notifier.domain.message_content import headline, link_for
-from services.notifier.domain.routing import Change
 from services.notifier.domain.slack_blocks import MAX_BLOCKS, MAX_SECTION_TEXT, slack_message
 from shared.events import RiskLevel
 from tests.support.notifier_receivers import block_kit_errors

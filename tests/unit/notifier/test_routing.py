@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.notifier.domain.directory_index import DirectoryIndex
 from services.notifier.domain.people import ChannelKind, Channels, Person
 from services.notifier.domain.routing import (
     Change,
@@ -99,3 +100,15 @@ def test_a_subscription_on_a_channel_the_person_has_not_configured_is_skipped() 
 def test_a_subscription_for_an_unknown_person_is_skipped() -> None:
     sub = Subscription("s1", "ghost", SubscriptionFilter(), ChannelKind.EMAIL)
     assert routes_for(change(owner=None), [BOB], [sub]) == []
+
+
+def test_the_index_offers_only_subscriptions_scoped_to_the_change_and_unscoped_ones() -> None:
+    teams = [
+        Subscription(f"t{n}", "bob", SubscriptionFilter(team=f"team-{n}"), ChannelKind.EMAIL)
+        for n in range(1000)
+    ]
+    everything = Subscription("all", "bob", SubscriptionFilter(), ChannelKind.EMAIL)
+    index = DirectoryIndex.build([ADA, BOB], [*teams, everything])
+    found = index.candidates(change(team="team-7"))
+    assert [s.subscription_id for s in found] == ["t7", "all"]
+    assert [p.person_id for p in index.known_as(["jira:5b10", "github:nobody"])] == ["ada"]

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
+from services.notifier.domain.change import Change
 from services.notifier.domain.digest import collect
 from services.notifier.domain.people import Person, QuietHours
 from services.notifier.domain.quiet_hours import is_quiet, quiet_until, send_time
-from services.notifier.domain.routing import Change
 from services.notifier.domain.send_window import release_at
 from services.notifier.domain.throttle import ThrottlePolicy, next_send_allowed
 from shared.events import RiskLevel
