@@ -79,6 +79,10 @@ class OutboxWorker:
         self.digests = meter.create_counter(
             "notifier.digests", description="Due digest windows by what became of them"
         )
+        self.notifications = meter.create_counter(
+            "notifier.notifications",
+            description="Messages that reached a final state, by channel and outcome",
+        )
 
     async def tick(self, now: datetime, batch: int = 100) -> int:
         with self.tracer.start_as_current_span("notifier outbox tick"):
@@ -153,6 +157,8 @@ class OutboxWorker:
             verdict = judge(result, message["attempts"] + 1, now)
             await self.outbox.settle(message["_id"], result, verdict, now)
             self.attempts.add(1, {"channel": message["channel"], "verdict": verdict.state})
+            if verdict.state != "retrying":
+                self.notifications.add(1, {"channel": message["channel"], "outcome": verdict.state})
             await self.announce(message, result, verdict, now)
             log_fields = {"id": message["_id"], "state": verdict.state, "code": result.status_code}
             logger.info("notification attempt", extra={"fields": log_fields})
