@@ -125,7 +125,7 @@ def test_the_alerts_cover_lag_dead_letters_503s_and_notification_failures() -> N
         "slipstream_consumer_pending",
         "slipstream_consumer_dead_letters",
         "ingest_deliveries_total",
-        "notifier_outbox_attempts_total",
+        "notifier_notifications_total",
     } <= used
 
 
