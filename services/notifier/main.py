@@ -43,7 +43,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     publisher = JetStreamPublisher(runtime.broker)
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     worker = OutboxWorker(
-        directory, windows, told, outbox, HttpChannels(client),
+        directory, windows, told, outbox, HttpChannels(client, runtime.telemetry.tracer),
         smtp, throttle, runtime.telemetry.tracer, runtime.telemetry.meter,
         settings.delivery_concurrency, settings.test_hold_after_record_seconds,
         secret, publisher,

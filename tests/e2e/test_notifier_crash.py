@@ -19,9 +19,8 @@ import httpx
 import nats
 import pytest
 
-from services.cli.embedded import free_port
 from services.cli.processes import ChildProcess
-from services.cli.stack import SERVICES, Stack, service_env, start_stack, wait_ready
+from services.cli.stack import ANY_FREE_PORTS, Stack, service_env, start_stack, wait_ready
 from shared.events import RiskChangedV1, RiskLevel, Source
 from tests.support.receivers import Sink, http_sink
 from tests.support.streams import wait_until
@@ -47,7 +46,7 @@ def env() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> Iterator[Stack]:
     data_dir: Path = tmp_path_factory.mktemp("crash-stack")
-    running = start_stack(data_dir, env=env, ports={name: free_port() for name in SERVICES})
+    running = start_stack(data_dir, env=env, ports=ANY_FREE_PORTS)
     try:
         yield running
     finally:
@@ -85,7 +84,7 @@ def test_a_message_recorded_before_a_crash_is_sent_once_after_restart(
     stack: Stack, sink: Sink, env: dict[str, str]
 ) -> None:
     notifier = stack.urls["notifier"]
-    with httpx.Client(timeout=10) as client:
+    with httpx.Client(timeout=10, headers=stack.auth) as client:
         channels = {"webhook": {"url": f"{sink.url}/ada", "secret": SECRET}}
         body = {"name": "Ada", "identities": ["github:ada"], "channels": channels}
         assert client.put(f"{notifier}/people/ada", json=body).status_code == 201

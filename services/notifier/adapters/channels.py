@@ -14,24 +14,33 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 import httpx
-from opentelemetry import propagate
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, Tracer
 
 from services.notifier.domain.retry import AttemptResult
+from services.notifier.redaction import masked_url
 from shared.standard_webhooks import signed_headers
 
 
 class HttpChannels:
     """Slack and signed webhooks share one HTTP client; the idempotency key rides on each."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx.AsyncClient, tracer: Tracer | None = None) -> None:
         self.client = client
+        self.tracer = tracer or trace.get_tracer(__name__)
 
     async def post(self, url: str, headers: dict[str, str], body: bytes) -> AttemptResult:
-        propagate.inject(headers)  # the receiver can join the trace of what caused it
-        try:
-            response = await self.client.post(url, content=body, headers=headers)
-        except httpx.HTTPError as exc:
-            return AttemptResult(None, error=repr(exc))
+        with self.tracer.start_as_current_span("POST", kind=SpanKind.CLIENT) as span:
+            # Masked: a Slack incoming-webhook URL is itself the credential.
+            span.set_attribute("url.full", masked_url(url))
+            span.set_attribute("http.request.method", "POST")
+            propagate.inject(headers)  # the receiver can join the trace of what caused it
+            try:
+                response = await self.client.post(url, content=body, headers=headers)
+            except httpx.HTTPError as exc:
+                span.set_attribute("error.type", type(exc).__name__)
+                return AttemptResult(None, error=repr(exc))
+            span.set_attribute("http.response.status_code", response.status_code)
         error = None if response.is_success else f"HTTP {response.status_code}"
         return AttemptResult(response.status_code, response.headers.get("retry-after"), error)
 
