@@ -8,6 +8,8 @@ changed only by events that the guarded Mongo writes accepted (edges re-read, se
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -30,6 +32,9 @@ from shared.events import (
     Source,
     derive_event_id,
 )
+from shared.telemetry import log_fields
+
+logger = logging.getLogger(__name__)
 
 
 async def load_portfolio(store: WorkStore, policy: RiskPolicy) -> Portfolio:
@@ -38,8 +43,20 @@ async def load_portfolio(store: WorkStore, policy: RiskPolicy) -> Portfolio:
     Reading is I/O; building 100,000 items and their edges is seconds of pure CPU, so it runs
     in a worker thread and the event loop keeps answering health checks and reads meanwhile.
     """
+    began = time.perf_counter()
     stored = {name: await store.documents(name, {}) for name in PORTFOLIO_COLLECTIONS}
-    return await asyncio.to_thread(build_portfolio, policy, stored)
+    read = time.perf_counter()
+    portfolio = await asyncio.to_thread(build_portfolio, policy, stored)
+    # The two halves of a slow start: the store's answer, and the engine's build from it.
+    logger.info(
+        "portfolio loaded",
+        extra=log_fields(
+            read_seconds=round(read - began, 3),
+            build_seconds=round(time.perf_counter() - read, 3),
+            documents={name: len(documents) for name, documents in stored.items()},
+        ),
+    )
+    return portfolio
 
 
 PORTFOLIO_COLLECTIONS = ("schedules", "items", "releases", "dependencies", "demand")

@@ -32,7 +32,8 @@ RANK = [("score", DESCENDING), ("_id", 1)]
 # A page is read band by band from the top. The embedded server reads every document of an
 # index range before it applies a limit, so ``find().sort(RANK).limit(5)`` read all 100,000;
 # one range per band reads only the bands a page draws from (an empty band costs a round
-# trip). Powers of two suit a score that is a level base plus weighted terms.
+# trip). Powers of two suit a score that is a level base plus weighted terms. A tie is one
+# range whatever the bands: 50,000 off-track items at the capped score are still read whole.
 SCORE_BANDS = tuple(float(2**power) for power in range(12, -1, -1))
 
 
