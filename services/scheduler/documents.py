@@ -61,6 +61,7 @@ def item_from_document(document: dict[str, Any]) -> Item:
         done_on=done_at.date() if done_at else None,
         release_id=document.get("release_id"),
         updated_at=document.get("source_updated_at"),
+        url=document.get("url"),
     )
 
 
@@ -160,6 +161,7 @@ def item_from_changed(event: ItemChangedV1) -> Item:
         done_on=event.done_at.date() if event.done_at else None,
         release_id=event.release_id,
         updated_at=event.source_updated_at,
+        url=event.url,
     )
 
 

@@ -106,6 +106,8 @@ def risk_changed(
         "title": item.title if item else None,
         "team": item.team if item else None,
         "owner": item.owner if item else None,
+        "url": item.url if item else None,
+        "release_id": item.release_id if item else None,
     }
     if after is None:
         return RiskChangedV1(**common, level=RiskLevel.ON_TRACK)

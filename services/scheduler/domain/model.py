@@ -28,6 +28,8 @@ class Item:
     done_on: date | None = None
     release_id: str | None = None
     updated_at: datetime | None = None
+    # Where a person opens it in its tool; carried so risk messages link back to it.
+    url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

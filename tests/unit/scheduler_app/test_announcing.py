@@ -15,7 +15,7 @@ from services.scheduler.handlers import cause_of, project_work
 from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import AssessmentMirror
 from services.scheduler.projections import latest_writes
-from shared.events import Event
+from shared.events import Event, RiskChangedV1
 from tests.unit.scheduler_app.fakes import InMemoryAssessmentStore, InMemoryWorkStore
 from tests.unit.scheduler_app.support import TODAY, RecordingPublisher, edge, item, telemetry
 
@@ -122,3 +122,17 @@ def test_explain_prints_reasons_and_the_chain_with_dates() -> None:
     assert "because jira:B finishes 2026-04-01" in text
     assert "\n    jira:B" in text
     assert "forecast 2026-04-01" in text
+
+
+async def test_a_risk_change_links_back_to_the_item_and_names_its_release() -> None:
+    harness = Harness()
+    url = "https://northwind.atlassian.net/browse/A"
+    await harness.feed(
+        [
+            item("jira:A", 1, target=10, url=url, release_id="jira:version/7"),
+            *BLOCKED[1:],
+        ]
+    )
+    (announced,) = [e for e in harness.publisher.events if getattr(e, "item_id", "") == "jira:A"]
+    assert isinstance(announced, RiskChangedV1)
+    assert (announced.url, announced.release_id) == (url, "jira:version/7")
