@@ -28,7 +28,8 @@ def create_broker(settings: ServiceSettings, telemetry: Telemetry) -> NatsBroker
         tracer_provider=telemetry.tracer_provider, meter_provider=telemetry.meter_provider
     )
     return NatsBroker(
-        settings.nats_url,
+        # A cluster is several comma-separated URLs; the client fails over among them.
+        settings.nats_url.split(","),
         name=f"slipstream-{settings.service_name}",
         middlewares=(middleware,),
         # Keep retrying while NATS restarts; readiness reports the outage meanwhile.
