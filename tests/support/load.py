@@ -57,6 +57,8 @@ class Load:
     sent: int = 0
     attempts: int = 0
     accepted: set[str] = field(default_factory=set)
+    # What was sent for each item, signed: a resend is byte for byte what the vendor sent.
+    signed: dict[str, tuple[bytes, dict[str, str]]] = field(default_factory=dict)
     answers: dict[int | str, int] = field(default_factory=dict)
     _thread: threading.Thread | None = None
 
@@ -87,6 +89,7 @@ class Load:
                     self.sent += 1
                     delivery = overdue_issue(self.repo, self.sent, f"load {self.sent}", now)
                     body, headers = delivery.signed(self.secret)
+                    self.signed[item_id(self.repo, self.sent)] = (body, headers)
                     pending.append(_Pending(item_id(self.repo, self.sent), body, headers))
                 for waiting in [p for p in pending if p.due <= time.monotonic()]:
                     if self._try(client, waiting):
@@ -110,6 +113,12 @@ class Load:
             raise AssertionError(f"{waiting.item} refused with {status}: not a retryable fault")
         waiting.due = time.monotonic() + RETRY_AFTER_SECONDS
         return False
+
+
+def post_github(ingest_url: str, body: bytes, headers: dict[str, str]) -> int:
+    return httpx.post(
+        f"{ingest_url}/webhooks/github", content=body, headers=headers, timeout=5.0
+    ).status_code
 
 
 def risk_item_ids(scheduler_url: str) -> set[str]:
