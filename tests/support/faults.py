@@ -149,3 +149,36 @@ def dead_letters(nats_url: str, consumer: str) -> list[dict[str, str]]:
     """Headers of what ``consumer`` dead-lettered (reason, original subject), oldest first."""
     messages = asyncio.run(read_stream(nats_url, f"deadletter.{consumer}"))
     return [dict(m.headers or {}) | {"body": m.data.decode(errors="replace")} for m in messages]
+
+
+def child_pid(parent: int, command_part: str) -> int:
+    """The pid of ``parent``'s child whose command line contains ``command_part``."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == parent and command_part in cmdline:
+            return int(entry.name)
+    raise LookupError(f"no child of {parent} runs {command_part!r}")
+
+
+@dataclass
+class Lines:
+    """A process's output read on a thread, so a test can wait for a line without blocking."""
+
+    seen: list[str] = field(default_factory=list)
+
+    def follow(self, stream: Iterator[str]) -> Lines:
+        def read() -> None:
+            for line in stream:
+                self.seen.append(line.rstrip())
+
+        threading.Thread(target=read, daemon=True).start()
+        return self
+
+    def having(self, *parts: str) -> str | None:
+        return next((line for line in self.seen if all(p in line for p in parts)), None)
