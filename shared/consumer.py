@@ -37,6 +37,7 @@ from shared.decoding import (
     sorting_parser,
 )
 from shared.events import Event
+from shared.in_progress import kept_in_progress
 from shared.publishing import EventPublisher
 from shared.pulling import pull_what_arrived
 from shared.subjects import ConsumerSpec, dead_letter_subject
@@ -88,6 +89,10 @@ class BatchSettler:
         decoded = batch.decoded
         if not decoded:
             return
+        async with kept_in_progress([m for m, _ in decoded], self.spec.ack_wait_seconds):
+            await self._settle_decoded(decoded)
+
+    async def _settle_decoded(self, decoded: Sequence[tuple[Msg, Sequence[Envelope]]]) -> None:
         try:
             await self._run([envelope for _, envelopes in decoded for envelope in envelopes])
         except Exception:
