@@ -21,7 +21,7 @@ from tests.support.streams import wait_until
 
 pytestmark = pytest.mark.faults
 
-COUNT = 150  # 7.5 s at 20/s: enough to straddle a restart
+COUNT = 120  # 6 s at 20/s: enough to straddle a restart
 
 
 def assert_whole(counts: dict[str, int]) -> None:
