@@ -31,7 +31,7 @@ def assert_whole(counts: dict[str, int]) -> None:
     assert counts["doubled"] == 0
 
 
-@pytest.mark.parametrize("victim", [*SERVICES, "nats-server"])
+@pytest.mark.parametrize("victim", [*SERVICES, "nats-server", "secantusd"])
 def test_a_child_killed_mid_load_comes_back_and_loses_nothing(victim: str, tmp_path: Path) -> None:
     with fault_run(tmp_path) as run:
         load = run.load(f"acme/{victim}", COUNT).start()
