@@ -74,5 +74,10 @@ class Supervisor:
         )
 
     def run(self, stopping: threading.Event, every: float = 0.2) -> None:
+        """Tick until ``stopping`` is set; on a thread, keep it alive as long as the stack.
+
+        The kernel's die-with-parent signal follows the *thread* that started a child, so a
+        child restarted from this thread is stopped when the thread ends.
+        """
         while not stopping.wait(every):
             self.tick()
