@@ -15,20 +15,13 @@ import httpx
 import pytest
 
 from services.cli.stack import SERVICES
-from tests.support.faults import SECRET, dead_letters, fault_run, publish_poison
+from tests.support.faults import SECRET, assert_whole, dead_letters, fault_run, publish_poison
 from tests.support.load import item_id, overdue_issue, post_github
 from tests.support.streams import wait_until
 
 pytestmark = pytest.mark.faults
 
 COUNT = 120  # 6 s at 20/s: enough to straddle a restart
-
-
-def assert_whole(counts: dict[str, int]) -> None:
-    assert counts["accepted"] == counts["sent"]
-    assert counts["lost"] == 0
-    assert counts["unnotified"] == 0
-    assert counts["doubled"] == 0
 
 
 @pytest.mark.parametrize("victim", [*SERVICES, "nats-server", "secantusd"])

@@ -86,7 +86,7 @@ class FaultRun:
             return load.accepted <= projected() and load.accepted <= set(told())
 
         settled(complete, SETTLE_SECONDS)
-        settled(self.all_ready, SETTLE_SECONDS)
+        ready = settled(self.all_ready, SETTLE_SECONDS)
         seen, notifications = projected(), told()
         counts = {
             "sent": load.sent,
@@ -98,11 +98,21 @@ class FaultRun:
             "unnotified": len(load.accepted - set(notifications)),
             "doubled": sum(1 for ids in notifications.values() if len(ids) > 1),
             "restarts": sum(self.supervisor.restarts.values()),
+            "ready": int(ready),
         }
         print(f"\n[{label}] " + " ".join(f"{k}={v}" for k, v in counts.items()), load.answers)
         for line in self.said:
             print(f"[{label}] supervisor: {line}")
         return counts
+
+
+def assert_whole(counts: dict[str, int]) -> None:
+    """Every delivery accepted, projected and told exactly once; every service ready again."""
+    assert counts["accepted"] == counts["sent"]
+    assert counts["lost"] == 0
+    assert counts["unnotified"] == 0
+    assert counts["doubled"] == 0
+    assert counts["ready"] == 1
 
 
 @contextmanager
