@@ -32,7 +32,8 @@ def create_broker(settings: ServiceSettings, telemetry: Telemetry) -> NatsBroker
         # TLS follows the URL's scheme (tls://); see deploy/README.md.
         security = SASLPlaintext(username=settings.nats_user, password=password)
     return NatsBroker(
-        settings.nats_url,
+        # A cluster is several comma-separated URLs; the client fails over among them.
+        settings.nats_url.split(","),
         security=security,
         name=f"slipstream-{settings.service_name}",
         middlewares=(middleware,),

@@ -37,6 +37,7 @@ from shared.decoding import (
     sorting_parser,
 )
 from shared.events import Event
+from shared.in_progress import kept_in_progress
 from shared.messaging import in_span, start_process_spans
 from shared.publishing import EventPublisher
 from shared.pulling import pull_what_arrived
@@ -96,15 +97,20 @@ class BatchSettler:
             for (message, envelopes), span in zip(batch.decoded, spans, strict=True)
         ]
         try:
+            async with kept_in_progress([m for m, _ in decoded], self.spec.ack_wait_seconds):
+                await self._settle_decoded(decoded)
+        finally:
+            for span in spans:
+                span.end()
+
+    async def _settle_decoded(self, decoded: Sequence[tuple[Msg, Sequence[Envelope]]]) -> None:
+        try:
             await self._run([envelope for _, envelopes in decoded for envelope in envelopes])
         except Exception:
             logger.warning("batch failed; retrying messages one by one", exc_info=True)
             for message, envelopes in decoded:
                 await self._settle_one(message, envelopes)
             return
-        finally:
-            for span in spans:
-                span.end()
         for message, _ in decoded:
             await message.ack()
 

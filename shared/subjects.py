@@ -63,7 +63,9 @@ class ConsumerSpec:
     filter_subject: str
     max_deliver: int = 8
     backoff_seconds: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0)
-    ack_wait_seconds: float = 60.0
+    # Short, because a batch being handled is kept alive by in-progress acks
+    # (shared.in_progress): this is how long a dead consumer's batch waits to be redelivered.
+    ack_wait_seconds: float = 15.0
 
 
 RAW_DELIVERIES = StreamSpec(

@@ -53,9 +53,20 @@ class EmbeddedServer:
     process: ChildProcess
 
 
-def nats_config(data_dir: Path, host: str, port: int, monitor_port: int) -> str:
+@dataclass(frozen=True)
+class ClusterMember:
+    """One server's place in a cluster: its name, its route port and its peers' route URLs."""
+
+    server_name: str
+    route_port: int
+    routes: tuple[str, ...]
+
+
+def nats_config(
+    data_dir: Path, host: str, port: int, monitor_port: int, cluster: ClusterMember | None = None
+) -> str:
     store = (data_dir / "nats").resolve()
-    return (
+    config = (
         f'listen: "{host}:{port}"\n'
         f'http: "{host}:{monitor_port}"\n'
         "max_payload: 32MB\n"
@@ -64,18 +75,53 @@ def nats_config(data_dir: Path, host: str, port: int, monitor_port: int) -> str:
         "  sync_interval: always\n"
         "}\n"
     )
+    if cluster is None:
+        return config
+    routes = ", ".join(f'"{route}"' for route in cluster.routes)
+    return (
+        f'server_name: "{cluster.server_name}"\n'
+        + config
+        + "cluster {\n"
+        + '  name: "slipstream"\n'
+        + f'  listen: "{host}:{cluster.route_port}"\n'
+        + f"  routes: [{routes}]\n"
+        + "}\n"
+    )
 
 
-def start_nats(data_dir: Path, host: str = "127.0.0.1", port: int | None = None) -> EmbeddedServer:
+def start_nats(
+    data_dir: Path,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    cluster: ClusterMember | None = None,
+) -> EmbeddedServer:
     port = port or free_port(host)
     data_dir.mkdir(parents=True, exist_ok=True)
     config = data_dir / "nats.conf"
-    config.write_text(nats_config(data_dir, host, port, free_port(host)))
+    config.write_text(nats_config(data_dir, host, port, free_port(host), cluster))
     child = ChildProcess.start(
         "nats-server", [find_binary("nats-server"), "-c", str(config)], data_dir / "nats.log"
     )
     wait_for_port(host, port, 20, child)
     return EmbeddedServer("nats", f"nats://{host}:{port}", child)
+
+
+def start_nats_cluster(
+    data_dir: Path, size: int = 3, host: str = "127.0.0.1"
+) -> list[EmbeddedServer]:
+    """``size`` servers routed to each other, each with its own store (``data_dir/nats-N``)."""
+    route_ports = [free_port(host) for _ in range(size)]
+    routes = tuple(f"nats-route://{host}:{p}" for p in route_ports)
+    servers: list[EmbeddedServer] = []
+    try:
+        for n, route_port in enumerate(route_ports):
+            member = ClusterMember(f"nats-{n}", route_port, routes[:n] + routes[n + 1 :])
+            servers.append(start_nats(data_dir / f"nats-{n}", host, cluster=member))
+    except BaseException:
+        for server in servers:
+            server.process.stop()
+        raise
+    return servers
 
 
 def start_mongo(data_dir: Path, host: str = "127.0.0.1", port: int | None = None) -> EmbeddedServer:

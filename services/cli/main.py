@@ -35,6 +35,7 @@ from services.cli.stack import (
     standard_dev_secret,
     start_stack,
 )
+from services.cli.supervisor import Supervisor
 
 app = typer.Typer(help="Slipstream: webhooks in, dependency risk out.", no_args_is_help=True)
 DataDir = Annotated[Path, typer.Option("--data-dir", help="Where embedded servers keep data.")]
@@ -46,19 +47,14 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def _supervise(stack: Stack) -> None:
-    """Block until Ctrl-C or SIGTERM, or until a child dies (then say which and stop)."""
+    """Block until Ctrl-C or SIGTERM, restarting any child that dies (with backoff)."""
     # Explicit for SIGINT too: a job started in the background inherits SIGINT ignored.
     signal.signal(signal.SIGINT, _raise_interrupt)
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    supervisor = Supervisor(stack.children, lambda line: typer.echo(line, err=True))
     while True:
-        for child in stack.children:
-            if child.exited():
-                typer.echo(
-                    f"{child.name} exited (code {child.popen.returncode}); see {child.log_path}",
-                    err=True,
-                )
-                return
-        time.sleep(0.5)
+        supervisor.tick()
+        time.sleep(0.2)
 
 
 @app.command()

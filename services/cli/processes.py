@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
@@ -30,6 +30,9 @@ class ChildProcess:
     name: str
     popen: subprocess.Popen[bytes]
     log_path: Path
+    # What started it, so a supervisor can start it again the same way (see ``restart``).
+    command: list[str] = field(default_factory=list)
+    env: dict[str, str] | None = None
 
     @classmethod
     def start(
@@ -39,17 +42,12 @@ class ChildProcess:
         log_path: Path,
         env: Mapping[str, str] | None = None,
     ) -> ChildProcess:
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with log_path.open("ab") as log:
-            popen = subprocess.Popen(
-                list(command),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=dict(env) if env is not None else None,
-                preexec_fn=_die_with_parent,
-            )
-        return cls(name, popen, log_path)
+        kept = dict(env) if env is not None else None
+        return cls(name, _spawn(list(command), log_path, kept), log_path, list(command), kept)
+
+    def restart(self) -> None:
+        """Start it again with the same command and environment, appending to the same log."""
+        self.popen = _spawn(self.command, self.log_path, self.env)
 
     def exited(self) -> bool:
         return self.popen.poll() is not None
@@ -63,6 +61,21 @@ class ChildProcess:
                 self.popen.kill()
                 self.popen.wait()
         return self.popen.returncode
+
+
+def _spawn(
+    command: list[str], log_path: Path, env: dict[str, str] | None
+) -> subprocess.Popen[bytes]:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            preexec_fn=_die_with_parent,
+        )
 
 
 def stop_all(children: Sequence[ChildProcess]) -> None:

@@ -57,6 +57,9 @@ class Stack:
     def stop(self) -> None:
         stop_all(self.children)
 
+    def child(self, name: str) -> ChildProcess:
+        return next(c for c in self.children if c.name == name)
+
 
 def ensure_tokens(stack: Stack, database: str) -> dict[str, str]:
     """The admin token, and a ``read`` token for each service that reads another's API: the
@@ -187,7 +190,11 @@ def _start_service(name: str, env: dict[str, str], data_dir: Path) -> ChildProce
 
 
 def _bound_port(child: ChildProcess, asked: int, data_dir: Path) -> int:
-    return asked or wait_for_port_file(port_file(data_dir, child.name), child, timeout=60)
+    bound = asked or wait_for_port_file(port_file(data_dir, child.name), child, timeout=60)
+    # A restart must come back where clients already point, not on another free port.
+    if child.env is not None:
+        child.env[f"{child.name.upper()}_PORT"] = str(bound)
+    return bound
 
 
 def _started(server: EmbeddedServer, children: list[ChildProcess]) -> str:

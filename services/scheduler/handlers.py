@@ -144,14 +144,16 @@ async def project_work(
     return applied
 
 
-def cause_of(item_id: str, applied: Sequence[Event], batch: Sequence[Event]) -> Event:
-    """The latest applied event that names the item, else the batch's last one.
+def cause_of(item_id: str, batch: Sequence[Event]) -> Event:
+    """The batch's latest event that names the item, else the batch's last one.
 
-    A retried batch whose writes all landed the first time applies nothing new, yet may still
-    owe announcements; they are blamed on the same last event, so their ids repeat and
-    JetStream's duplicate window drops any copy that did get through.
+    Chosen from the batch as delivered, not from what applied: a batch redelivered after a
+    crash between announcing and storing the assessment applies nothing new (its writes landed
+    the first time) yet still owes those announcements. Blaming them on the same event as the
+    first attempt did repeats their ids, so JetStream's duplicate window and the notifier's
+    log drop the copy instead of telling a person twice.
     """
-    for event in reversed(applied):
+    for event in reversed(batch):
         if item_id in REFERENCED_ITEMS(event):
             return event
-    return applied[-1] if applied else batch[-1]
+    return batch[-1]

@@ -61,7 +61,7 @@ def batch_handler(
                 applied.extend(await project_work(batch, store, live.portfolio, now.date()))
 
             def cause(change: AssessmentChange) -> tuple[str, otel_context.Context]:
-                event = cause_of(change.item_id, applied, batch)
+                event = cause_of(change.item_id, batch)
                 return event.event_id, contexts[id(event)]
 
             async with live.lock:

@@ -49,7 +49,7 @@ class Scheduler:
             return await self.announcer.reassess(
                 "events",
                 recompute,
-                lambda change: (cause_of(change.item_id, applied, batch).event_id, None),
+                lambda change: (cause_of(change.item_id, batch).event_id, None),
                 now,
             )
 

@@ -42,7 +42,7 @@ class Harness:
             applied.extend(await project_work(batch, self.store, self.live.portfolio, TODAY))
 
         return await self.announcer.reassess(
-            "events", recompute, lambda c: (cause_of(c.item_id, applied, batch).event_id, None), NOW
+            "events", recompute, lambda c: (cause_of(c.item_id, batch).event_id, None), NOW
         )
 
 
@@ -93,6 +93,21 @@ async def test_failed_store_write_repeats_the_same_event_id() -> None:
 
     first, again = harness.publisher.risk("jira:A")
     assert first.event_id == again.event_id  # JetStream drops the copy
+
+
+async def test_a_batch_redelivered_after_a_crash_repeats_each_items_event_id() -> None:
+    # The first attempt announced and then died before storing; on redelivery the item writes
+    # have all landed already, so nothing applies, yet each item's announcement must repeat
+    # its id (blamed on its own event, not on whatever the batch ends with).
+    harness = Harness()
+    batch: list[Event] = [*BLOCKED, item("jira:C", 1, target=-3)]
+    harness.assessments.failures = 1
+    with pytest.raises(ConnectionError):
+        await harness.feed(batch)
+    await harness.feed(batch)
+
+    first, again = harness.publisher.risk("jira:A")
+    assert first.event_id == again.event_id
 
 
 def test_one_write_per_document_per_batch_and_the_newest_wins() -> None:
