@@ -62,7 +62,8 @@ def test_duplicates_reordering_and_a_poison_message_change_nothing_twice(tmp_pat
             assert post_github(ingest, body, headers) == 202
         load.wait()
         counts = run.verdict(load, "duplicates, reordering, poison")
-        titles = [item_title(scheduler, item_id("acme/reorder", n)) for n in range(1, 11)]
+        auth = run.stack.auth
+        titles = [item_title(scheduler, item_id("acme/reorder", n), auth) for n in range(1, 11)]
         letters = wait_until(lambda: dead_letters(run.stack.nats_url, "scheduler-work") or None)
         told = [len(ids) for item, ids in run.notified().items() if "acme/reorder" in item]
     assert_whole(counts)
@@ -89,9 +90,10 @@ def reordered_pairs(repo: str, count: int) -> list[tuple[bytes, dict[str, str]]]
     return sent
 
 
-def item_title(scheduler: str, item: str) -> str | None:
+def item_title(scheduler: str, item: str, auth: dict[str, str]) -> str | None:
     def found() -> str | None:
-        response = httpx.get(f"{scheduler}/items/{quote(item, safe=':/')}", timeout=5)
+        url = f"{scheduler}/items/{quote(item, safe=':/')}"
+        response = httpx.get(url, headers=auth, timeout=5)
         return response.json().get("title") if response.status_code == 200 else None
 
     return wait_until(found)

@@ -38,6 +38,8 @@ def test_up_restarts_a_killed_service_and_nats_and_the_pipeline_recovers(tmp_pat
     up = start_up(tmp_path, up_env(ANY_FREE_PORTS))
     try:
         urls = printed_urls(wait_for_banner(up))
+        token = (tmp_path / "secrets" / "admin-token").read_text().strip()
+        auth = {"Authorization": f"Bearer {token}"}
         assert up.stdout is not None
         said = Lines().follow(up.stdout)
 
@@ -53,7 +55,7 @@ def test_up_restarts_a_killed_service_and_nats_and_the_pipeline_recovers(tmp_pat
         wait_until(lambda: post_github(urls["ingest"], body, headers) == 202 or None, timeout=60)
 
         def projected() -> bool | None:
-            rows = httpx.get(f"{urls['scheduler']}/risk", timeout=5).json()
+            rows = httpx.get(f"{urls['scheduler']}/risk", headers=auth, timeout=5).json()
             return any(r["item_id"] == "github:acme/web#7" for r in rows) or None
 
         assert wait_until(projected, timeout=60)

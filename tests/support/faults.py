@@ -77,7 +77,8 @@ class FaultRun:
         prefix = f"github:{load.repo}#"
 
         def projected() -> set[str]:
-            return {i for i in risk_item_ids(self.stack.urls["scheduler"]) if i.startswith(prefix)}
+            assessed = risk_item_ids(self.stack.urls["scheduler"], self.stack.auth)
+            return {i for i in assessed if i.startswith(prefix)}
 
         def told() -> dict[str, set[str]]:
             return {i: ids for i, ids in self.notified().items() if i.startswith(prefix)}

@@ -121,9 +121,9 @@ def post_github(ingest_url: str, body: bytes, headers: dict[str, str]) -> int:
     ).status_code
 
 
-def risk_item_ids(scheduler_url: str) -> set[str]:
+def risk_item_ids(scheduler_url: str, auth: dict[str, str]) -> set[str]:
     """Every item the scheduler has assessed (one page is enough for a fault run's few hundred)."""
-    response = httpx.get(f"{scheduler_url}/risk", params={"limit": 5000}, timeout=5.0)
+    response = httpx.get(f"{scheduler_url}/risk", params={"limit": 5000}, headers=auth, timeout=5.0)
     response.raise_for_status()
     return {row["item_id"] for row in response.json()}
 
