@@ -75,6 +75,7 @@ def create_mongo_client(
         settings.mongodb_url,
         **credentials,
         tz_aware=True,
+        journal=settings.mongodb_journal,
         appname=f"slipstream-{settings.service_name}",
         serverSelectionTimeoutMS=5_000,
         event_listeners=[MongoCommandTracer(telemetry.tracer)],

@@ -28,6 +28,10 @@ class ServiceSettings(BaseSettings):
     nats_url: str = Field("nats://127.0.0.1:4222", validation_alias=_env("NATS_URL"))
     mongodb_url: str = Field("mongodb://127.0.0.1:27017", validation_alias=_env("MONGODB_URL"))
     mongodb_database: str = Field("slipstream", validation_alias=_env("MONGODB_DATABASE"))
+    # Every write waits for the server's journal: a consumer acks its JetStream message once
+    # its write is acknowledged, so an acknowledged write must survive the server being killed
+    # (without it a kill -9 of the database lost an acknowledged projection in the fault suite).
+    mongodb_journal: bool = Field(True, validation_alias=_env("MONGODB_JOURNAL"))
     # Each service's own credentials (deploy/nats/users.conf, deploy/mongodb/users.js), so
     # prefixed like its other settings (INGEST_NATS_USER, ...) and kept out of the URLs, which
     # get logged. Unset: connect without.

@@ -67,7 +67,7 @@ async def feed(announcer: RiskAnnouncer, db: Any, batch: list[Event]) -> None:
 
     async with announcer.live.lock:
         await announcer.reassess(
-            "events", recompute, lambda c: (cause_of(c.item_id, applied, batch).event_id, None), NOW
+            "events", recompute, lambda c: (cause_of(c.item_id, batch).event_id, None), NOW
         )
 
 

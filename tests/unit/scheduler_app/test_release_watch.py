@@ -62,7 +62,7 @@ class Harness:
             applied.extend(await project_work(batch, self.store, self.live.portfolio, TODAY))
 
         await self.announcer.reassess(
-            "events", recompute, lambda c: (cause_of(c.item_id, applied, batch).event_id, None), NOW
+            "events", recompute, lambda c: (cause_of(c.item_id, batch).event_id, None), NOW
         )
 
     def released(self) -> list[ReleaseRiskChangedV1]:
