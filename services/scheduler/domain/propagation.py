@@ -23,6 +23,7 @@ from services.scheduler.domain.whole_graph import (
     settle_order,
     waiting,
 )
+from services.scheduler.domain.wide_items import blocker_changed
 
 
 def demand_pass(state: EngineState, seeds: set[int], touched: set[int]) -> None:
@@ -121,6 +122,8 @@ def _refresh(state: EngineState, n: int, releases: set[str]) -> bool:
     if finish == state.finish[n] and chain == state.chains[n]:
         return False
     current(state, n)  # a quiet assessment left unbuilt must show the values it was made from
+    if finish != state.finish[n]:
+        blocker_changed(state, n)
     state.finish[n], state.critical[n], state.chains[n] = finish, critical, chain
     if item is not None and item.release_id is not None:
         state.releases.place(n, item.release_id, finish)

@@ -18,6 +18,7 @@ from services.scheduler.domain.engine import EngineState
 from services.scheduler.domain.reasons import blocker_stale, overdue
 from services.scheduler.domain.reasons.blocker_late import late_after
 from services.scheduler.domain.snapshot import Flags, Ints, NodeArrays
+from services.scheduler.domain.wide_items import EdgeScreens, seed
 from services.scheduler.domain.window import FOREVER, crossed
 
 
@@ -43,9 +44,11 @@ def find_all(state: EngineState, arrays: NodeArrays, finish: Ints, today: int) -
     src, dst = a.src[into_open], a.dst[into_open]
     own_target = a.target[dst]
     blocker = (a.known[src], a.open_[src], a.target[src], a.updated[src])
-    after = late_after(a.target, a.start, a.duration)[dst]
+    after_of = late_after(a.target, a.start, a.duration)
+    after = after_of[dst]
     late, due, stale, undated = findings(blocker, finish[src], after, own_target, today, policy)
     gives = late | undated | due | stale
+    seed(state, EdgeScreens(src, dst, gives, blocker), after_of, a.target, today)
     dated = overdue.dated(blocker[1], blocker[2])
     watched = blocker_stale.watched(blocker[1], blocker[3], own_target)
     stale_at = blocker_stale.stale_from(blocker[3], own_target, policy)
