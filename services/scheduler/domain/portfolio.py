@@ -236,8 +236,7 @@ class Portfolio(PortfolioQueries):
     def _assess_everything(self, today: int) -> None:
         state = self._state
         state.unbuilt = set()
-        arrays, _ = full_pass(state)
-        finish = np.asarray(state.finish, dtype=np.int64)
+        arrays, finish = full_pass(state)
         found = find_all(state, arrays, finish, today)
         assessments: list[Assessment | None] = [None] * arrays.size
         for n, assessment in zip(

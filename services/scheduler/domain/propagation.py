@@ -134,7 +134,7 @@ def _refresh(state: EngineState, n: int, releases: set[str]) -> bool:
 def full_pass(state: EngineState) -> tuple[NodeArrays, Ints]:
     """Every node's forecast, chain and demand, and every release's flag, from scratch.
 
-    Returns the arrays it computed over and the topological order it used. The ranks the
+    Returns the arrays it computed over and the forecasts as an array. The ranks the
     graph maintains are reused when they still order every active edge (checked here, in C);
     otherwise ranks and cycles are rebuilt first.
     """
@@ -154,4 +154,4 @@ def full_pass(state: EngineState) -> tuple[NodeArrays, Ints]:
     book = state.releases
     book.place_all(finish)
     book.refresh(set(book.members) | book.flagged)
-    return arrays, order
+    return arrays, finish
