@@ -35,7 +35,7 @@ from services.scheduler.domain.queries import PortfolioQueries
 from services.scheduler.domain.rechecks import Rechecks
 from services.scheduler.domain.risk_windows import find_all
 from services.scheduler.domain.verdict import assess_node, current
-from services.scheduler.domain.wide_items import blocker_changed, forget
+from services.scheduler.domain.wide_items import blocker_changed, forget, seed
 from services.scheduler.domain.window import FOREVER
 from shared.events import ItemStatus
 
@@ -67,7 +67,8 @@ class Portfolio(PortfolioQueries):
         old_release = None if old is None else old.release_id
         current(state, n)  # build a quiet assessment from the facts it was made from
         state.facts.set_item(n, item)
-        blocker_changed(state, n)  # its own kept screen keys on its dates (``wide_items``)
+        # Wide dependants re-screen it; its own kept screen keys on its dates (``wide_items``).
+        blocker_changed(state, n)
         if old_release != item.release_id:
             if old_release is not None:
                 state.releases.leave(n, old_release)
@@ -145,7 +146,7 @@ class Portfolio(PortfolioQueries):
         state, graph = self._state, self._state.graph
         changed = graph.take_cycle_changes()
         if changed:
-            for c in changed:  # which of their edges count changed, on both sides
+            for c in changed:  # which edges count changed for them and their dependants
                 forget(state, c)
                 for d in graph.dependants[c]:
                     forget(state, d)
@@ -238,6 +239,7 @@ class Portfolio(PortfolioQueries):
         state.unbuilt = set()
         arrays, finish = full_pass(state)
         found = find_all(state, arrays, finish, today)
+        seed(state, found.screens, found.after, arrays.target, today)
         assessments: list[Assessment | None] = [None] * arrays.size
         for n, assessment in zip(
             found.flagged.tolist(), assess_flagged(state, arrays, found, finish, today), strict=True

@@ -18,7 +18,7 @@ from services.scheduler.domain.engine import EngineState
 from services.scheduler.domain.reasons import blocker_stale, overdue
 from services.scheduler.domain.reasons.blocker_late import late_after
 from services.scheduler.domain.snapshot import Flags, Ints, NodeArrays
-from services.scheduler.domain.wide_items import EdgeScreens, seed
+from services.scheduler.domain.wide_items import EdgeScreens
 from services.scheduler.domain.window import FOREVER, crossed
 
 
@@ -36,6 +36,10 @@ class Findings:
     undated: Flags
     valid_from: Ints
     valid_until: Ints
+    # The screen of every active edge into an open item, and each item's ``late_after``: what
+    # ``wide_items.seed`` keeps for items with many blockers.
+    screens: EdgeScreens
+    after: Ints
 
 
 def find_all(state: EngineState, arrays: NodeArrays, finish: Ints, today: int) -> Findings:
@@ -48,7 +52,6 @@ def find_all(state: EngineState, arrays: NodeArrays, finish: Ints, today: int) -
     after = after_of[dst]
     late, due, stale, undated = findings(blocker, finish[src], after, own_target, today, policy)
     gives = late | undated | due | stale
-    seed(state, EdgeScreens(src, dst, gives, blocker), after_of, a.target, today)
     dated = overdue.dated(blocker[1], blocker[2])
     watched = blocker_stale.watched(blocker[1], blocker[3], own_target)
     stale_at = blocker_stale.stale_from(blocker[3], own_target, policy)
@@ -78,6 +81,8 @@ def find_all(state: EngineState, arrays: NodeArrays, finish: Ints, today: int) -
         undated[gives],
         valid_from,
         valid_until,
+        EdgeScreens(src, dst, gives, blocker),
+        after_of,
     )
 
 
