@@ -1,6 +1,7 @@
 """Benchmark of the scheduler's risk engine against a plain networkx recomputation.
 
-Run ``python -m bench.risk_engine [--items N] [--edges M] [--changes K] [--seed S]``.
+Run ``python -m bench.risk_engine [--items N] [--edges M] [--changes K] [--seed S]
+[--baseline-changes B]``.
 Not a test: it prints figures. Incremental changes are timed in wall time and, because the
 machine may be shared, in CPU time too (a preempted change shows in the first only). The
 synthetic portfolio mimics what trackers hold: teams with long sequential chains, local
@@ -300,6 +301,12 @@ def main() -> None:
     parser.add_argument("--edges", type=int, default=None, help="default: 3 x items")
     parser.add_argument("--changes", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--baseline-changes",
+        type=int,
+        default=None,
+        help="networkx incremental samples (default: changes / 50, at least 5; each takes seconds)",
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed + 1)
     data, wall, _ = timed(lambda: synthetic(args.items, args.edges or 3 * args.items, args.seed))
@@ -321,7 +328,7 @@ def main() -> None:
     print(f"peak RSS with the engine: {rss_mb():.0f} MB (synthetic data alone {rss_data:.0f} MB)")
     full = portfolio.assess_all(TODAY)
     result, base_cpu = bench_baseline(
-        by_id, edges, releases, demand, rng, max(5, args.changes // 50)
+        by_id, edges, releases, demand, rng, args.baseline_changes or max(5, args.changes // 50)
     )
     print(
         f"engine vs networkx, CPU: recompute_all {base_cpu / recompute_cpu:.1f}x faster, "

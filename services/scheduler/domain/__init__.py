@@ -23,7 +23,9 @@ Machinery: ``engine`` (the shared per-node state), ``graph``, ``order`` and ``co
 and blocker reasons, and demand treats the cycle as one unit), ``releases``,
 ``propagation`` (incremental walks and the full pass, which uses ``snapshot`` and
 ``whole_graph`` for numpy), ``risk_windows`` and ``flagged`` (the full pass's screen and
-assessments), ``rechecks`` (when windows run out), ``portfolio`` and ``queries`` (the public
+assessments), ``wide_items`` (the blocker screens of items with many blockers, kept between
+passes so a change re-screens only the blockers that changed), ``rechecks`` (when windows run
+out), ``portfolio`` and ``queries`` (the public
 face), ``model`` (values).
 
 An edge change keeps the topological order locally, treating cycles (strong components) as

@@ -4,25 +4,26 @@
 edge) or numpy arrays (many edges at once); the incremental screens, the per-item assessment
 and the full pass all call them. Building a ``RiskReason`` costs microseconds and most edges
 give none, so an item's blockers are screened with ``findings`` first and reasons are built
-only for the few suspects.
+only for the few suspects. An item with hundreds of blockers keeps each blocker's screen
+(``wide_items``) and re-screens only the blockers that changed.
 """
 
 from __future__ import annotations
 
+from itertools import repeat
+from operator import is_not, itemgetter
 from typing import Any
 
 import numpy as np
 
+from services.scheduler.domain import wide_items
 from services.scheduler.domain.dates import earliest, pick
 from services.scheduler.domain.engine import EngineState
 from services.scheduler.domain.model import PendingReason, RiskPolicy
 from services.scheduler.domain.reasons import blocker_late, blocker_stale, blocker_undated, overdue
 from services.scheduler.domain.reasons.blocker_late import late_after
+from services.scheduler.domain.wide_items import KeptScreen
 from services.scheduler.domain.window import FOREVER, Window, ahead, crossed
-
-# From this many blockers on, one item's are screened as arrays: a launch checklist blocked
-# by hundreds of items costs a few numpy calls instead of hundreds of Python ones.
-_WIDE = 32
 
 Blocker = tuple[bool, bool, int, int]  # known, open, target, last update
 
@@ -87,8 +88,8 @@ def suspect_blockers(state: EngineState, n: int, window: Window) -> list[int]:
     own_cycle, blockers = graph.cycle_of[n], graph.blockers[n]
     if own_cycle >= 0:
         blockers = [b for b in blockers if graph.cycle_of[b] != own_cycle]
-    if len(blockers) >= _WIDE:
-        return _suspects_at_once(state, n, blockers, window)
+    if len(blockers) >= wide_items.WIDE:
+        return _wide_suspects(state, n, blockers, window)
     facts, finish, today, policy = state.facts, state.finish, window.today, state.policy
     target = facts.target[n]
     after = late_after(target, facts.start[n], facts.duration[n])
@@ -102,26 +103,75 @@ def suspect_blockers(state: EngineState, n: int, window: Window) -> list[int]:
     return suspects
 
 
-def _suspects_at_once(state: EngineState, n: int, blockers: list[int], window: Window) -> list[int]:
-    facts, count = state.facts, len(blockers)
-
-    def gather(values: list[Any], dtype: Any) -> Any:
-        return np.fromiter(map(values.__getitem__, blockers), dtype=dtype, count=count)
-
-    known = np.fromiter((facts.items[b] is not None for b in blockers), np.bool_, count)
-    is_open = gather(facts.is_open, np.bool_) & known
-    blocker = (known, is_open, gather(facts.target, np.int64), gather(facts.updated, np.int64))
+def _wide_suspects(state: EngineState, n: int, blockers: list[int], window: Window) -> list[int]:
+    """``suspect_blockers`` for an item with many blockers, from its kept screen: only the
+    blockers that changed since are screened again (``wide_items``)."""
+    facts, today, policy = state.facts, window.today, state.policy
     target = facts.target[n]
     after = late_after(target, facts.start[n], facts.duration[n])
+    kept = state.kept_screens.get(n)
+    if kept is not None and kept.blockers is None:
+        kept = _read_out(state, n, kept, today)
+    if (
+        kept is None
+        or kept.blockers is None
+        or kept.key != (today, target, after)
+        # a safety net: an edge change forgets the screen (``wide_items.forget``)
+        or len(kept.blockers) != len(blockers)
+    ):
+        kept = _screen_all(state, blockers, after, target, today)
+        state.kept_screens[n] = kept
+    elif kept.stale:
+        finish = state.finish
+        for b in kept.stale:
+            i = kept.at.get(b)
+            if i is not None:  # not an edge inside the item's own cycle
+                screened = _screen(facts_of(state, b), finish[b], after, target, today, policy)
+                kept.suspect[i], kept.until[i] = screened
+        kept.stale.clear()
+    held = kept.blockers
+    assert held is not None, "a screen in use has been read out"
+    window.until = min(window.until, int(kept.until.min()))
+    return [held[i] for i in np.flatnonzero(kept.suspect).tolist()]
+
+
+def _read_out(state: EngineState, n: int, kept: KeptScreen, today: int) -> KeptScreen | None:
+    """A screen seeded by the full pass, from the pass's arrays (None if it no longer holds);
+    the blockers changed since stay ``stale``."""
+    edges, (_, target, _) = kept.edges, kept.key
+    if edges is None or kept.key[0] != today:
+        return None
+    at = np.flatnonzero(edges.dst == n)
+    blocker = tuple(f[at] for f in edges.blocker)
+    suspect = edges.gives[at]
+    until = np.where(suspect, FOREVER, pending(blocker, target, today, state.policy))
+    blockers = edges.src[at].tolist()
+    kept.blockers, kept.at = blockers, {b: i for i, b in enumerate(blockers)}
+    kept.suspect, kept.until, kept.edges = suspect, until, None
+    return kept
+
+
+def _screen_all(
+    state: EngineState, blockers: list[int], after: int, target: int, today: int
+) -> KeptScreen:
+    """``_screen`` of every blocker at once, as arrays."""
+    facts, count = state.facts, len(blockers)
+
+    take = itemgetter(*blockers)  # a tuple in one C call; ``WIDE`` blockers, so never one
+
+    def gather(values: list[Any], dtype: Any) -> Any:
+        return np.fromiter(take(values), dtype=dtype, count=count)
+
+    known = np.fromiter(map(is_not, take(facts.items), repeat(None)), np.bool_, count)
+    is_open = gather(facts.is_open, np.bool_) & known
+    blocker = (known, is_open, gather(facts.target, np.int64), gather(facts.updated, np.int64))
     late, due, stale, undated = findings(
-        blocker, gather(state.finish, np.int64), after, target, window.today, state.policy
+        blocker, gather(state.finish, np.int64), after, target, today, state.policy
     )
     suspect = late | due | stale | undated
-    quiet = ~suspect
-    if quiet.any():
-        until = pending(tuple(f[quiet] for f in blocker), target, window.today, state.policy)
-        window.until = min(window.until, int(until.min()))
-    return [blockers[i] for i in np.flatnonzero(suspect).tolist()]
+    until = np.where(suspect, FOREVER, pending(blocker, target, today, state.policy))
+    key = (today, target, after)
+    return KeptScreen(key, list(blockers), {b: i for i, b in enumerate(blockers)}, suspect, until)
 
 
 def blocker_reasons(state: EngineState, n: int, b: int, window: Window) -> list[PendingReason]:

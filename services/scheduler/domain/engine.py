@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from services.scheduler.domain.dates import NO_DATE
 from services.scheduler.domain.graph import DependencyGraph
@@ -10,6 +11,9 @@ from services.scheduler.domain.items import NodeFacts
 from services.scheduler.domain.model import Assessment, RiskPolicy
 from services.scheduler.domain.releases import ReleaseBook
 from services.scheduler.domain.window import FOREVER
+
+if TYPE_CHECKING:
+    from services.scheduler.domain.wide_items import KeptScreen
 
 
 @dataclass(eq=False)
@@ -30,6 +34,8 @@ class EngineState:
     # The assessment holds for ``valid_from <= today < valid_until`` (ordinals).
     valid_from: list[int] = field(default_factory=list)
     valid_until: list[int] = field(default_factory=list)
+    # Wide items' blocker screens, kept between passes (``wide_items``).
+    kept_screens: dict[int, KeptScreen] = field(default_factory=dict)
 
     def node(self, item_id: str) -> int:
         n = self.graph.node(item_id)

@@ -35,6 +35,7 @@ from services.scheduler.domain.queries import PortfolioQueries
 from services.scheduler.domain.rechecks import Rechecks
 from services.scheduler.domain.risk_windows import find_all
 from services.scheduler.domain.verdict import assess_node, current
+from services.scheduler.domain.wide_items import blocker_changed, forget, seed
 from services.scheduler.domain.window import FOREVER
 from shared.events import ItemStatus
 
@@ -66,6 +67,8 @@ class Portfolio(PortfolioQueries):
         old_release = None if old is None else old.release_id
         current(state, n)  # build a quiet assessment from the facts it was made from
         state.facts.set_item(n, item)
+        # Wide dependants re-screen it; its own kept screen keys on its dates (``wide_items``).
+        blocker_changed(state, n)
         if old_release != item.release_id:
             if old_release is not None:
                 state.releases.leave(n, old_release)
@@ -92,6 +95,8 @@ class Portfolio(PortfolioQueries):
         current(state, n)
         state.facts.set_item(n, None)
         blockers, dependants = state.graph.drop_edges(n)
+        for m in (n, *dependants):  # their blockers changed
+            forget(state, m)
         self._forecast_dirty.add(n)
         self._forecast_dirty.update(dependants)
         self._assess_dirty.add(n)
@@ -112,6 +117,7 @@ class Portfolio(PortfolioQueries):
             self._edge_touched(u, v)
 
     def _edge_touched(self, u: int, v: int) -> None:
+        forget(self._state, v)
         self._forecast_dirty.add(v)
         self._assess_dirty.add(v)
         self._demand_dirty.add(u)
@@ -140,6 +146,10 @@ class Portfolio(PortfolioQueries):
         state, graph = self._state, self._state.graph
         changed = graph.take_cycle_changes()
         if changed:
+            for c in changed:  # which edges count changed for them and their dependants
+                forget(state, c)
+                for d in graph.dependants[c]:
+                    forget(state, d)
             self._forecast_dirty |= changed
             self._assess_dirty |= changed
             self._demand_dirty |= changed
@@ -227,9 +237,9 @@ class Portfolio(PortfolioQueries):
     def _assess_everything(self, today: int) -> None:
         state = self._state
         state.unbuilt = set()
-        arrays, _ = full_pass(state)
-        finish = np.asarray(state.finish, dtype=np.int64)
+        arrays, finish = full_pass(state)
         found = find_all(state, arrays, finish, today)
+        seed(state, found.screens, found.after, arrays.target, today)
         assessments: list[Assessment | None] = [None] * arrays.size
         for n, assessment in zip(
             found.flagged.tolist(), assess_flagged(state, arrays, found, finish, today), strict=True

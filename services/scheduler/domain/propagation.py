@@ -23,6 +23,7 @@ from services.scheduler.domain.whole_graph import (
     settle_order,
     waiting,
 )
+from services.scheduler.domain.wide_items import blocker_changed
 
 
 def demand_pass(state: EngineState, seeds: set[int], touched: set[int]) -> None:
@@ -121,6 +122,8 @@ def _refresh(state: EngineState, n: int, releases: set[str]) -> bool:
     if finish == state.finish[n] and chain == state.chains[n]:
         return False
     current(state, n)  # a quiet assessment left unbuilt must show the values it was made from
+    if finish != state.finish[n]:
+        blocker_changed(state, n)
     state.finish[n], state.critical[n], state.chains[n] = finish, critical, chain
     if item is not None and item.release_id is not None:
         state.releases.place(n, item.release_id, finish)
@@ -131,7 +134,7 @@ def _refresh(state: EngineState, n: int, releases: set[str]) -> bool:
 def full_pass(state: EngineState) -> tuple[NodeArrays, Ints]:
     """Every node's forecast, chain and demand, and every release's flag, from scratch.
 
-    Returns the arrays it computed over and the topological order it used. The ranks the
+    Returns the arrays it computed over and the forecasts as an array. The ranks the
     graph maintains are reused when they still order every active edge (checked here, in C);
     otherwise ranks and cycles are rebuilt first.
     """
@@ -151,4 +154,4 @@ def full_pass(state: EngineState) -> tuple[NodeArrays, Ints]:
     book = state.releases
     book.place_all(finish)
     book.refresh(set(book.members) | book.flagged)
-    return arrays, order
+    return arrays, finish

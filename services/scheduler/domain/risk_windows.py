@@ -18,6 +18,7 @@ from services.scheduler.domain.engine import EngineState
 from services.scheduler.domain.reasons import blocker_stale, overdue
 from services.scheduler.domain.reasons.blocker_late import late_after
 from services.scheduler.domain.snapshot import Flags, Ints, NodeArrays
+from services.scheduler.domain.wide_items import EdgeScreens
 from services.scheduler.domain.window import FOREVER, crossed
 
 
@@ -35,6 +36,10 @@ class Findings:
     undated: Flags
     valid_from: Ints
     valid_until: Ints
+    # The screen of every active edge into an open item, and each item's ``late_after``: what
+    # ``wide_items.seed`` keeps for items with many blockers.
+    screens: EdgeScreens
+    after: Ints
 
 
 def find_all(state: EngineState, arrays: NodeArrays, finish: Ints, today: int) -> Findings:
@@ -43,7 +48,8 @@ def find_all(state: EngineState, arrays: NodeArrays, finish: Ints, today: int) -
     src, dst = a.src[into_open], a.dst[into_open]
     own_target = a.target[dst]
     blocker = (a.known[src], a.open_[src], a.target[src], a.updated[src])
-    after = late_after(a.target, a.start, a.duration)[dst]
+    after_of = late_after(a.target, a.start, a.duration)
+    after = after_of[dst]
     late, due, stale, undated = findings(blocker, finish[src], after, own_target, today, policy)
     gives = late | undated | due | stale
     dated = overdue.dated(blocker[1], blocker[2])
@@ -75,6 +81,8 @@ def find_all(state: EngineState, arrays: NodeArrays, finish: Ints, today: int) -
         undated[gives],
         valid_from,
         valid_until,
+        EdgeScreens(src, dst, gives, blocker),
+        after_of,
     )
 
 

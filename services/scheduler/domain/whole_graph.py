@@ -98,26 +98,38 @@ def chains(
 
 def waiting(state: EngineState, arrays: NodeArrays, order: Ints) -> list[float]:
     """``forecast.waiting_on`` for every node, dependants first: the one part of the pass that
-    stays a Python loop, because demand, unlike dates, is never absorbed along a chain.
+    stays a Python loop, because demand, unlike dates, is never absorbed along a chain
+    (measured: relaxing it edge-parallel, as ``forecasts`` does, took 281 rounds and 1.5 s).
 
     Only nodes with an active dependant, and cycle members (a unit's demand is shared), are
-    visited; the loop body for a node outside a cycle is a single C-level ``max``.
+    visited. Cycle members are few and go through ``waiting_on``; the runs of other nodes
+    between them take the inlined loop below.
     """
     graph, demand, cap = state.graph, state.facts.demand, state.policy.demand_cap
-    dependants, cycle_of = graph.dependants, graph.cycle_of
+    dependants = graph.dependants
+    in_cycle = arrays.cycle >= 0
     visit_mask = np.zeros(arrays.size, dtype=np.bool_)
     visit_mask[arrays.src] = True
-    visit_mask[arrays.cycle >= 0] = True
-    visit = order[visit_mask[order]][::-1].tolist()
+    visit_mask[in_cycle] = True
+    ordered = order[visit_mask[order]][::-1]
+    visit = ordered.tolist()
     found = list(demand)
     at = found.__getitem__
-    for n in visit:
-        if cycle_of[n] >= 0:
-            found[n] = waiting_on(n, graph, demand, found, cap)
-            continue
+
+    def run(nodes: list[int]) -> None:
         # ``waiting_on`` and ``capped`` for a node alone, inlined: a call per node would cost
-        # a tenth of the loop
-        heaviest = max(map(at, dependants[n]), default=0.0)
-        total = demand[n] + (heaviest if heaviest > 0.0 else 0.0)
-        found[n] = total if total < cap else cap
+        # a tenth of the loop, and each has a dependant (its active edge), so ``max`` needs no
+        # default; zip over map saves indexing ``dependants`` (measured: 77 ms, not 100).
+        for n, behind in zip(nodes, map(dependants.__getitem__, nodes), strict=True):
+            heaviest = max(map(at, behind))
+            total = demand[n] + (heaviest if heaviest > 0.0 else 0.0)
+            found[n] = total if total < cap else cap
+
+    begin = 0
+    for member in np.flatnonzero(in_cycle[ordered]).tolist():
+        run(visit[begin:member])
+        n = visit[member]
+        found[n] = waiting_on(n, graph, demand, found, cap)
+        begin = member + 1
+    run(visit[begin:])
     return found
