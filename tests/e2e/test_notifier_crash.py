@@ -85,7 +85,7 @@ def test_a_message_recorded_before_a_crash_is_sent_once_after_restart(
     stack: Stack, sink: Sink, env: dict[str, str]
 ) -> None:
     notifier = stack.urls["notifier"]
-    with httpx.Client(timeout=10) as client:
+    with httpx.Client(timeout=10, headers=stack.auth) as client:
         channels = {"webhook": {"url": f"{sink.url}/ada", "secret": SECRET}}
         body = {"name": "Ada", "identities": ["github:ada"], "channels": channels}
         assert client.put(f"{notifier}/people/ada", json=body).status_code == 201
