@@ -142,6 +142,7 @@ async def main(changes: int, people: int, concurrency: int) -> None:
             windows, told = MongoDigestWindows(db[DIGESTS]), MongoToldLevels(db[TOLD])
             outbox = MongoOutbox(db["notifications"])
             await outbox.ensure_indexes()
+            await windows.ensure_indexes()
             await seed(directory, people, url)
             router = DigestRouter(directory, windows, told)
             started = time.perf_counter()

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 import bson
-from pymongo import DeleteOne, ReplaceOne, UpdateOne
+from pymongo import ASCENDING, DeleteOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from services.notifier.domain.change import Change
@@ -37,6 +37,10 @@ Collector = Callable[["DigestWindow | None"], DigestWindow]
 class MongoDigestWindows:
     def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
         self.collection = collection
+
+    async def ensure_indexes(self) -> None:
+        """What each tick asks (``due``): without it every tick reads every open window."""
+        await self.collection.create_index([("closes_at", ASCENDING)])
 
     async def update(
         self, person_id: str, channel: str, change: Collector, keys: Iterable[str]
