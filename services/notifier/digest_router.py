@@ -3,8 +3,8 @@
 A batch is routed against one directory index, the levels each person was last told are read
 in one query, and every window touched is read at once and written in one bulk write with all
 of the batch's changes for it: a handful of round trips per batch, whoever is in the directory.
-Only the batch's own entries of each window are read and written, so the cost of a batch does
-not grow with how much the windows it joins have already collected.
+Only the batch's own entries of each window are read and written (each entry is a document
+of its own), so a batch costs the same however much the windows it joins have collected.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class DigestRouter:
         told = await self.told.levels(keys)
         await self.windows.update_all(
             {key: collector(pairs, now, told) for key, pairs in by_window.items()},
-            {change.key for change in changes},
+            {key: {change.key for _, change in pairs} for key, pairs in by_window.items()},
         )
         return routes
 

@@ -1,9 +1,9 @@
 """The digest window store against a real Mongo-wire server: a batch writes only its entries.
 
-A window that has collected many changes is joined by setting the new change's own entry, so
-the entries already there are neither read back nor rewritten; item ids with ``.`` and ``$``
-(which a field path cannot hold) are stored and read back intact, and a window stored in the
-older whole-document form is still read.
+A window that has collected many changes is joined by writing the new change's own entry
+document, so the entries already there are neither read back nor rewritten; item ids with
+``.`` and ``$`` are stored and read back intact; closing removes the entries as read; and a
+window stored in the older whole-document form is still read.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from services.notifier.adapters.digests import (
     DIGESTS,
     MongoDigestWindows,
     change_document,
-    entry_field,
+    entry_id,
 )
 from services.notifier.domain.change import Change
 from services.notifier.domain.digest import DigestWindow, collect
@@ -53,30 +53,53 @@ async def windows(mongodb_url: str, unique: str) -> AsyncIterator[MongoDigestWin
 
 async def test_a_batch_sets_only_its_own_entries(windows: MongoDigestWindows) -> None:
     first = [risk(f"github:acme/web#{n}", f"c{n}") for n in range(5)]
-    await windows.update_all({("ada", "slack"): adding(*first)}, [c.key for c in first])
-    before = await windows.collection.find_one({"_id": "ada|slack"})
-    assert before is not None
+    route = ("ada", "slack")
+    await windows.update_all({route: adding(*first)}, {route: [c.key for c in first]})
+    header = await windows.collection.find_one({"_id": "ada|slack"})
+    assert header is not None
+    assert "entries" not in header
+    untouched = [entry_id("ada|slack", c.key) for c in first[1:]]
+    before = [await windows.collection.find_one({"_id": i}) for i in untouched]
 
     odd = risk("jira:OPS.1$2", "c-odd")
     later = risk("github:acme/web#0", "c0-again", RiskLevel.AT_RISK)
-    await windows.update_all({("ada", "slack"): adding(odd, later)}, [odd.key, later.key])
+    await windows.update_all({route: adding(odd, later)}, {route: [odd.key, later.key]})
 
     after = await windows.collection.find_one({"_id": "ada|slack"})
     assert after is not None
-    assert after["version"] == before["version"] + 1
-    untouched = [entry_field(c.key) for c in first[1:]]
-    assert [after["entries"][k] for k in untouched] == [before["entries"][k] for k in untouched]
-    (version, window), *_ = await windows.due(T0 + timedelta(seconds=300))
+    assert after["version"] == header["version"] + 1
+    assert [await windows.collection.find_one({"_id": i}) for i in untouched] == before
+    due = await windows.due(T0 + timedelta(seconds=300))
+    assert len(due) == 1
+    version, window = due[0]
     assert version == after["version"]
     assert window.entries["jira:OPS.1$2"].latest == odd
     assert window.entries["github:acme/web#0"].latest == later
     assert len(window.entries) == 6
 
+    assert await windows.close(window, version)
+    assert await windows.collection.count_documents({}) == 0
+
+
+async def test_an_entry_replaced_after_the_window_was_read_outlives_its_close(
+    windows: MongoDigestWindows,
+) -> None:
+    route = ("ada", "slack")
+    first = risk("github:acme/web#1", "c1")
+    await windows.update_all({route: adding(first)}, {route: [first.key]})
+    ((version, window),) = await windows.due(T0 + timedelta(seconds=300))
+    later = risk("github:acme/web#1", "c1-again", RiskLevel.AT_RISK)
+    await windows.update_all({route: adding(later)}, {route: [later.key]})
+
+    assert not await windows.close(window, version)  # the version moved: it stays open
+    ((_, reread),) = await windows.due(T0 + timedelta(seconds=300))
+    assert reread.entries[later.key].latest == later
+
 
 async def test_a_redelivered_change_writes_nothing(windows: MongoDigestWindows) -> None:
-    change = risk("github:acme/web#1", "c1")
-    await windows.update_all({("ada", "slack"): adding(change)}, [change.key])
-    await windows.update_all({("ada", "slack"): adding(change)}, [change.key])
+    change, route = risk("github:acme/web#1", "c1"), ("ada", "slack")
+    await windows.update_all({route: adding(change)}, {route: [change.key]})
+    await windows.update_all({route: adding(change)}, {route: [change.key]})
     stored = await windows.collection.find_one({"_id": "ada|slack"})
     assert stored is not None
     assert stored["version"] == 1
@@ -94,7 +117,10 @@ async def test_a_window_stored_whole_is_still_read_and_joined(
         }
     )  # fmt: skip
     new = risk("github:acme/web#2", "c2")
-    await windows.update_all({("ada", "slack"): adding(new)}, [new.key])
-    (version, window), *_ = await windows.due(T0 + timedelta(seconds=300))
+    route = ("ada", "slack")
+    await windows.update_all({route: adding(new)}, {route: [new.key]})
+    ((version, window),) = await windows.due(T0 + timedelta(seconds=300))
     assert version == 4
     assert [c.cause_id for c in window.ranked()] == ["c1", "c2"]
+    assert await windows.close(window, version)
+    assert await windows.collection.count_documents({}) == 0
