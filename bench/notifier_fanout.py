@@ -7,6 +7,8 @@ through the notifier's own ``DigestRouter`` and the digests are delivered by its
 ``OutboxWorker``; the clock is moved past the 300 s window instead of waiting for it. Prints
 routing throughput, the time from the last change to the last message received, messages
 sent, and beside it the same run's floor: the same number of bare POSTs from one client.
+Routing is also given per batch, as medians over the first and the last tenth of the batches
+and their ratio: near 1 when a batch costs the same however full the open windows are.
 
 Run: ``python -m bench.notifier_fanout [CHANGES PEOPLE CONCURRENCY]`` (defaults 10000 1000 8).
 """
@@ -14,6 +16,7 @@ Run: ``python -m bench.notifier_fanout [CHANGES PEOPLE CONCURRENCY]`` (defaults 
 from __future__ import annotations
 
 import asyncio
+import statistics
 import sys
 import tempfile
 import threading
@@ -139,12 +142,16 @@ async def main(changes: int, people: int, concurrency: int) -> None:
             windows, told = MongoDigestWindows(db[DIGESTS]), MongoToldLevels(db[TOLD])
             outbox = MongoOutbox(db["notifications"])
             await outbox.ensure_indexes()
+            await windows.ensure_indexes()
             await seed(directory, people, url)
             router = DigestRouter(directory, windows, told)
             started = time.perf_counter()
+            per_batch: list[float] = []
             for first in range(0, changes, BATCH):  # as the consumer hands them over
                 batch = [change(n, people) for n in range(first, min(first + BATCH, changes))]
+                began = time.perf_counter()
                 await router.route_batch(batch, T0 + timedelta(milliseconds=first))
+                per_batch.append(time.perf_counter() - began)
             routed = time.perf_counter() - started
             async with httpx.AsyncClient(timeout=10) as client:
                 worker = OutboxWorker(
@@ -163,6 +170,11 @@ async def main(changes: int, people: int, concurrency: int) -> None:
             server.process.stop()
     print(f"changes {changes}  people {people}  concurrency {concurrency}")
     print(f"routing: {routed:.2f} s  ({changes / routed:,.0f} changes/s)")
+    tenth = max(1, len(per_batch) // 10)
+    early, late = statistics.median(per_batch[:tenth]), statistics.median(per_batch[-tenth:])
+    print(f"routing per batch of {BATCH}: median {statistics.median(per_batch) * 1000:.0f} ms; "
+          f"first tenth {early * 1000:.0f} ms, last tenth {late * 1000:.0f} ms "
+          f"(last/first {late / early:.2f})")  # fmt: skip
     print(f"last change -> last message: {drained:.2f} s  messages sent: {sent}")
     print(f"delivery throughput: {sent / drained:,.0f} messages/s")
     print(f"floor, {sent} bare sequential POSTs to the same receiver: {baseline:.2f} s "

@@ -3,6 +3,8 @@
 A batch is routed against one directory index, the levels each person was last told are read
 in one query, and every window touched is read at once and written in one bulk write with all
 of the batch's changes for it: a handful of round trips per batch, whoever is in the directory.
+Only the batch's own entries of each window are read and written (each entry is a document
+of its own), so a batch costs the same however much the windows it joins have collected.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ class DigestRouter:
         keys = [(r.person_id, r.channel, c.key) for pairs in by_window.values() for r, c in pairs]
         told = await self.told.levels(keys)
         await self.windows.update_all(
-            {key: collector(pairs, now, told) for key, pairs in by_window.items()}
+            {key: collector(pairs, now, told) for key, pairs in by_window.items()},
+            {key: {change.key for _, change in pairs} for key, pairs in by_window.items()},
         )
         return routes
 

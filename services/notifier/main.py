@@ -59,6 +59,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         DigestRouter(directory, windows, told),
     )  # fmt: skip
     runtime.on_start.append(outbox.ensure_indexes)
+    runtime.on_start.append(windows.ensure_indexes)
     if settings.people is not None:
         runtime.on_start.append(people_loader(settings.people, directory))
     runtime.after_start.append(loop.start)

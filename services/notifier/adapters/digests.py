@@ -1,17 +1,26 @@
-"""Open digest windows in MongoDB, one document per person and channel.
+"""Open digest windows in MongoDB: per person and channel a header, and a document per entry.
 
-The document is the window itself (entries keyed by item id), replaced under a version check
-so two events landing at once for the same person cannot lose each other's entries.
+The header (when the window opened and closes, a version) is small, and each change collected
+is a document of its own beside it, so joining a window that already holds hundreds of changes
+writes one small document and moves the header's version: nothing grows with what the window
+holds. (A window kept whole in one document made the store rewrite, journal and log all of it
+on every change: routing slowed with every change collected, O(n^2) over a run.)
+
+Entries are written before the header's version moves under a version check, so two events
+landing at once for the same person cannot lose each other's entries, and a window closed
+while a change was joining it is either left open (its version moved) or reopened by the redo.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from pymongo import DeleteOne, ReplaceOne, UpdateOne
+from pymongo import ASCENDING, DeleteMany, DeleteOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from services.notifier.domain.change import Change
@@ -29,63 +38,90 @@ class MongoDigestWindows:
     def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
         self.collection = collection
 
-    async def update(self, person_id: str, channel: str, change: Collector) -> DigestWindow:
-        key = f"{person_id}|{channel}"
-        for _ in range(MAX_CONFLICTS):
-            found = await self.collection.find_one({"_id": key})
-            version = found["version"] if found else 0
-            window = change(window_from(found) if found else None)
-            document = {"_id": key, "version": version + 1, **window_document(window)}
-            if found is None:
-                inserted = await self.collection.update_one(
-                    {"_id": key}, {"$setOnInsert": document}, upsert=True
-                )
-                if inserted.upserted_id is not None:
-                    return window
-                continue
-            replaced = await self.collection.replace_one({"_id": key, "version": version}, document)
-            if replaced.modified_count == 1:
-                return window
-        raise RuntimeError(f"digest window {key} kept changing under {MAX_CONFLICTS} attempts")
+    async def ensure_indexes(self) -> None:
+        """What each tick asks (``due``, then a due window's entries); without them every tick
+        reads every open window and entry."""
+        await self.collection.create_index([("closes_at", ASCENDING)])
+        await self.collection.create_index([("window", ASCENDING)])
 
-    async def update_all(self, updates: Mapping[tuple[str, str], Collector]) -> None:
-        """Many windows in one read and one bulk write; any window another writer touched
-        meanwhile (its version moved, or it was created first) is redone through ``update``."""
-        keys = {f"{person}|{channel}": (person, channel) for person, channel in updates}
-        cursor = self.collection.find({"_id": {"$in": list(keys)}})
-        found = {d["_id"]: d async for d in cursor}
+    async def update(
+        self, person_id: str, channel: str, change: Collector, keys: Iterable[str]
+    ) -> DigestWindow:
+        """Apply ``change`` to the window's entries for ``keys`` (the ones it may touch).
+
+        The header's version moves even when nothing changed: this is the redo of a write
+        whose entries may already be stored, and a closer that read the window before them
+        must find the version moved and leave the window open."""
+        wid, wanted = f"{person_id}|{channel}", sorted(set(keys))
+        for _ in range(MAX_CONFLICTS):
+            header = await self.collection.find_one({"_id": wid})
+            entries = await self.entries({wid: wanted})
+            plan = window_plan(wid, header, entries.get(wid, {}), change, uuid.uuid4().hex, True)
+            if await self.apply([plan]) == set():
+                return plan.window
+        raise RuntimeError(f"digest window {wid} kept changing under {MAX_CONFLICTS} attempts")
+
+    async def update_all(
+        self, updates: Mapping[tuple[str, str], Collector], keys: Mapping[tuple[str, str], Any]
+    ) -> None:
+        """Many windows in three reads and two bulk writes, touching only the entries for
+        each window's ``keys`` (the change keys its collector may add); a window another
+        writer touched meanwhile (its version moved, or it was created first) is redone by
+        ``update``."""
+        ids = {f"{person}|{channel}": (person, channel) for person, channel in updates}
+        cursor = self.collection.find({"_id": {"$in": list(ids)}})
+        headers = {d["_id"]: d async for d in cursor}
+        entries = await self.entries({wid: sorted(set(keys[r])) for wid, r in ids.items()})
         token = uuid.uuid4().hex
-        writes: list[UpdateOne | ReplaceOne[dict[str, Any]]] = []
-        for key, route in keys.items():
-            stored = found.get(key)
-            window = updates[route](window_from(stored) if stored else None)
-            version = stored["version"] if stored else 0
-            document = {"_id": key, "version": version + 1, "writer": token}
-            document |= window_document(window)
-            if stored is None:
-                writes.append(UpdateOne({"_id": key}, {"$setOnInsert": document}, upsert=True))
-            else:
-                writes.append(ReplaceOne({"_id": key, "version": version}, document))
-        if not writes:
-            return
-        result = await self.collection.bulk_write(writes, ordered=False)
-        if result.upserted_count + result.modified_count == len(writes):
-            return
-        query = {"_id": {"$in": list(keys)}, "writer": token}
-        ours = {d["_id"] async for d in self.collection.find(query, projection={"_id": 1})}
-        for key, (person, channel) in keys.items():
-            if key not in ours:
-                await self.update(person, channel, updates[(person, channel)])
+        plans = [
+            window_plan(wid, headers.get(wid), entries.get(wid, {}), updates[r], token, False)
+            for wid, r in ids.items()
+        ]
+        for wid in await self.apply(plans):
+            person, channel = ids[wid]
+            await self.update(person, channel, updates[(person, channel)], keys[(person, channel)])
+
+    async def entries(
+        self, wanted: Mapping[str, Iterable[str]]
+    ) -> dict[str, dict[str, dict[str, Any]]]:
+        """The stored entries for these (window, change key)s, by window and change key."""
+        ids = [entry_id(wid, k) for wid, keys in wanted.items() for k in keys]
+        found: dict[str, dict[str, dict[str, Any]]] = {}
+        if ids:
+            async for d in self.collection.find({"_id": {"$in": ids}}):
+                found.setdefault(d["window"], {})[d["key"]] = d
+        return found
+
+    async def apply(self, plans: list[WindowPlan]) -> set[str]:
+        """Entries first, then the headers under their version check; the windows whose
+        header another writer moved first (to be redone)."""
+        entries = [w for p in plans for w in p.entries]
+        headers = {p.wid: p.header for p in plans if p.header is not None}
+        if entries:
+            await self.collection.bulk_write(entries, ordered=False)
+        if not headers:
+            return set()
+        result = await self.collection.bulk_write(list(headers.values()), ordered=False)
+        if result.upserted_count + result.modified_count == len(headers):
+            return set()
+        tokens = {p.wid: p.token for p in plans if p.header is not None}
+        query = {"_id": {"$in": list(headers)}}
+        cursor = self.collection.find(query, projection={"writer": 1})
+        ours = {d["_id"] async for d in cursor if d.get("writer") == tokens[d["_id"]]}
+        return set(headers) - ours
 
     async def due(self, now: datetime, limit: int = 100) -> list[tuple[int, DigestWindow]]:
         cursor = self.collection.find({"closes_at": {"$lte": now}}).sort("closes_at", 1)
-        return [(d["version"], window_from(d)) async for d in cursor.limit(limit)]
+        headers = [d async for d in cursor.limit(limit)]
+        entries: dict[str, list[dict[str, Any]]] = {}
+        if headers:
+            query = {"window": {"$in": [d["_id"] for d in headers]}}
+            async for d in self.collection.find(query):
+                entries.setdefault(d["window"], []).append(d)
+        return [(d["version"], window_from(d, entries.get(d["_id"], []))) for d in headers]
 
     async def postpone(self, window: DigestWindow, version: int, until: datetime) -> None:
-        key = f"{window.person_id}|{window.channel}"
-        await self.collection.update_one(
-            {"_id": key, "version": version}, {"$set": {"closes_at": until}}
-        )
+        await self.postpone_all([(window, version, until)])
 
     async def postpone_all(self, held: list[tuple[DigestWindow, int, datetime]]) -> None:
         writes = [
@@ -97,19 +133,30 @@ class MongoDigestWindows:
         if writes:
             await self.collection.bulk_write(writes, ordered=False)
 
-    async def close_all(self, closing: list[tuple[DigestWindow, int]]) -> None:
-        """A window a change joined after it was read keeps its newer version and stays open."""
-        writes = [
-            DeleteOne({"_id": f"{w.person_id}|{w.channel}", "version": v}) for w, v in closing
+    async def close_all(self, closing: list[tuple[DigestWindow, int]]) -> set[str]:
+        """A window a change joined after it was read keeps its newer version and stays open;
+        of a closed one, only the entries as read go (one written since carries a later
+        version, stays, and joins the window opened next). The ids of the windows closed."""
+        if not closing:
+            return set()
+        wanted = {f"{w.person_id}|{w.channel}": v for w, v in closing}
+        writes = [DeleteOne({"_id": wid, "version": v}) for wid, v in wanted.items()]
+        await self.collection.bulk_write(writes, ordered=False)
+        # Still there: its version moved (or it was closed and reopened at once; its entries
+        # then stay with the new window, and what was recorded is not listed again).
+        query = {"_id": {"$in": list(wanted)}}
+        left = {d["_id"] async for d in self.collection.find(query, projection={"_id": 1})}
+        closed = set(wanted) - left
+        gone = [
+            DeleteMany({"window": wid, "version": {"$lte": wanted[wid]}}) for wid in sorted(closed)
         ]
-        if writes:
-            await self.collection.bulk_write(writes, ordered=False)
+        if gone:
+            await self.collection.bulk_write(gone, ordered=False)
+        return closed
 
     async def close(self, window: DigestWindow, version: int) -> bool:
         """False when a change joined after it was read: it stays open and is read again."""
-        key = f"{window.person_id}|{window.channel}"
-        deleted = await self.collection.delete_one({"_id": key, "version": version})
-        return deleted.deleted_count == 1
+        return bool(await self.close_all([(window, version)]))
 
 
 class MongoToldLevels:
@@ -147,17 +194,67 @@ class MongoToldLevels:
             await self.collection.bulk_write(writes, ordered=False)
 
 
-def window_document(window: DigestWindow) -> dict[str, Any]:
+def entry_id(wid: str, key: str) -> str:
+    """An entry's ``_id``: a digest of window and key, without the ``|`` every window's id
+    holds, so the two never meet. (A document as ``_id`` made the embedded store's upserts
+    scan the collection.)"""
+    return "entry-" + hashlib.sha256(f"{wid}\x00{key}".encode()).hexdigest()
+
+
+@dataclass
+class WindowPlan:
+    wid: str
+    token: str
+    window: DigestWindow
+    header: UpdateOne | None
+    entries: list[ReplaceOne[dict[str, Any]]]
+
+
+def window_plan(
+    wid: str,
+    header: dict[str, Any] | None,
+    stored: dict[str, dict[str, Any]],
+    change: Collector,
+    token: str,
+    always: bool,
+) -> WindowPlan:
+    """The writes that apply ``change`` to the window as read (only the entries it may
+    touch): the entries that changed, and a new header or its version moved; nothing when
+    nothing changed (a redelivered event), unless ``always``."""
+    before = window_from(header, list(stored.values())) if header else None
+    version = header["version"] + 1 if header else 1  # the version the header moves to
+    window = change(before)
+    entries = [
+        ReplaceOne({"_id": entry_id(wid, k)}, entry_document(wid, k, e, version), upsert=True)
+        for k, e in window.entries.items()
+        if before is None or before.entries.get(k) != e
+    ]
+    write: UpdateOne | None = None
+    if header is None:
+        document = {"_id": wid, "version": 1, "writer": token} | window_header(window)
+        write = UpdateOne({"_id": wid}, {"$setOnInsert": document}, upsert=True)
+    elif entries or always:
+        fields = {"version": version, "writer": token}
+        write = UpdateOne({"_id": wid, "version": version - 1}, {"$set": fields})
+    return WindowPlan(wid, token, window, write, entries)
+
+
+def window_header(window: DigestWindow) -> dict[str, Any]:
     return {
         "person_id": window.person_id,
         "channel": window.channel,
         "opened_at": window.opened_at,
         "closes_at": window.closes_at,
-        "entries": {
-            str(i): {"told": e.told, "latest": change_document(e.latest)}
-            for i, e in enumerate(window.entries.values())
-        },
     }
+
+
+def entry_document(wid: str, key: str, entry: DigestEntry, version: int) -> dict[str, Any]:
+    """``version`` is the header's once this entry joined: closing the window at an earlier
+    one leaves it (it joined after the window was read)."""
+    told = entry.told.value if entry.told else None
+    document: dict[str, Any] = {"_id": entry_id(wid, key), "window": wid, "key": key}
+    document |= {"told": told, "version": version}
+    return document | {"latest": change_document(entry.latest)}
 
 
 def change_document(change: Change) -> dict[str, Any]:
@@ -183,16 +280,19 @@ def change_from(document: dict[str, Any]) -> Change:
     return Change(**fields)
 
 
-def window_from(document: dict[str, Any]) -> DigestWindow:
+def window_from(header: dict[str, Any], stored: list[dict[str, Any]]) -> DigestWindow:
+    """A header and its entry documents; a window stored whole (before entries had documents
+    of their own) carries its entries in the header, and an entry document for the same item
+    is the later one."""
     entries = {}
-    for entry in document["entries"].values():
+    for entry in [*header.get("entries", {}).values(), *stored]:
         latest = change_from(entry["latest"])
         told = RiskLevel(entry["told"]) if entry["told"] else None
         entries[latest.key] = DigestEntry(told, latest)
     return DigestWindow(
-        document["person_id"],
-        document["channel"],
-        document["opened_at"],
-        document["closes_at"],
+        header["person_id"],
+        header["channel"],
+        header["opened_at"],
+        header["closes_at"],
         entries,
     )
