@@ -39,10 +39,9 @@ class Scheduler:
         return await reconcile(self.store, self.announcer, RiskPolicy(), now)
 
     async def feed(self, batch: Sequence[Event], today: date = TODAY) -> int:
-        applied: list[Event] = []
 
         async def recompute() -> None:
-            applied.extend(await project_work(batch, self.store, self.live.portfolio, today))
+            await project_work(batch, self.store, self.live.portfolio, today)
 
         now = datetime.combine(today, datetime.min.time(), UTC)
         async with self.live.lock:

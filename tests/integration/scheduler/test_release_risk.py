@@ -59,11 +59,10 @@ async def announcer(nats_url: str, js: JetStreamContext, db: Any) -> AsyncIterat
 
 
 async def feed(announcer: RiskAnnouncer, db: Any, batch: list[Event]) -> None:
-    applied: list[Event] = []
     store = MongoWorkStore(db)
 
     async def recompute() -> None:
-        applied.extend(await project_work(batch, store, announcer.live.portfolio, TODAY))
+        await project_work(batch, store, announcer.live.portfolio, TODAY)
 
     async with announcer.live.lock:
         await announcer.reassess(

@@ -56,10 +56,9 @@ class Harness:
         )
 
     async def feed(self, batch: list[Event]) -> None:
-        applied: list[Event] = []
 
         async def recompute() -> None:
-            applied.extend(await project_work(batch, self.store, self.live.portfolio, TODAY))
+            await project_work(batch, self.store, self.live.portfolio, TODAY)
 
         await self.announcer.reassess(
             "events", recompute, lambda c: (cause_of(c.item_id, batch).event_id, None), NOW
