@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,7 +18,8 @@ import httpx
 import pytest
 
 from services.cli.demo import issue, milestone, repository
-from services.cli.stack import ANY_FREE_PORTS, Stack, start_stack
+from services.cli.stack import Stack
+from tests.support.stacks import running_stack
 from tests.support.streams import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -30,15 +30,11 @@ SITE = "https://northwind.atlassian.net"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "MONGODB_URL")}
-    env |= {"INGEST_GITHUB_SECRET": SECRET, "INGEST_JIRA_SECRET": SECRET}
+    env = {"INGEST_GITHUB_SECRET": SECRET, "INGEST_JIRA_SECRET": SECRET}
     env["SCHEDULER_RECHECK_INTERVAL_SECONDS"] = "3600"
     data_dir: Path = tmp_path_factory.mktemp("links")
-    running = start_stack(data_dir, env=env, ports=ANY_FREE_PORTS)
-    try:
+    with running_stack(data_dir, env) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def jira_issue(key: str, numeric: int, due: date, description: str, now: datetime) -> bytes:

@@ -9,7 +9,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -22,8 +21,9 @@ from typer.testing import CliRunner
 
 from services.cli.demo import scenario
 from services.cli.main import _run_demo, app
-from services.cli.stack import ANY_FREE_PORTS, Stack, start_stack
+from services.cli.stack import Stack
 from shared.standard_webhooks import signed_headers
+from tests.support.stacks import running_stack
 from tests.support.streams import read_stream, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -43,25 +43,19 @@ BLOCKED, BLOCKER = "standard:launch-banner", "github:acme/web#7"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "MONGODB_URL")}
-    env.update(
-        {
-            "INGEST_GITHUB_SECRET": GITHUB_SECRET,
-            "INGEST_STANDARD_SECRET": STANDARD_SECRET,
-            "SCHEDULER_RECHECK_INTERVAL_SECONDS": "3600",
-        }
-    )
+    env = {
+        "INGEST_GITHUB_SECRET": GITHUB_SECRET,
+        "INGEST_STANDARD_SECRET": STANDARD_SECRET,
+        "SCHEDULER_RECHECK_INTERVAL_SECONDS": "3600",
+    }
     data_dir: Path = tmp_path_factory.mktemp("demand-stack")
     organisations = data_dir / "organisations.csv"
     organisations.write_text(ORGANISATIONS)
     env["INGEST_ZENDESK_SECRET"] = ZENDESK_SECRET
     env["FEEDBACK_ORGANISATIONS"] = str(organisations)
     env["FEEDBACK_TAG_RULES"] = TAG_RULES
-    running = start_stack(data_dir, env=env, ports=ANY_FREE_PORTS)
-    try:
+    with running_stack(data_dir, env) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def post_standard(stack: Stack, message_id: str, kind: str, data: dict[str, Any]) -> None:

@@ -8,7 +8,6 @@ recording and sending long enough to kill it there; the replacement runs without
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from services.cli.processes import ChildProcess
 from services.cli.stack import ANY_FREE_PORTS, Stack, service_env, start_stack, wait_ready
 from shared.events import RiskChangedV1, RiskLevel, Source
 from tests.support.receivers import Sink, http_sink
+from tests.support.stacks import own_servers_env
 from tests.support.streams import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -39,8 +39,7 @@ def sink() -> Iterator[Sink]:
 
 @pytest.fixture(scope="module")
 def env() -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "MONGODB_URL")}
-    return base | {"NOTIFIER_POLL_SECONDS": "0.2", HOLD: "600"}
+    return own_servers_env({"NOTIFIER_POLL_SECONDS": "0.2", HOLD: "600"})
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ red is its own risk change, and each owner gets exactly one signed digest listin
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -17,10 +16,11 @@ import httpx
 import pytest
 
 from services.cli.demo import GitHubDelivery, issue, milestone, repository
-from services.cli.stack import ANY_FREE_PORTS, Stack, start_stack
+from services.cli.stack import Stack
 from shared.standard_webhooks import signature_matches
 from tests.e2e.test_pipeline import GITHUB_SECRET
 from tests.support.receivers import Sink, http_sink
+from tests.support.stacks import running_stack
 from tests.support.streams import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -38,18 +38,14 @@ def sink() -> Iterator[Sink]:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "MONGODB_URL")}
-    env |= {
+    env = {
         "INGEST_GITHUB_SECRET": GITHUB_SECRET,
         "NOTIFIER_POLL_SECONDS": "0.2",
         "SCHEDULER_RECHECK_INTERVAL_SECONDS": "3600",
     }
     data_dir: Path = tmp_path_factory.mktemp("digest-stack")
-    running = start_stack(data_dir, env=env, ports=ANY_FREE_PORTS)
-    try:
+    with running_stack(data_dir, env) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def opened(repo: str, body: dict[str, object]) -> GitHubDelivery:

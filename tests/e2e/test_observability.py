@@ -4,7 +4,6 @@ from ingest through scheduler to notifier, with messaging and database spans."""
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import time
 from collections.abc import Iterator
@@ -19,9 +18,10 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.cli.demo import scenario
-from services.cli.stack import ANY_FREE_PORTS, Stack, start_stack
+from services.cli.stack import Stack
 from shared.standard_webhooks import signed_headers
 from tests.support.receivers import Sink, http_sink
+from tests.support.stacks import running_stack
 from tests.support.streams import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -40,22 +40,16 @@ def sinks() -> Iterator[tuple[Sink, Sink]]:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, sinks: tuple[Sink, Sink]) -> Iterator[Stack]:
     webhooks, traces = sinks
-    env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "MONGODB_URL")}
-    env.update(
-        {
-            "INGEST_GITHUB_SECRET": GITHUB_SECRET,
-            "INGEST_STANDARD_SECRET": STANDARD_SECRET,
-            "NOTIFIER_WEBHOOK_URL": f"{webhooks.url}/hooks/risk",
-            "OTEL_EXPORTER_OTLP_ENDPOINT": traces.url,
-            "SCHEDULER_RECHECK_INTERVAL_SECONDS": "3600",
-        }
-    )
+    env = {
+        "INGEST_GITHUB_SECRET": GITHUB_SECRET,
+        "INGEST_STANDARD_SECRET": STANDARD_SECRET,
+        "NOTIFIER_WEBHOOK_URL": f"{webhooks.url}/hooks/risk",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": traces.url,
+        "SCHEDULER_RECHECK_INTERVAL_SECONDS": "3600",
+    }
     data_dir: Path = tmp_path_factory.mktemp("observability-stack")
-    running = start_stack(data_dir, env=env, ports=ANY_FREE_PORTS)
-    try:
+    with running_stack(data_dir, env) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def post_github(stack: Stack, which: slice, traceparent: str | None = None) -> None:

@@ -13,9 +13,10 @@ import httpx
 import pytest
 
 from services.cli.demo import scenario
-from services.cli.stack import ANY_FREE_PORTS, Stack, start_stack
+from services.cli.stack import Stack
 from shared.standard_webhooks import signature_matches
 from tests.support.receivers import Sink, http_sink, spans_by_trace
+from tests.support.stacks import running_stack
 from tests.support.streams import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -34,23 +35,15 @@ def sinks() -> Iterator[tuple[Sink, Sink]]:
 def stack(tmp_path_factory: pytest.TempPathFactory, sinks: tuple[Sink, Sink]) -> Iterator[Stack]:
     webhooks, traces = sinks
     env = {
-        key: value for key, value in os.environ.items() if key not in ("NATS_URL", "MONGODB_URL")
+        "INGEST_GITHUB_SECRET": GITHUB_SECRET,
+        "NOTIFIER_WEBHOOK_URL": f"{webhooks.url}/hooks/risk",
+        "NOTIFIER_WEBHOOK_SECRET": NOTIFY_SECRET,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": traces.url,
+        "SCHEDULER_RECHECK_INTERVAL_SECONDS": "3600",
     }
-    env.update(
-        {
-            "INGEST_GITHUB_SECRET": GITHUB_SECRET,
-            "NOTIFIER_WEBHOOK_URL": f"{webhooks.url}/hooks/risk",
-            "NOTIFIER_WEBHOOK_SECRET": NOTIFY_SECRET,
-            "OTEL_EXPORTER_OTLP_ENDPOINT": traces.url,
-            "SCHEDULER_RECHECK_INTERVAL_SECONDS": "3600",
-        }
-    )
     data_dir: Path = tmp_path_factory.mktemp("stack")
-    running = start_stack(data_dir, env=env, ports=ANY_FREE_PORTS)
-    try:
+    with running_stack(data_dir, env) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def post_scenario(stack: Stack) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -15,8 +14,9 @@ import httpx
 import pytest
 
 from services.cli.demo import GitHubDelivery, issue, milestone, repository
-from services.cli.stack import ANY_FREE_PORTS, Stack, start_stack
+from services.cli.stack import Stack
 from shared.events import ReleaseRiskChangedV1
+from tests.support.stacks import running_stack
 from tests.support.streams import read_stream, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -28,16 +28,10 @@ RELEASE = f"github:{SHOP}/milestone/1"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "MONGODB_URL")}
-    env.update(
-        {"INGEST_GITHUB_SECRET": GITHUB_SECRET, "SCHEDULER_RECHECK_INTERVAL_SECONDS": "3600"}
-    )
+    env = {"INGEST_GITHUB_SECRET": GITHUB_SECRET, "SCHEDULER_RECHECK_INTERVAL_SECONDS": "3600"}
     data_dir: Path = tmp_path_factory.mktemp("release-stack")
-    running = start_stack(data_dir, env=env, ports=ANY_FREE_PORTS)
-    try:
+    with running_stack(data_dir, env) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def post(stack: Stack, deliveries: list[GitHubDelivery]) -> None:

@@ -5,7 +5,6 @@ error bodies, the people directory and the notification log."""
 from __future__ import annotations
 
 import base64
-import os
 import secrets
 import socket
 from collections.abc import Iterator
@@ -18,10 +17,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from services.cli.demo import scenario
-from services.cli.stack import ANY_FREE_PORTS, Stack, start_stack
+from services.cli.stack import Stack
 from services.cli.token_commands import registry
 from tests.support.notifier_receivers import Mailbox, SlackStandIn, slack_stand_in
 from tests.support.receivers import Sink, http_sink
+from tests.support.stacks import running_stack
 from tests.support.streams import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -72,8 +72,7 @@ def stack(
     tmp_path_factory: pytest.TempPathFactory, receivers: tuple[SlackStandIn, Sink, Mailbox]
 ) -> Iterator[Stack]:
     _, sink, mailbox = receivers
-    env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "MONGODB_URL")}
-    env |= SECRETS | {
+    env = SECRETS | {
         "NOTIFIER_WEBHOOK_URL": f"{sink.url}/all",
         "NOTIFIER_SMTP_URL": mailbox.url,
         "NOTIFIER_POLL_SECONDS": "0.2",
@@ -82,11 +81,8 @@ def stack(
         "LOG_LEVEL": "DEBUG",
     }
     data_dir: Path = tmp_path_factory.mktemp("secrets-stack")
-    running = start_stack(data_dir, env=env, ports=ANY_FREE_PORTS)
-    try:
+    with running_stack(data_dir, env) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def every_secret(stack: Stack, read_token: str) -> dict[str, str]:
