@@ -23,7 +23,7 @@ from services.scheduler.handlers import risk_changed
 from services.scheduler.history import history_document
 from services.scheduler.history_checkpoints import HistoryCheckpoints
 from services.scheduler.live_portfolio import LivePortfolio
-from services.scheduler.mirror import AssessmentMirror, Reassessment
+from services.scheduler.mirror import ANNOUNCED_AS, AssessmentMirror, Reassessment
 from services.scheduler.release_watch import ReleaseWatch
 from shared.events import RiskChangedV1, RiskLevel
 from shared.publishing import EventPublisher
@@ -31,7 +31,8 @@ from shared.telemetry import Telemetry, log_fields
 
 logger = logging.getLogger(__name__)
 
-Cause = Callable[[AssessmentChange], tuple[str, otel_context.Context | None]]
+# The trace an announcement continues (the event that caused it), or None for a new trace.
+Cause = Callable[[AssessmentChange], otel_context.Context | None]
 Announcement = tuple[RiskChangedV1, otel_context.Context | None]
 # Publishes in flight at once. Each waits for an fsync'd ack and the server syncs one after
 # another, so a few in flight already keep it busy; more only queue each publish longer
@@ -119,10 +120,12 @@ class RiskAnnouncer:
         result = self.mirror.diff(self.live.portfolio)
         announcements = []
         for change in result.changes:
-            cause_id, context = cause(change)
-            event = risk_changed(change, self.live.portfolio, cause_id, now)
-            announcements.append((event, context))
+            previous = self.mirror.stored.get(change.item_id, {}).get(ANNOUNCED_AS)
+            event = risk_changed(change, self.live.portfolio, previous, now)
+            announcements.append((event, cause(change)))
             result.history.append(history_document(event))
+            if (document := result.upserts.get(change.item_id)) is not None:
+                document[ANNOUNCED_AS] = event.event_id
         return result, announcements
 
     async def reassess(

@@ -93,12 +93,22 @@ def planned_item(document: dict[str, Any], plans: dict[str, list[dict[str, Any]]
 
 
 def risk_changed(
-    change: AssessmentChange, portfolio: Portfolio, cause: str, now: datetime
+    change: AssessmentChange, portfolio: Portfolio, previous: str | None, now: datetime
 ) -> RiskChangedV1:
+    """The announcement of ``change``, whose id follows from the item's last one (``previous``).
+
+    Chaining ids on the previous announcement, not on what triggered this one, names a
+    transition the same whichever path finds it: a batch that published and then crashed
+    before storing is announced again by the restart's reconcile under the same id, so
+    JetStream's duplicate window and the notifier's log keep one. An item deleted and made
+    again restarts its chain, so the same first transition would reuse an id; the release
+    watch accepts the same.
+    """
     before, after = change.before, change.after
     item = portfolio.item(change.item_id)
+    signature = repr(after and after.signature)
     common = {
-        "event_id": derive_event_id("risk", change.item_id, cause, repr(after and after.signature)),
+        "event_id": derive_event_id("risk", change.item_id, previous or "", signature),
         "occurred_at": now,
         "source": Source.SLIPSTREAM,
         "item_id": change.item_id,
@@ -147,11 +157,10 @@ async def project_work(
 def cause_of(item_id: str, batch: Sequence[Event]) -> Event:
     """The batch's latest event that names the item, else the batch's last one.
 
-    Chosen from the batch as delivered, not from what applied: a batch redelivered after a
-    crash between announcing and storing the assessment applies nothing new (its writes landed
-    the first time) yet still owes those announcements. Blaming them on the same event as the
-    first attempt did repeats their ids, so JetStream's duplicate window and the notifier's
-    log drop the copy instead of telling a person twice.
+    Its trace is the one the announcement continues. Chosen from the batch as delivered, not
+    from what applied: a batch redelivered after a crash between announcing and storing
+    applies nothing new yet still owes those announcements (their ids do not depend on this;
+    see ``risk_changed``).
     """
     for event in reversed(batch):
         if item_id in REFERENCED_ITEMS(event):

@@ -24,6 +24,9 @@ from services.scheduler.domain.model import signature_of
 from services.scheduler.ports import AssessmentStore
 
 WRITE_SLICE = 5_000
+# The id of the event that announced a stored assessment: the next announcement's id chains on
+# it (``handlers.risk_changed``), so the stored document is all a restart needs to repeat it.
+ANNOUNCED_AS = "announced_as"
 
 
 def slices(documents: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -84,6 +87,9 @@ class AssessmentMirror:
             result.removals.append(item_id)
         else:
             document = {"_id": item_id, **assessment_document(now, portfolio.item(item_id))}
+            if old is not None and ANNOUNCED_AS in old:
+                # Kept until the next announcement replaces it (the announcer sets it).
+                document[ANNOUNCED_AS] = old[ANNOUNCED_AS]
             if old != document:
                 result.upserts[item_id] = document
         if signature_of_document(old) != signature_of(now):

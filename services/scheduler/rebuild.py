@@ -23,7 +23,7 @@ from services.scheduler.domain import RiskPolicy
 from services.scheduler.handlers import load_portfolio
 from services.scheduler.history import history_document
 from services.scheduler.history_checkpoints import CHECKPOINTS
-from services.scheduler.mirror import AssessmentMirror
+from services.scheduler.mirror import ANNOUNCED_AS, AssessmentMirror
 from services.scheduler.projections import MongoWorkStore
 from services.scheduler.release_watch import record_of
 from shared import rebuild as generic
@@ -64,15 +64,20 @@ async def rebuild_into(
         async for events in replay(js, spec, batch_size, report):
             await store.apply(events)
     assessments = MongoAssessmentStore(db)
+    announced: dict[str, str] = {}
     async for events in replay(js, RISK_HISTORY, batch_size, report):
-        await assessments.record(
-            [history_document(e) for e in events if isinstance(e, RiskChangedV1)]
-        )
+        changes = [e for e in events if isinstance(e, RiskChangedV1)]
+        await assessments.record([history_document(e) for e in changes])
+        announced.update((e.item_id, e.event_id) for e in changes)
     await replay_announced_releases(db, js, batch_size, report)
     portfolio = await load_portfolio(store, policy)
     portfolio.assess_all(today)
     mirror = AssessmentMirror(assessments)
     result = mirror.diff(portfolio)
+    for item_id, document in result.upserts.items():
+        # Each item's last announcement on the stream, as the announcer stored it.
+        if item_id in announced:
+            document[ANNOUNCED_AS] = announced[item_id]
     await mirror.commit(result)
     report.rebuilt["assessments"] = len(result.upserts)
     return report

@@ -13,19 +13,12 @@ import time
 from datetime import datetime
 
 from services.scheduler.announcer import RiskAnnouncer
-from services.scheduler.documents import signature_of_document
-from services.scheduler.domain import AssessmentChange, RiskPolicy
+from services.scheduler.domain import RiskPolicy
 from services.scheduler.handlers import load_portfolio
 from services.scheduler.ports import WorkStore
 from shared.telemetry import log_fields
 
 logger = logging.getLogger(__name__)
-
-
-def reconcile_cause(change: AssessmentChange, stored: dict[str, dict[str, object]]) -> str:
-    """Named after the stored signature, so replicas starting together publish the same event
-    id and JetStream keeps one."""
-    return f"reconcile:{signature_of_document(stored.get(change.item_id))!r}"
 
 
 async def reconcile(
@@ -38,14 +31,13 @@ async def reconcile(
         live.portfolio = await load_portfolio(store, policy)
         loaded = time.perf_counter()
         await mirror.load()
-        stored = dict(mirror.stored)
         # Where a slow start goes: the projections, the stored assessments, then the rest.
         logger.info(
             "reconcile loaded",
             extra=log_fields(
                 portfolio_seconds=round(loaded - began, 3),
                 assessments_seconds=round(time.perf_counter() - loaded, 3),
-                assessments=len(stored),
+                assessments=len(mirror.stored),
             ),
         )
 
@@ -54,6 +46,4 @@ async def reconcile(
             # reads still answer. Nothing else touches the portfolio while we hold its lock.
             await asyncio.to_thread(live.portfolio.assess_all, now.date())
 
-        return await announcer.reassess(
-            "reconcile", recompute, lambda change: (reconcile_cause(change, stored), None), now
-        )
+        return await announcer.reassess("reconcile", recompute, lambda change: None, now)

@@ -60,9 +60,8 @@ def batch_handler(
             async def recompute() -> None:
                 applied.extend(await project_work(batch, store, live.portfolio, now.date()))
 
-            def cause(change: AssessmentChange) -> tuple[str, otel_context.Context]:
-                event = cause_of(change.item_id, batch)
-                return event.event_id, contexts[id(event)]
+            def cause(change: AssessmentChange) -> otel_context.Context:
+                return contexts[id(cause_of(change.item_id, batch))]
 
             async with live.lock:
                 await announcer.reassess("events", recompute, cause, now)

@@ -49,13 +49,12 @@ class RecheckTimer:
         if not await self.lease.acquire(LEASE_NAME, self.holder, self.lease_ttl, now):
             return None
         live = self.announcer.live
-        cause = f"recheck:{now.date().isoformat()}"
 
         async def recompute() -> None:
             live.portfolio.reassess(now.date())
 
         async with live.lock:
-            return await self.announcer.reassess("recheck", recompute, lambda _: (cause, None), now)
+            return await self.announcer.reassess("recheck", recompute, lambda _: None, now)
 
     async def _run(self) -> None:
         while True:

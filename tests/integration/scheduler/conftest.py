@@ -12,7 +12,7 @@ from pymongo import AsyncMongoClient
 from services.scheduler.adapters.mongo import MongoAssessmentStore
 from services.scheduler.announcer import RiskAnnouncer
 from services.scheduler.domain import RiskPolicy
-from services.scheduler.handlers import cause_of, project_work
+from services.scheduler.handlers import project_work
 from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import AssessmentMirror
 from services.scheduler.projections import MongoWorkStore
@@ -48,7 +48,7 @@ class Scheduler:
             return await self.announcer.reassess(
                 "events",
                 recompute,
-                lambda change: (cause_of(change.item_id, batch).event_id, None),
+                lambda change: None,
                 now,
             )
 

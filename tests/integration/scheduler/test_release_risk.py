@@ -19,7 +19,7 @@ from services.scheduler.adapters.mongo import MongoAssessmentStore
 from services.scheduler.adapters.release_outlooks import MongoReleaseOutlooks
 from services.scheduler.announcer import RiskAnnouncer
 from services.scheduler.domain import RiskPolicy
-from services.scheduler.handlers import cause_of, project_work
+from services.scheduler.handlers import project_work
 from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import AssessmentMirror
 from services.scheduler.projections import MongoWorkStore
@@ -65,9 +65,7 @@ async def feed(announcer: RiskAnnouncer, db: Any, batch: list[Event]) -> None:
         await project_work(batch, store, announcer.live.portfolio, TODAY)
 
     async with announcer.live.lock:
-        await announcer.reassess(
-            "events", recompute, lambda c: (cause_of(c.item_id, batch).event_id, None), NOW
-        )
+        await announcer.reassess("events", recompute, lambda c: None, NOW)
 
 
 async def on_the_stream(js: JetStreamContext, release_id: str) -> list[ReleaseRiskChangedV1]:

@@ -11,10 +11,11 @@ from services.scheduler.announcer import RiskAnnouncer
 from services.scheduler.dashboard.live import RiskFeed
 from services.scheduler.documents import assessment_document, signature_of_document
 from services.scheduler.domain import RiskPolicy
-from services.scheduler.handlers import cause_of, project_work
+from services.scheduler.handlers import project_work
 from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import AssessmentMirror
 from services.scheduler.projections import latest_writes
+from services.scheduler.reconcile import reconcile
 from shared.events import Event, RiskChangedV1
 from tests.unit.scheduler_app.fakes import InMemoryAssessmentStore, InMemoryWorkStore
 from tests.unit.scheduler_app.support import TODAY, RecordingPublisher, edge, item, telemetry
@@ -40,9 +41,7 @@ class Harness:
         async def recompute() -> None:
             await project_work(batch, self.store, self.live.portfolio, TODAY)
 
-        return await self.announcer.reassess(
-            "events", recompute, lambda c: (cause_of(c.item_id, batch).event_id, None), NOW
-        )
+        return await self.announcer.reassess("events", recompute, lambda c: None, NOW)
 
 
 BLOCKED = [item("jira:A", 1, target=10), item("jira:B", 1, target=30), edge("jira:B", "jira:A", 2)]
@@ -107,6 +106,38 @@ async def test_a_batch_redelivered_after_a_crash_repeats_each_items_event_id() -
 
     first, again = harness.publisher.risk("jira:A")
     assert first.event_id == again.event_id
+
+
+async def test_a_restart_after_publishing_but_before_storing_repeats_the_event_id() -> None:
+    # kill -9 between the publish and the store: the restart's reconcile finds the same gap
+    # by another path and must announce it under the same id, or a person is told twice.
+    harness = Harness()
+    harness.assessments.failures = 1
+    with pytest.raises(ConnectionError):
+        await harness.feed(BLOCKED)
+    (before_crash,) = harness.publisher.risk("jira:A")
+
+    restarted = Harness()
+    restarted.store, restarted.assessments = harness.store, harness.assessments
+    restarted.announcer.mirror = AssessmentMirror(harness.assessments)
+    await reconcile(restarted.store, restarted.announcer, RiskPolicy(), NOW)
+
+    (after_restart,) = restarted.publisher.risk("jira:A")
+    assert after_restart.event_id == before_crash.event_id
+    assert after_restart.level == before_crash.level
+
+
+async def test_an_item_flapping_back_and_forth_gets_a_new_id_each_time() -> None:
+    harness = Harness()
+    unblocked, blocked_again = edge("jira:B", "jira:A", 3, False), edge("jira:B", "jira:A", 4)
+    for batch in (BLOCKED, [unblocked], [blocked_again]):
+        await harness.feed(batch)
+
+    announced = harness.publisher.risk("jira:A")
+    first, unblocking, again = announced
+    assert first.level == again.level != unblocking.level
+    assert len({first.event_id, unblocking.event_id, again.event_id}) == 3
+    assert harness.assessments.documents["jira:A"]["announced_as"] == again.event_id
 
 
 def test_one_write_per_document_per_batch_and_the_newest_wins() -> None:

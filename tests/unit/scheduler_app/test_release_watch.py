@@ -9,7 +9,7 @@ from opentelemetry import context as otel_context
 
 from services.scheduler.announcer import RiskAnnouncer
 from services.scheduler.domain import RiskPolicy
-from services.scheduler.handlers import cause_of, project_work
+from services.scheduler.handlers import project_work
 from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import AssessmentMirror
 from services.scheduler.release_watch import ReleaseWatch
@@ -60,9 +60,7 @@ class Harness:
         async def recompute() -> None:
             await project_work(batch, self.store, self.live.portfolio, TODAY)
 
-        await self.announcer.reassess(
-            "events", recompute, lambda c: (cause_of(c.item_id, batch).event_id, None), NOW
-        )
+        await self.announcer.reassess("events", recompute, lambda c: None, NOW)
 
     def released(self) -> list[ReleaseRiskChangedV1]:
         return [e for e in self.publisher.events if isinstance(e, ReleaseRiskChangedV1)]
