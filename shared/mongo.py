@@ -13,7 +13,7 @@ from typing import Any, cast
 import bson
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
-from pymongo import AsyncMongoClient, UpdateOne, monitoring
+from pymongo import AsyncMongoClient, ReplaceOne, UpdateOne, monitoring
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
@@ -108,6 +108,40 @@ async def find_decoded(
     if sum(map(len, batches)) < DECODE_OFF_LOOP_BYTES:
         return decode_batches(batches, collection)
     return await asyncio.to_thread(decode_batches, batches, collection)
+
+
+async def insert_new(
+    collection: AsyncCollection[dict[str, Any]], documents: Sequence[dict[str, Any]]
+) -> set[int]:
+    """Insert each document; return the positions of those whose ``_id`` was already there."""
+    try:
+        await collection.insert_many([dict(d) for d in documents], ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(error.get("code") != DUPLICATE_KEY for error in errors):
+            raise
+        return {int(error["index"]) for error in errors}
+    return set()
+
+
+async def save_whole(
+    collection: AsyncCollection[dict[str, Any]],
+    documents: Sequence[dict[str, Any]],
+    *,
+    fresh: bool = False,
+) -> None:
+    """Replace each document whole by ``_id``, creating it if absent.
+
+    ``fresh`` documents are believed absent, so they are inserted (on the embedded server a
+    fraction of a replace's cost) and only those found already there are replaced.
+    """
+    if fresh and documents:
+        found = await insert_new(collection, documents)
+        documents = [documents[n] for n in sorted(found)]
+    if documents:
+        await collection.bulk_write(
+            [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in documents], ordered=False
+        )
 
 
 async def bulk_upsert_guarded(

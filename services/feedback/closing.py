@@ -70,11 +70,10 @@ async def close_loops(
     is decided again on redelivery (each closure's event id is fixed, so the stream keeps one).
     """
     candidates = await project_work(events, work)
+    released = await work.released_among({i.release_id for i in candidates if i.release_id})
     due = []
     for item in candidates:
-        shipped = (
-            [item.release_id] if item.release_id and await work.released(item.release_id) else []
-        )
+        shipped = [item.release_id] if item.release_id in released else []
         due += [(item, c) for c in closures_of(item, shipped)]
     announced = await work.closed([c for _, c in due])
     directory = await weighing.directory()

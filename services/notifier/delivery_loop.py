@@ -35,12 +35,24 @@ class DeliveryLoop:
         self.interval = interval
         self.clock = clock
         self.task: asyncio.Task[None] | None = None
+        self.woken = asyncio.Event()
+
+    def wake(self) -> None:
+        """Something is due now (a message was recorded): tick at once, not at the next poll.
+
+        The poll stays for what only time makes due (digest windows, retries, another
+        replica's messages); waiting up to a whole interval for a fresh message was most of a
+        notification's latency.
+        """
+        self.woken.set()
 
     async def start(self) -> None:
         self.task = asyncio.create_task(self.run(), name="notifier delivery loop")
 
     async def run(self) -> None:
         while True:
+            # Cleared before the tick, so a message recorded during it gets a tick of its own.
+            self.woken.clear()
             try:
                 if self.reports is not None:
                     await self.reports.tick(self.clock())
@@ -48,7 +60,11 @@ class DeliveryLoop:
             except Exception:
                 # A failed tick (Mongo away) is retried on the next one; nothing is lost.
                 logger.exception("delivery tick failed")
-            await asyncio.sleep(self.interval)
+            else:
+                if self.worker.backlog:
+                    continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.woken.wait(), self.interval)
 
     async def stop(self) -> None:
         if self.task is not None:

@@ -11,12 +11,14 @@ import asyncio
 import json
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from opentelemetry import propagate
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
 from opentelemetry.metrics import Meter
-from opentelemetry.trace import Tracer
+from opentelemetry.trace import Link, Tracer
 
 from services.notifier.adapters.channels import HttpChannels, SmtpChannel
 from services.notifier.adapters.digests import (
@@ -48,6 +50,16 @@ from shared.publishing import EventPublisher
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One send and its verdict, with the send's span to continue when it is announced."""
+
+    message: dict[str, Any]
+    result: AttemptResult
+    verdict: Verdict
+    context: otel_context.Context
+
+
 class OutboxWorker:
     def __init__(
         self,
@@ -73,6 +85,7 @@ class OutboxWorker:
         # NOTIFIER_WEBHOOK_SECRET, for the configured webhook's messages (not a person's).
         self.configured_secret = configured_secret
         self.publisher = publisher
+        self.backlog = False  # whether the last tick left due messages unclaimed
         self.attempts = meter.create_counter(
             "notifier.outbox.attempts", description="Outbox send attempts by channel and verdict"
         )
@@ -90,22 +103,43 @@ class OutboxWorker:
             if recorded and self.hold_after_record:
                 await asyncio.sleep(self.hold_after_record)
             claimed = await self.outbox.claim_due(now, batch)
+            # A full claim means more is due: the loop ticks again without waiting.
+            self.backlog = len(claimed) == batch
             groups = by_destination(claimed)
             return sum(await asyncio.gather(*(self.deliver_in_order(g, now) for g in groups)))
 
     async def deliver_in_order(self, messages: list[dict[str, Any]], now: datetime) -> int:
-        """One destination's messages, one at a time; the rest wait if one has to."""
+        """One destination's messages, one at a time; the rest wait if one has to.
+
+        The run is settled in one write after its last send, not one write per send: a crash
+        in between resends those messages under the same id once their claim expires, which
+        a receiver dedupes, exactly as for a crash between any one send and its settle.
+        """
         async with self.pool:
-            sent = 0
+            attempted: list[Attempt] = []
             for index, message in enumerate(messages):
-                verdict = await self.deliver(message, now)
-                sent += verdict.state == "sent"
-                hold = hold_rest_until(message["channel"], verdict, now)
+                attempted.append(attempt := await self.attempt(message, now))
+                hold = hold_rest_until(message["channel"], attempt.verdict, now)
                 rest = [m["_id"] for m in messages[index + 1 :]]
                 if hold is not None and rest:
                     await self.outbox.hold(rest, held_due_times(hold, len(rest)))
                     break
-            return sent
+            await self.settle(attempted, now)
+            # After the settle: an outcome is announced only once it is stored.
+            await asyncio.gather(*(self.announce(a, now) for a in attempted))
+            return sum(a.verdict.state == "sent" for a in attempted)
+
+    async def settle(self, attempted: list[Attempt], now: datetime) -> None:
+        """Store the run's outcomes, in the last send's trace and linked to the others'."""
+        if not attempted:
+            return
+        links = [Link(trace.get_current_span(a.context).get_span_context()) for a in attempted]
+        with self.tracer.start_as_current_span(
+            "notifier settle", context=attempted[-1].context, links=links[:-1]
+        ) as span:
+            span.set_attribute("messaging.batch.message_count", len(attempted))
+            outcomes = [(a.message["_id"], a.result, a.verdict) for a in attempted]
+            await self.outbox.settle_all(outcomes, now)
 
     async def close_due_windows(self, now: datetime) -> int:
         """Due windows become outbox messages, in a few bulk round trips per tick.
@@ -148,26 +182,23 @@ class OutboxWorker:
         await self.windows.close_all(closing)
         return count
 
-    async def deliver(self, message: dict[str, Any], now: datetime) -> Verdict:
+    async def attempt(self, message: dict[str, Any], now: datetime) -> Attempt:
         cause = propagate.extract(message.get("trace") or {})
         with self.tracer.start_as_current_span("notifier send", context=cause) as span:
             span.set_attribute("notifier.channel", message["channel"])
             span.set_attribute("notifier.message_id", message["_id"])
             result = await self.send(message, now)
             verdict = judge(result, message["attempts"] + 1, now)
-            await self.outbox.settle(message["_id"], result, verdict, now)
             self.attempts.add(1, {"channel": message["channel"], "verdict": verdict.state})
             if verdict.state != "retrying":
                 self.notifications.add(1, {"channel": message["channel"], "outcome": verdict.state})
-            await self.announce(message, result, verdict, now)
             log_fields = {"id": message["_id"], "state": verdict.state, "code": result.status_code}
             logger.info("notification attempt", extra={"fields": log_fields})
-            return verdict
+            return Attempt(message, result, verdict, trace.set_span_in_context(span))
 
-    async def announce(
-        self, message: dict[str, Any], result: AttemptResult, verdict: Verdict, now: datetime
-    ) -> None:
+    async def announce(self, attempt: Attempt, now: datetime) -> None:
         """``notify.notification.sent/failed.v1`` for a message with one cause, once final."""
+        message, result, verdict = attempt.message, attempt.result, attempt.verdict
         cause = message.get("cause_event_id")
         if self.publisher is None or cause is None or verdict.state == "retrying":
             return
@@ -187,7 +218,8 @@ class OutboxWorker:
         else:
             event = NotificationFailedV1(**common, error=result.error or verdict.state)
         try:
-            await self.publisher.publish(event)
+            # In the send's trace, as the send's own consequence.
+            await self.publisher.publish(event, attempt.context)
         except Exception:
             # The send itself is settled; a lost announcement must not resend the message.
             logger.exception("could not publish the notification outcome")

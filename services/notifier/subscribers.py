@@ -9,7 +9,7 @@ message to it (an implicit subscription: every risk change, immediately).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,7 +57,9 @@ def register(
     telemetry: Telemetry,
     publisher: EventPublisher,
     router: ChangeRouter | None = None,
+    recorded: Callable[[], None] = lambda: None,
 ) -> None:
+    """``recorded`` is told when the outbox gained messages to send now (the loop's wake)."""
     destination = settings.webhook_url
     routed = telemetry.meter.create_counter(
         "notifier.routed", description="Changes routed into digest windows, by kind"
@@ -80,7 +82,8 @@ def register(
                 for e in envelopes
                 if isinstance(e.event, RiskChangedV1)
             ]
-            await outbox.record_all(messages, now)
+            if await outbox.record_all(messages, now):
+                recorded()
         return []  # the outbox worker publishes notify.notification.* once it has sent
 
     for spec, contract, title in CONSUMERS:

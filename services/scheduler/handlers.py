@@ -140,7 +140,7 @@ async def project_work(
 
     What to announce is decided afterwards against the stored assessments (see ``mirror``).
     """
-    applied = await store.apply(events)
+    applied = await store.apply(events, lambda name, key: is_new_to(portfolio, name, key))
     newcomers = {
         event.item_id
         for event in applied
@@ -152,6 +152,19 @@ async def project_work(
     await sync_edges(store, portfolio, applied, newcomers)
     portfolio.reassess(today)
     return applied
+
+
+def is_new_to(portfolio: Portfolio, collection: str, key: str) -> bool:
+    """Whether the portfolio has never heard of this item or release (the store's hint).
+
+    A deleted item is not in the portfolio yet its tombstone is stored; the store finds that
+    out itself, so the guess only has to be right most of the time.
+    """
+    if collection == "items":
+        return portfolio.item(key) is None
+    if collection == "releases":
+        return not portfolio.has_release(key)
+    return False
 
 
 def cause_of(item_id: str, batch: Sequence[Event]) -> Event:

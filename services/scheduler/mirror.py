@@ -9,6 +9,7 @@ makes a retried batch, a restart and a rebuild all say the same thing.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import operator
 from dataclasses import dataclass, field
@@ -106,12 +107,16 @@ class AssessmentMirror:
         for entries in slices(result.history):
             await self.store.record(entries)
         fresh = [d for i, d in result.upserts.items() if i not in self.stored]
-        for documents in slices(fresh):
-            await self.store.save(documents, fresh=True)
-        for documents in slices([d for i, d in result.upserts.items() if i in self.stored]):
-            await self.store.save(documents)
-        await self.store.remove(result.removals)
+        existing = [d for i, d in result.upserts.items() if i in self.stored]
+        # New, changed and removed documents are disjoint: their writes may run at once.
+        await asyncio.gather(
+            self._save(fresh, fresh=True), self._save(existing), self.store.remove(result.removals)
+        )
         self.stored.update(result.upserts)
         for item_id in result.removals:
             self.stored.pop(item_id, None)
         self._slots, self._everything = result.snapshot, False
+
+    async def _save(self, documents: list[dict[str, Any]], *, fresh: bool = False) -> None:
+        for part in slices(documents):
+            await self.store.save(part, fresh=fresh)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from shared.events import Event
 
+# Whether the caller believes ``(collection, key)`` is not stored yet: a hint for speed only.
+BelievedNew = Callable[[str, str], bool]
+
 
 class WorkStore(Protocol):
-    async def apply(self, events: Sequence[Event]) -> list[Event]:
+    async def apply(self, events: Sequence[Event], believed_new: BelievedNew = ...) -> list[Event]:
         """Project events idempotently; return those that were not stale."""
         ...
 
@@ -69,8 +72,8 @@ class ReleaseOutlookStore(Protocol):
 
     async def outlooks(self, ids: Collection[str]) -> dict[str, dict[str, Any]]: ...
 
-    async def save(self, records: Sequence[dict[str, Any]]) -> None:
-        """Replace each record (keyed by release id) whole."""
+    async def save(self, records: Sequence[dict[str, Any]], *, fresh: bool = False) -> None:
+        """Replace each record (keyed by release id) whole; ``fresh`` ones are believed new."""
         ...
 
 

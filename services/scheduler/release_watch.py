@@ -163,7 +163,7 @@ class ReleaseWatch:
         )
         if not ids:
             return []
-        releases, records = await self.store.releases(ids), await self.store.outlooks(ids)
+        releases, records = await asyncio.gather(self.store.releases(ids), self.store.outlooks(ids))
         events, writes = [], []
         for rid in sorted(ids):
             forecast, threatening = portfolio.release_forecast(rid)
@@ -177,7 +177,10 @@ class ReleaseWatch:
                 base = record or {"_id": rid, "slipping": False, "event_id": None}
                 writes.append({**base, "forecast": to_bson_date(outlook.forecast)})
         await asyncio.gather(*(self.publisher.publish(event) for event in events))
-        await self.store.save(writes)
+        await asyncio.gather(
+            self.store.save([w for w in writes if w["_id"] not in records], fresh=True),
+            self.store.save([w for w in writes if w["_id"] in records]),
+        )
         for event in events:
             self.published.add(1, {"slipping": event.slipping, "trigger": trigger})
             logger.info(

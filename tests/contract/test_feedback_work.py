@@ -68,7 +68,8 @@ async def test_releases_applied_released_are_reported(work: WorkProjection) -> N
     assert await work.apply_releases([release("open", 1)]) == []
     assert await work.apply_releases([release("released", 2)]) == ["rel"]
     assert await work.apply_releases([release("open", 1)]) == []
-    assert await work.released("rel")
+    assert await work.released_among(["rel", "nope"]) == {"rel"}
+    assert await work.released_among([]) == set()
     assert [i.item_id for i in await work.items_in("rel")] == ["a"]
 
 

@@ -56,6 +56,23 @@ async def test_only_the_stale_event_of_a_batch_is_left_out(store: WorkStore) -> 
     assert await store.apply([late, fresh, release("r", 30)]) == [fresh, release("r", 30)]
 
 
+def everything_new(collection: str, key: str) -> bool:
+    return True
+
+
+async def test_believing_every_document_new_changes_no_outcome(store: WorkStore) -> None:
+    # The hint picks insert over upsert; a wrong one (stored, tombstoned) must not show.
+    await store.apply([item("a", 5, title="new"), removed("b", 2)], everything_new)
+    late, revived, fresh = item("a", 1, title="old"), item("b", 3, title="back"), item("c", 1)
+    batch = [late, revived, fresh, release("r", 1)]
+    assert await store.apply(batch, everything_new) == [revived, fresh, release("r", 1)]
+    documents = {d["_id"]: d for d in await store.documents("items", {})}
+    assert documents["a"]["title"] == "new"
+    assert (documents["b"]["title"], documents["b"]["removed_at"]) == ("back", at(2))
+    assert documents["c"] == {"_id": "c", **item_document(fresh)}
+    assert await store.apply(batch, everything_new) == [revived, fresh, release("r", 1)]
+
+
 async def test_documents_filters_by_equality(store: WorkStore) -> None:
     await store.apply([edge("a", "b", 1), edge("a", "c", 1), edge("a", "c", 2, present=False)])
     present = await store.documents("dependencies", {"present": True})

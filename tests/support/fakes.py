@@ -178,7 +178,7 @@ class InMemoryWorkProjection:
                 continue
             self.releases[e.release_id] = (at, e.state.value)
             applied.add(e.release_id)
-        return [r for r in sorted(applied) if await self.released(r)]
+        return sorted(await self.released_among(applied))
 
     async def items_in(self, release_id: str) -> list[WorkItem]:
         return sorted(
@@ -190,9 +190,9 @@ class InMemoryWorkProjection:
         found = self.items.get(item_id)
         return None if found is None else found[1]
 
-    async def released(self, release_id: str) -> bool:
-        found = self.releases.get(release_id)
-        return found is not None and found[1] == ReleaseState.RELEASED.value
+    async def released_among(self, release_ids: Collection[str]) -> set[str]:
+        released = ReleaseState.RELEASED.value
+        return {r for r in release_ids if r in self.releases and self.releases[r][1] == released}
 
     async def items_where(self, team: str | None, release: str | None) -> set[str]:
         return {

@@ -74,7 +74,7 @@ class MongoWorkProjection:
         ]
         stale = await bulk_upsert_guarded(self.releases, operations)
         applied = {e.release_id for index, e in enumerate(events) if index not in stale}
-        return [r for r in sorted(applied) if await self.released(r)]
+        return sorted(await self.released_among(applied))
 
     async def items_by_id(self, item_ids: Collection[str]) -> list[WorkItem]:
         cursor = self.items.find({"_id": {"$in": sorted(item_ids)}}).sort("_id", 1)
@@ -88,9 +88,11 @@ class MongoWorkProjection:
         found = await self.items.find_one({"_id": item_id})
         return None if found is None else item_of(found)
 
-    async def released(self, release_id: str) -> bool:
-        found = await self.releases.find_one({"_id": release_id})
-        return found is not None and found.get("state") == ReleaseState.RELEASED.value
+    async def released_among(self, release_ids: Collection[str]) -> set[str]:
+        if not release_ids:
+            return set()
+        query = {"_id": {"$in": sorted(release_ids)}, "state": ReleaseState.RELEASED.value}
+        return {d["_id"] async for d in self.releases.find(query, projection={"_id": 1})}
 
     async def items_where(self, team: str | None, release: str | None) -> set[str]:
         query = {k: v for k, v in (("team", team), ("release_id", release)) if v is not None}

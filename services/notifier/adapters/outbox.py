@@ -9,10 +9,11 @@ expires and another tick sends it; nothing sleeps holding a consumer.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -98,18 +99,16 @@ class MongoOutbox:
     async def settle(
         self, message_id: str, result: AttemptResult, verdict: Verdict, now: datetime
     ) -> None:
-        fields: dict[str, Any] = {"status": verdict.state, "updated_at": now}
-        fields |= {"status_code": result.status_code, "error": result.error}
-        if verdict.state == "sent":
-            fields["sent_at"] = now
-        if verdict.retry_at is not None:
-            fields["due_at"] = verdict.retry_at
-        attempt = {"at": now, "status": verdict.state}
-        attempt |= {"status_code": result.status_code, "error": result.error}
-        await self.collection.update_one(
-            {"_id": message_id},
-            {"$set": fields, "$inc": {"attempts": 1}, "$push": {"attempt_log": attempt}},
-        )
+        await self.settle_all([(message_id, result, verdict)], now)
+
+    async def settle_all(
+        self, attempts: Sequence[tuple[str, AttemptResult, Verdict]], now: datetime
+    ) -> None:
+        """Record what each attempt came to, in one round trip for a destination's run."""
+        if attempts:
+            await self.collection.bulk_write(
+                [settled(*attempt, now) for attempt in attempts], ordered=False
+            )
 
     async def recorded_causes(
         self, routes: list[tuple[str, str]], cause_ids: list[str]
@@ -148,5 +147,24 @@ class MongoOutbox:
 
     async def hold(self, message_ids: list[str], due_times: list[datetime]) -> None:
         """Move claimed messages' timers: they wait behind one that must wait."""
-        for message_id, due_at in zip(message_ids, due_times, strict=True):
-            await self.collection.update_one({"_id": message_id}, {"$set": {"due_at": due_at}})
+        moves = [
+            UpdateOne({"_id": message_id}, {"$set": {"due_at": due_at}})
+            for message_id, due_at in zip(message_ids, due_times, strict=True)
+        ]
+        if moves:
+            await self.collection.bulk_write(moves, ordered=False)
+
+
+def settled(message_id: str, result: AttemptResult, verdict: Verdict, now: datetime) -> UpdateOne:
+    fields: dict[str, Any] = {"status": verdict.state, "updated_at": now}
+    fields |= {"status_code": result.status_code, "error": result.error}
+    if verdict.state == "sent":
+        fields["sent_at"] = now
+    if verdict.retry_at is not None:
+        fields["due_at"] = verdict.retry_at
+    attempt = {"at": now, "status": verdict.state}
+    attempt |= {"status_code": result.status_code, "error": result.error}
+    return UpdateOne(
+        {"_id": message_id},
+        {"$set": fields, "$inc": {"attempts": 1}, "$push": {"attempt_log": attempt}},
+    )

@@ -6,26 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, ReplaceOne
-from pymongo.asynchronous.collection import AsyncCollection
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from shared.mongo import DUPLICATE_KEY, find_decoded
-
-
-async def insert_new(
-    collection: AsyncCollection[dict[str, Any]], documents: Sequence[dict[str, Any]]
-) -> set[int]:
-    """Insert each document; return the positions of those whose ``_id`` was already there."""
-    try:
-        await collection.insert_many([dict(d) for d in documents], ordered=False)
-    except BulkWriteError as exc:
-        errors = exc.details.get("writeErrors", [])
-        if any(error.get("code") != DUPLICATE_KEY for error in errors):
-            raise
-        return {int(error["index"]) for error in errors}
-    return set()
+from shared.mongo import find_decoded, insert_new, save_whole
 
 
 class MongoAssessmentStore:
@@ -43,18 +28,7 @@ class MongoAssessmentStore:
             await insert_new(self.history, entries)
 
     async def save(self, documents: Sequence[dict[str, Any]], *, fresh: bool = False) -> None:
-        """Replace each whole; ``fresh`` documents are believed absent, so they are inserted
-        (half the cost of a replace on the embedded server) and only those found are replaced."""
-        if not documents:
-            return
-        if fresh:
-            found = await insert_new(self.collection, documents)
-            documents = [documents[n] for n in sorted(found)]
-        if documents:
-            await self.collection.bulk_write(
-                [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in documents],
-                ordered=False,
-            )
+        await save_whole(self.collection, documents, fresh=fresh)
 
     async def remove(self, item_ids: Sequence[str]) -> None:
         if item_ids:

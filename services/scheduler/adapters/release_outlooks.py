@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from pymongo import ReplaceOne, UpdateOne
+from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.mongo import save_whole
 
 Document = dict[str, Any]
 
@@ -28,11 +30,8 @@ class MongoReleaseOutlooks:
     async def outlooks(self, ids: Collection[str]) -> dict[str, Document]:
         return {d["_id"]: d async for d in self.collection.find({"_id": {"$in": sorted(ids)}})}
 
-    async def save(self, records: Sequence[Document]) -> None:
-        if records:
-            await self.collection.bulk_write(
-                [ReplaceOne({"_id": r["_id"]}, r, upsert=True) for r in records], ordered=False
-            )
+    async def save(self, records: Sequence[Document], *, fresh: bool = False) -> None:
+        await save_whole(self.collection, records, fresh=fresh)
 
     async def restore(self, records: Sequence[Document]) -> None:
         """Add records for releases that have none; a record already there is newer or equal

@@ -26,6 +26,9 @@ class PortfolioQueries:
         n = self._state.find(item_id)
         return None if n is None else self._state.facts.items[n]
 
+    def has_release(self, release_id: str) -> bool:
+        return release_id in self._state.releases.releases
+
     def assessments(self) -> dict[str, Assessment]:
         state = self._state
         return {

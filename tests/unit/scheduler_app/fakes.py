@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.scheduler.plans import refs_of
+from services.scheduler.ports import BelievedNew
 from services.scheduler.projections import latest_writes
 from shared.events import Event
 from tests.support.fakes import as_bson_keeps
@@ -17,8 +18,10 @@ class InMemoryWorkStore:
     def __init__(self) -> None:
         self.collections: dict[str, dict[str, dict[str, Any]]] = {}
 
-    async def apply(self, events: Sequence[Event]) -> list[Event]:
-        applied: set[int] = set()
+    async def apply(
+        self, events: Sequence[Event], believed_new: BelievedNew = lambda c, k: False
+    ) -> list[Event]:
+        applied: set[int] = set()  # the hint only changes how a database is asked
         for index, write in latest_writes(events):
             docs = self.collections.setdefault(write.collection, {})
             stored = docs.get(write.key)
@@ -121,5 +124,5 @@ class InMemoryReleaseOutlooks:
     async def outlooks(self, ids: Collection[str]) -> dict[str, dict[str, Any]]:
         return {i: copy.deepcopy(self.records[i]) for i in ids if i in self.records}
 
-    async def save(self, records: Sequence[dict[str, Any]]) -> None:
+    async def save(self, records: Sequence[dict[str, Any]], *, fresh: bool = False) -> None:
         self.records.update({r["_id"]: copy.deepcopy(r) for r in records})
