@@ -35,11 +35,12 @@ from services.cli.stack import (
     standard_dev_secret,
     start_stack,
 )
-from services.cli.supervisor import Supervisor
+from services.cli.supervisor import Supervisor, write_restart_counts
 
 app = typer.Typer(help="Slipstream: webhooks in, dependency risk out.", no_args_is_help=True)
 DataDir = Annotated[Path, typer.Option("--data-dir", help="Where embedded servers keep data.")]
 DEFAULT_DATA_DIR = Path(".slipstream")
+RESTART_COUNTS = Path("metrics/supervisor.prom")
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -51,7 +52,15 @@ def _supervise(stack: Stack) -> None:
     # Explicit for SIGINT too: a job started in the background inherits SIGINT ignored.
     signal.signal(signal.SIGINT, _raise_interrupt)
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    supervisor = Supervisor(stack.children, lambda line: typer.echo(line, err=True))
+    counts = stack.data_dir / RESTART_COUNTS
+
+    def counted(restarts: dict[str, int]) -> None:
+        write_restart_counts(counts, restarts)
+
+    supervisor = Supervisor(
+        stack.children, lambda line: typer.echo(line, err=True), counted=counted
+    )
+    counted(supervisor.restarts)  # zeros at start: a scrape tells "none yet" from "not running"
     while True:
         supervisor.tick()
         time.sleep(0.2)

@@ -3,14 +3,21 @@
 A crash loop must not spin the machine, and a child that crashed once an hour ago should come
 back quickly: the delay doubles from ``first`` up to ``longest`` on each consecutive death and
 starts over once the child has stayed up for ``stable`` seconds.
+
+Each restart is said (the terminal, the supervisor's log) and counted: ``slipstream up`` keeps
+the counts as ``slipstream_restarts_total{process=...}`` in a Prometheus textfile in its data
+directory (``metrics/supervisor.prom``), for node_exporter's textfile collector or a look.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Counter, write_to_textfile
 
 from services.cli.processes import ChildProcess
 
@@ -43,6 +50,8 @@ class Supervisor:
     say: Callable[[str], None]
     backoff: Backoff = field(default_factory=Backoff)
     clock: Callable[[], float] = time.monotonic
+    # Told the counts after every restart is scheduled (``slipstream up`` writes the textfile).
+    counted: Callable[[dict[str, int]], None] = lambda restarts: None
     _watches: list[_Watch] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -72,6 +81,7 @@ class Supervisor:
             f"{child.name} exited (code {child.popen.returncode}); see {child.log_path}; "
             f"restart {watch.restarts} in {watch.delay:g}s"
         )
+        self.counted(self.restarts)
 
     def run(self, stopping: threading.Event, every: float = 0.2) -> None:
         """Tick until ``stopping`` is set; on a thread, keep it alive as long as the stack.
@@ -81,3 +91,18 @@ class Supervisor:
         """
         while not stopping.wait(every):
             self.tick()
+
+
+def write_restart_counts(path: Path, restarts: Mapping[str, int]) -> None:
+    """The counts as a Prometheus textfile, replaced atomically so a scrape never sees half."""
+    registry = CollectorRegistry()
+    counter = Counter(
+        "slipstream_restarts",
+        "Times the supervisor restarted a process of the stack since it started",
+        ["process"],
+        registry=registry,
+    )
+    for process, count in restarts.items():
+        counter.labels(process=process).inc(count)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_to_textfile(str(path), registry)

@@ -99,6 +99,10 @@ def test_ctrl_c_stops_every_child_and_the_data_survives_a_restart(tmp_path: Path
     while not httpx.get(f"{scheduler}/risk", headers=auth).json() and time.monotonic() < deadline:
         time.sleep(0.2)
 
+    # The supervisor's restart counts are a Prometheus textfile from the start: zeros now.
+    counts = (tmp_path / "metrics" / "supervisor.prom").read_text()
+    assert 'slipstream_restarts_total{process="scheduler"} 0.0' in counts
+
     first.send_signal(signal.SIGINT)
     assert first.wait(timeout=60) == 0
     assert processes_using(tmp_path) == []

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
-from services.cli.supervisor import Backoff, Supervisor
+from services.cli.supervisor import Backoff, Supervisor, write_restart_counts
 
 pytestmark = pytest.mark.unit
 
@@ -67,3 +68,25 @@ def test_a_dead_child_is_named_counted_and_started_again_once_its_delay_has_pass
     supervisor.tick()
     assert said[-1].endswith("restart 2 in 1s")
     assert supervisor.restarts == {"ingest": 2}
+
+
+def test_each_restart_is_counted_into_a_prometheus_textfile(tmp_path: Path) -> None:
+    path = tmp_path / "metrics" / "supervisor.prom"
+    child, other = FakeChild(), FakeChild(name="notifier")
+    supervisor = Supervisor(
+        [child, other],  # type: ignore[list-item]
+        lambda line: None,
+        Backoff(first=0.5),
+        clock=lambda: 0.0,
+        counted=lambda restarts: write_restart_counts(path, restarts),
+    )
+    child.popen.returncode = -9
+    supervisor.tick()
+    families = text_string_to_metric_families(path.read_text())
+    samples = {
+        s.labels["process"]: s.value
+        for family in families
+        for s in family.samples
+        if s.name == "slipstream_restarts_total"
+    }
+    assert samples == {"ingest": 1.0, "notifier": 0.0}

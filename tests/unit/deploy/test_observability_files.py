@@ -30,6 +30,8 @@ HOT_COUNTER = re.compile(
     r"(?:HotCounter|CountingPublisher)\(\s*[\w.()]+,\s*(?:[\w.]+,\s*)?\"([a-z0-9_.]+)\""
 )
 UNIT = re.compile(r"unit=\"([^\"]+)\"")
+# prometheus_client's own counters (the supervisor's textfile): Counter("name", ...).
+CLIENT_COUNTER = re.compile(r"(?<![\w.])Counter\(\s*\"([a-z0-9_]+)\"")
 
 
 def prometheus_names(kind: str, name: str, unit: str | None) -> set[str]:
@@ -49,6 +51,8 @@ def exported() -> set[str]:
             unit = UNIT.search(rest)
             names |= prometheus_names(kind, name, unit.group(1) if unit else None)
         for name in HOT_COUNTER.findall(path.read_text()):
+            names |= prometheus_names("counter", name, None)
+        for name in CLIENT_COUNTER.findall(path.read_text()):
             names |= prometheus_names("counter", name, None)
     # Declared in a table, created in a loop.
     for name in GAUGES.values():
@@ -82,6 +86,7 @@ def test_the_scan_sees_the_series_the_running_services_serve() -> None:
         "slipstream_consumer_pending",
         "notifier_notifications_total",
         "feedback_events_published_total",
+        "slipstream_restarts_total",
     } <= exported()
 
 
