@@ -8,8 +8,10 @@ by the next tick once the claim's lease runs out.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -46,6 +48,7 @@ from shared.events import (
     derive_event_id,
 )
 from shared.publishing import EventPublisher
+from shared.telemetry import log_fields
 
 logger = logging.getLogger(__name__)
 
@@ -99,14 +102,27 @@ class OutboxWorker:
 
     async def tick(self, now: datetime, batch: int = 100) -> int:
         with self.tracer.start_as_current_span("notifier outbox tick"):
+            started = time.perf_counter()
             recorded = await self.close_due_windows(now)
             if recorded and self.hold_after_record:
                 await asyncio.sleep(self.hold_after_record)
+            closed = time.perf_counter()
             claimed = await self.outbox.claim_due(now, batch)
             # A full claim means more is due: the loop ticks again without waiting.
             self.backlog = len(claimed) == batch
             groups = by_destination(claimed)
-            return sum(await asyncio.gather(*(self.deliver_in_order(g, now) for g in groups)))
+            took = time.perf_counter()
+            sent = sum(await asyncio.gather(*(self.deliver_in_order(g, now) for g in groups)))
+            if claimed:
+                # Where a slow tick went: digests, the claim, and sending with its settling.
+                phases = [round(b - a, 3) for a, b in itertools.pairwise(
+                    (started, closed, took, time.perf_counter())
+                )]  # fmt: skip
+                logger.info(
+                    "outbox tick",
+                    extra=log_fields(claimed=len(claimed), sent=sent, phases=phases),
+                )
+            return sent
 
     async def deliver_in_order(self, messages: list[dict[str, Any]], now: datetime) -> int:
         """One destination's messages, one at a time; the rest wait if one has to.
@@ -192,8 +208,8 @@ class OutboxWorker:
             self.attempts.add(1, {"channel": message["channel"], "verdict": verdict.state})
             if verdict.state != "retrying":
                 self.notifications.add(1, {"channel": message["channel"], "outcome": verdict.state})
-            log_fields = {"id": message["_id"], "state": verdict.state, "code": result.status_code}
-            logger.info("notification attempt", extra={"fields": log_fields})
+            fields = {"id": message["_id"], "state": verdict.state, "code": result.status_code}
+            logger.info("notification attempt", extra={"fields": fields})
             return Attempt(message, result, verdict, trace.set_span_in_context(span))
 
     async def announce(self, attempt: Attempt, now: datetime) -> None:
