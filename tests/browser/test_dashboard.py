@@ -222,18 +222,25 @@ def test_demand_on_the_board_and_linked_feedback_and_history_on_the_item_page(
     )
     assert organisations == ["domain:acme.test", "domain:acme.test", "domain:globex.test"]
     assert "3 customers / 2 orgs" in page.inner_text("p.demand")
-    history = httpx.get(
-        f"{stack.urls['scheduler']}/items/github:acme/web%237/history", headers=stack.auth
-    ).json()
-    assert history, "the checkout's slip was kept"
     page.wait_for_selector("#history svg")
     assert page.inner_text("#history .vis-legend-text").split() == ["forecast", "target"]
-    # One point per kept assessment with a forecast, and one for now, per line.
-    points = page.eval_on_selector_all(
-        "#history circle.vis-point",
-        "cs => cs.filter(c => !c.closest('.vis-legend'))"
-        ".map(c => c.getAttribute('class').split(' ')[0])",
-    )
-    assert points.count("forecast") == sum(1 for h in history if h["forecast"]) + 1
-    assert points.count("target") == sum(1 for h in history if h["target"]) + 1
+
+    def drawn_as_kept() -> tuple[list[str], list[dict[str, Any]]] | None:
+        # The page redraws when the live feed says the item changed, so page and API are
+        # compared at one moment, again until a late reassessment has settled into both.
+        history = httpx.get(
+            f"{stack.urls['scheduler']}/items/github:acme/web%237/history", headers=stack.auth
+        ).json()
+        points = page.eval_on_selector_all(
+            "#history circle.vis-point",
+            "cs => cs.filter(c => !c.closest('.vis-legend'))"
+            ".map(c => c.getAttribute('class').split(' ')[0])",
+        )
+        # One point per kept assessment with a forecast, and one for now, per line.
+        expected = [sum(1 for h in history if h[line]) + 1 for line in ("forecast", "target")]
+        drawn = [points.count(line) for line in ("forecast", "target")]
+        return (points, history) if drawn == expected else None
+
+    _, history = wait_until(drawn_as_kept, timeout=15)
+    assert history, "the checkout's slip was kept"
     page.screenshot(path=artifacts / "item-history-feedback.png", full_page=True)
