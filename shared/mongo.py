@@ -110,6 +110,14 @@ async def find_decoded(
     return await asyncio.to_thread(decode_batches, batches, collection)
 
 
+def duplicate_positions(exc: BulkWriteError) -> set[int]:
+    """The positions a bulk write failed on for an ``_id`` already stored; else re-raise."""
+    errors = exc.details.get("writeErrors", [])
+    if any(error.get("code") != DUPLICATE_KEY for error in errors):
+        raise exc
+    return {int(error["index"]) for error in errors}
+
+
 async def insert_new(
     collection: AsyncCollection[dict[str, Any]], documents: Sequence[dict[str, Any]]
 ) -> set[int]:
@@ -117,10 +125,7 @@ async def insert_new(
     try:
         await collection.insert_many([dict(d) for d in documents], ordered=False)
     except BulkWriteError as exc:
-        errors = exc.details.get("writeErrors", [])
-        if any(error.get("code") != DUPLICATE_KEY for error in errors):
-            raise
-        return {int(error["index"]) for error in errors}
+        return duplicate_positions(exc)
     return set()
 
 
@@ -159,8 +164,5 @@ async def bulk_upsert_guarded(
     try:
         await collection.bulk_write(list(operations), ordered=False)
     except BulkWriteError as exc:
-        errors = exc.details.get("writeErrors", [])
-        if any(error.get("code") != DUPLICATE_KEY for error in errors):
-            raise
-        return {int(error["index"]) for error in errors}
+        return duplicate_positions(exc)
     return set()

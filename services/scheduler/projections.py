@@ -186,9 +186,11 @@ class MongoWorkStore:
         self, name: str, writes: list[tuple[int, Write]], believed_new: BelievedNew
     ) -> set[int]:
         collection = self.db[name]
-        fresh = [pair for pair in writes if believed_new(name, pair[1].key)]
+        fresh: list[tuple[int, Write]] = []
+        upserts: list[tuple[int, Write]] = []
+        for pair in writes:
+            (fresh if believed_new(name, pair[1].key) else upserts).append(pair)
         found = await insert_new(collection, [w.inserted() for _, w in fresh]) if fresh else set()
-        upserts = [pair for pair in writes if not believed_new(name, pair[1].key)]
         upserts += [fresh[n] for n in sorted(found)]
         stale = await bulk_upsert_guarded(collection, [w.operation() for _, w in upserts])
         inserted = {index for n, (index, _) in enumerate(fresh) if n not in found}
