@@ -19,6 +19,7 @@ const owned = {
   ],
   feedback: [
     "feedback", "feedback_links", "feedback_demand", "organisations", "feedback_surges",
+    "feedback_tallies",
     "feedback_items", "feedback_releases", "feedback_closures",
   ],
   notifier: [

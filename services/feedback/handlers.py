@@ -82,7 +82,7 @@ class Weighing:
                 changes.append(self.surged(item_id, found, after, now))
         if announce is not None and changes:
             await announce(changes)
-        await self.store.save_demands(moved)
+        await self.store.save_demands(moved, known=before.keys())
         for event in changes:
             if isinstance(event, DemandSurgedV1):
                 await self.store.save_surge(event.item_id, now)

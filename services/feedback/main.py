@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
@@ -24,6 +25,9 @@ from shared.auth import require
 from shared.publishing import CountingPublisher, JetStreamPublisher
 from shared.runtime import ServiceRuntime
 from shared.server import serve
+from shared.telemetry import log_fields
+
+logger = logging.getLogger(__name__)
 
 
 def demand_rules(settings: FeedbackSettings) -> DemandRules:
@@ -43,6 +47,12 @@ def surge_policy(settings: FeedbackSettings) -> SurgePolicy:
     )
 
 
+async def tally_stored_feedback(store: MongoFeedbackStore) -> None:
+    pieces = await store.backfill_tallies()
+    if pieces:
+        logger.info("stored feedback tallied", extra=log_fields(pieces=pieces))
+
+
 def create_app(settings: FeedbackSettings | None = None) -> FastAPI:
     settings = settings or FeedbackSettings()
     # A bad organisations file stops start-up here, naming the row; nothing is half-loaded.
@@ -59,6 +69,7 @@ def create_app(settings: FeedbackSettings | None = None) -> FastAPI:
         "Demand changes and surges feedback announced",
     )
     runtime.on_start.append(store.ensure_indexes)
+    runtime.on_start.append(lambda: tally_stored_feedback(store))
     runtime.on_start.append(work.ensure_indexes)
     subscribers.register(runtime.broker, settings, store, publisher, runtime.telemetry, weighing)
     subscribers.register_work(

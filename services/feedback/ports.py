@@ -10,14 +10,16 @@ from typing import Protocol
 from services.feedback.domain.demand import Demand
 from services.feedback.domain.loops import Closure, WorkItem
 from services.feedback.domain.organisations import Organisation
+from services.feedback.domain.weighing import Ask
 from shared.events import FeedbackReceivedV1, ItemChangedV1, LoopClosableV1, ReleaseChangedV1
 
 
 @dataclass(frozen=True)
 class Asked:
-    """A live piece of feedback on an item, and when it was first asked."""
+    """A live piece of feedback on an item as weighing reads it, and when it was first asked."""
 
-    feedback: FeedbackReceivedV1
+    feedback_id: str
+    feedback: Ask
     at: datetime
 
 
@@ -57,9 +59,11 @@ class FeedbackStore(Protocol):
         ...
 
     async def asked_on(self, item_ids: Collection[str]) -> dict[str, list[Asked]]:
-        """Per item, its live feedback (as ``feedback_on``), with when each was first asked.
+        """Per item, its live feedback (as ``feedback_on``, by feedback id), with when each
+        was first asked: what demand and surges are computed from.
 
-        One batch of queries for all the items: a batch of feedback touches many.
+        One read for all the items, whose cost does not grow with their feedback: a batch of
+        feedback touches many items, and a popular item has thousands of pieces.
         """
         ...
 
@@ -69,7 +73,16 @@ class FeedbackStore(Protocol):
 
     async def demands(self, item_ids: Collection[str]) -> dict[str, Demand]: ...
 
-    async def save_demands(self, demands: Mapping[str, Demand]) -> None: ...
+    async def save_demands(
+        self, demands: Mapping[str, Demand], known: Collection[str] = ()
+    ) -> None:
+        """Save each item's demand (nobody waiting: none stored).
+
+        ``known``: the items read as having a demand stored; the rest are believed to have
+        none, which lets a store insert them rather than upsert (it must still be right if
+        one exists after all).
+        """
+        ...
 
     async def last_surge(self, item_id: str) -> datetime | None: ...
 

@@ -118,6 +118,7 @@ async def test_rebuilt_feedback_equals_live_and_keeps_peoples_decisions(
         assert len(expected["feedback_closures"]) == 1
         assert len(expected["feedback_surges"]) == 1
         assert [d["_id"] for d in expected["feedback_demand"]] == [ops, pay]
+        assert [d["_id"] for d in expected["feedback_tallies"]] == [ops, pay]
 
         await rebuild.swap(client, scratch, live_db.name)
         assert await snapshot(live_db, u, rebuild.COLLECTIONS) == expected

@@ -6,9 +6,11 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from services.feedback.domain.counting import counted_on
 from services.feedback.domain.demand import Demand
 from services.feedback.domain.loops import Closure, WorkItem
 from services.feedback.domain.organisations import Organisation, organisation_id
+from services.feedback.domain.weighing import Ask
 from services.feedback.ports import Asked
 from shared.events import (
     FeedbackReceivedV1,
@@ -50,15 +52,19 @@ class InMemoryFeedbackStore:
         self.known: dict[str, Organisation] = {}
         self.first_asked: dict[str, datetime] = {}
         self.surges: dict[str, datetime] = {}
+        self.ever_on: dict[str, set[str]] = {}
 
     async def apply(self, events: Sequence[FeedbackReceivedV1]) -> set[str]:
+        # As the real store: every item a piece ever named or a person decided on.
         touched: set[str] = set()
         for event in events:
             known = self.feedback.get(event.feedback_id)
             if known and as_bson_keeps(known.source_updated_at) > event.source_updated_at:
                 continue
-            touched.update(known.item_ids if known else ())
-            touched.update(event.item_ids)
+            ever = self.ever_on.setdefault(event.feedback_id, set())
+            ever.update(event.item_ids)
+            decided = {i for (f, i) in self.links if f == event.feedback_id}
+            touched |= ever | decided
             self.feedback[event.feedback_id] = event
             at = as_bson_keeps(event.source_updated_at)
             self.first_asked[event.feedback_id] = min(
@@ -74,7 +80,12 @@ class InMemoryFeedbackStore:
         return [
             f
             for _, f in sorted(self.feedback.items())
-            if not f.retracted and decided.get(f.feedback_id, item_id in f.item_ids)
+            if item_id
+            in counted_on(
+                f.item_ids,
+                f.retracted,
+                {item_id: decided[f.feedback_id]} if f.feedback_id in decided else {},
+            )
         ]
 
     async def one_feedback(self, feedback_id: str) -> FeedbackReceivedV1 | None:
@@ -129,7 +140,10 @@ class InMemoryFeedbackStore:
 
     async def asked_on(self, item_ids: Collection[str]) -> dict[str, list[Asked]]:
         return {
-            i: [Asked(f, self.first_asked[f.feedback_id]) for f in await self.feedback_on(i)]
+            i: [
+                Asked(f.feedback_id, Ask.of(f), self.first_asked[f.feedback_id])
+                for f in await self.feedback_on(i)
+            ]
             for i in sorted(set(item_ids))
         }
 
@@ -139,7 +153,9 @@ class InMemoryFeedbackStore:
     async def demands(self, item_ids: Collection[str]) -> dict[str, Demand]:
         return {i: self.demands_by_item[i] for i in item_ids if i in self.demands_by_item}
 
-    async def save_demands(self, demands: Mapping[str, Demand]) -> None:
+    async def save_demands(
+        self, demands: Mapping[str, Demand], known: Collection[str] = ()
+    ) -> None:
         for item_id, demand in demands.items():
             await self.save_demand(item_id, demand)
 

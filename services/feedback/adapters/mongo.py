@@ -3,6 +3,7 @@ by the source's own clock."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
@@ -11,12 +12,14 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, DeleteOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.feedback.adapters.tallies import TallyChanges, asked_of
+from services.feedback.domain.counting import counted_on
 from services.feedback.domain.customers import email_domain
 from services.feedback.domain.demand import Demand
 from services.feedback.domain.organisations import Organisation, organisation_id
 from services.feedback.ports import Asked
 from shared.events import FeedbackReceivedV1
-from shared.mongo import bulk_upsert_guarded
+from shared.mongo import bulk_upsert_guarded, insert_new, save_whole
 
 
 def feedback_of(document: dict[str, Any]) -> FeedbackReceivedV1:
@@ -31,6 +34,7 @@ class MongoFeedbackStore:
         "feedback_links",
         "feedback_demand",
         "feedback_surges",
+        "feedback_tallies",
         "organisations",
     )
 
@@ -39,6 +43,7 @@ class MongoFeedbackStore:
         self.links = db["feedback_links"]
         self.demand_collection = db["feedback_demand"]
         self.surges = db["feedback_surges"]
+        self.tallies = db["feedback_tallies"]
         self.organisation_collection = db["organisations"]
 
     async def ensure_indexes(self) -> None:
@@ -50,26 +55,110 @@ class MongoFeedbackStore:
     async def apply(self, events: Sequence[FeedbackReceivedV1]) -> set[str]:
         if not events:
             return set()
+        ids = sorted({e.feedback_id for e in events})
+        wanted = {"item_ids": 1, "ever_on": 1, "asked_at": 1}
+        cursor = self.feedback.find({"_id": {"$in": ids}}, projection=wanted)
+        previous = {doc["_id"]: doc async for doc in cursor}
+        decisions = await self.decisions_on(ids)
+        applied = await self.write(events, previous)
+        changes = TallyChanges()
+        touched: set[str] = set()
+        for feedback_id, versions in applied.items():
+            before = previous.get(feedback_id, {})
+            last = versions[-1]
+            decided = decisions.get(feedback_id, {})
+            # Every item the tally could hold this piece on: each the piece ever named (a
+            # crash between this write and the tally's leaves the tally a version behind),
+            # and each a person decided on.
+            candidates = {
+                *before.get("ever_on", before.get("item_ids", ())),
+                *(i for v in versions for i in v.item_ids),
+                *decided,
+            }
+            counting = counted_on(last.item_ids, last.retracted, decided)
+            # As the writes' ``$min``: a version applies only if no older one is stored.
+            at = before.get("asked_at") or min(v.source_updated_at for v in versions)
+            changes.counts(feedback_id, last, at, counting)
+            changes.stops(feedback_id, candidates - counting)
+            touched |= candidates
+        await self.save_tallies(changes)
+        return touched
+
+    async def write(
+        self, events: Sequence[FeedbackReceivedV1], previous: Collection[str]
+    ) -> dict[str, list[FeedbackReceivedV1]]:
+        """Store each version unless a newer one is; per feedback, the versions applied, in
+        the order the server applied them (the last is what is stored now).
+
+        Feedback not stored before is inserted: on the embedded server an insert costs a
+        sixth of a guarded upsert over this collection's four indexes, and most feedback is
+        new. Whatever turns out to be there after all (a second version in the batch, another
+        replica) falls back to the guarded upsert, which decides as it always did.
+        """
+        fresh = [n for n, e in enumerate(events) if e.feedback_id not in previous]
+        documents = [
+            {"_id": events[n].feedback_id, **stored(events[n]),
+             "asked_at": events[n].source_updated_at,
+             "ever_on": list(dict.fromkeys(events[n].item_ids))}
+            for n in fresh
+        ]  # fmt: skip
+        there = await insert_new(self.feedback, documents) if documents else set()
+        inserted = [fresh[n] for n in range(len(fresh)) if n not in there]
+        rest = sorted(set(range(len(events))) - set(inserted))
         operations = [
             UpdateOne(
                 {"_id": e.feedback_id, "source_updated_at": {"$lte": e.source_updated_at}},
-                {"$set": stored(e), "$min": {"asked_at": e.source_updated_at}},
+                {
+                    "$set": stored(e),
+                    "$min": {"asked_at": e.source_updated_at},
+                    "$addToSet": {"ever_on": {"$each": list(e.item_ids)}},
+                },
                 upsert=True,
             )
-            for e in events
+            for e in (events[n] for n in rest)
         ]
-        # Items a feedback was linked to before this version matter too: an unlink lowers
-        # their demand. A stale version changed nothing, so it touched nothing.
-        cursor = self.feedback.find(
-            {"_id": {"$in": [e.feedback_id for e in events]}}, projection={"item_ids": 1}
-        )
-        previous = {doc["_id"]: doc.get("item_ids", []) async for doc in cursor}
         stale = await bulk_upsert_guarded(self.feedback, operations)
-        touched: set[str] = set()
-        for index, event in enumerate(events):
-            if index not in stale:
-                touched.update(previous.get(event.feedback_id, ()), event.item_ids)
-        return touched
+        applied: dict[str, list[FeedbackReceivedV1]] = {}
+        for n in [*inserted, *(rest[k] for k in range(len(rest)) if k not in stale)]:
+            applied.setdefault(events[n].feedback_id, []).append(events[n])
+        return applied
+
+    async def decisions_on(self, feedback_ids: Collection[str]) -> dict[str, dict[str, bool]]:
+        """Per feedback, what people decided: item id -> linked (True) or unlinked (False)."""
+        query = {"feedback_id": {"$in": sorted(feedback_ids)}}
+        decided: dict[str, dict[str, bool]] = {}
+        async for d in self.links.find(query):
+            decided.setdefault(d["feedback_id"], {})[d["item_id"]] = d["linked"]
+        return decided
+
+    async def save_tallies(self, changes: TallyChanges) -> None:
+        updates = [UpdateOne({"_id": i}, u, upsert=new) for i, u, new in changes.updates()]
+        if updates:
+            await self.tallies.bulk_write(updates, ordered=False)
+        emptied = [DeleteOne({"_id": i, "pieces": {}}) for i in changes.may_empty()]
+        if emptied:
+            await self.tallies.bulk_write(emptied, ordered=False)
+
+    async def backfill_tallies(self) -> int:
+        """Tally feedback stored before tallies existed; the number of pieces tallied.
+
+        Runs at start-up and does anything only while no tally exists but feedback does:
+        without it, the first update after an upgrade would weigh every item from nothing.
+        """
+        if await self.tallies.find_one({}) or not await self.feedback.find_one({}):
+            return 0
+        decided: dict[str, dict[str, bool]] = {}
+        async for d in self.links.find({}):
+            decided.setdefault(d["feedback_id"], {})[d["item_id"]] = d["linked"]
+        changes, pieces = TallyChanges(), 0
+        async for document in self.feedback.find({"retracted": {"$ne": True}}):
+            piece = feedback_of(document)
+            on = counted_on(piece.item_ids, False, decided.get(piece.feedback_id, {}))
+            at = document.get("asked_at") or document["source_updated_at"]
+            changes.counts(piece.feedback_id, piece, at, on)
+            pieces += bool(on)
+        await self.save_tallies(changes)
+        return pieces
 
     async def links_of(self, item_id: str) -> dict[str, bool]:
         cursor = self.links.find({"item_id": item_id})
@@ -77,34 +166,26 @@ class MongoFeedbackStore:
 
     async def asked_on(self, item_ids: Collection[str]) -> dict[str, list[Asked]]:
         items = sorted(set(item_ids))
-        decided: dict[str, dict[str, bool]] = {}
-        async for d in self.links.find({"item_id": {"$in": items}}):
-            decided.setdefault(d["item_id"], {})[d["feedback_id"]] = d["linked"]
-        manual: dict[str, set[str]] = {}
-        for item, choices in decided.items():
-            for feedback_id in (f for f, yes in choices.items() if yes):
-                manual.setdefault(feedback_id, set()).add(item)
-        # Two indexed queries rather than one ``$or``, which a server may answer by scanning.
-        live = {"retracted": {"$ne": True}}
-        query = {"item_ids": {"$in": items}, **live}
-        found = {d["_id"]: d async for d in self.feedback.find(query)}
-        if manual:
-            query = {"_id": {"$in": sorted(manual)}, **live}
-            found.update({d["_id"]: d async for d in self.feedback.find(query)})
-        asked: dict[str, list[Asked]] = {i: [] for i in items}
-        for key in sorted(found):
-            document = found[key]
-            on = {i for i in document.get("item_ids", ()) if i in asked} | manual.get(key, set())
-            targets = [i for i in sorted(on) if decided.get(i, {}).get(key, True)]
-            if targets:
-                piece = Asked(feedback_of(document), document.get("asked_at") or
-                              document["source_updated_at"])  # fmt: skip
-                for item in targets:
-                    asked[item].append(piece)
-        return asked
+        found = {d["_id"]: d async for d in self.tallies.find({"_id": {"$in": items}})}
+        return {i: asked_of(found[i]) if i in found else [] for i in items}
 
     async def feedback_on(self, item_id: str) -> list[FeedbackReceivedV1]:
-        return [a.feedback for a in (await self.asked_on([item_id]))[item_id]]
+        """The whole of each live piece on the item, for showing it (weighing reads the tally)."""
+        decided = await self.links_of(item_id)
+        # Two indexed queries rather than one ``$or``, which a server may answer by scanning.
+        live = {"retracted": {"$ne": True}}
+        found = {d["_id"]: d async for d in self.feedback.find({"item_ids": item_id, **live})}
+        manual = sorted(f for f, linked in decided.items() if linked)
+        if manual:
+            query = {"_id": {"$in": manual}, **live}
+            found.update({d["_id"]: d async for d in self.feedback.find(query)})
+
+        def counts_here(piece: FeedbackReceivedV1) -> bool:
+            fid = piece.feedback_id
+            decision = {item_id: decided[fid]} if fid in decided else {}
+            return item_id in counted_on(piece.item_ids, piece.retracted, decision)
+
+        return [p for p in (feedback_of(found[k]) for k in sorted(found)) if counts_here(p)]
 
     async def asked_times(self, item_id: str) -> list[datetime]:
         return sorted(a.at for a in (await self.asked_on([item_id]))[item_id])
@@ -120,6 +201,18 @@ class MongoFeedbackStore:
     async def set_link(self, feedback_id: str, item_id: str, linked: bool, at: datetime) -> None:
         document = {"feedback_id": feedback_id, "item_id": item_id, "linked": linked, "at": at}
         await self.links.replace_one({"_id": f"{feedback_id} {item_id}"}, document, upsert=True)
+        found = await self.feedback.find_one({"_id": feedback_id})
+        changes = TallyChanges()
+        if found is None:
+            changes.stops(feedback_id, [item_id])
+        else:
+            piece = feedback_of(found)
+            asked = found.get("asked_at") or found["source_updated_at"]
+            if item_id in counted_on(piece.item_ids, piece.retracted, {item_id: linked}):
+                changes.counts(feedback_id, piece, asked, [item_id])
+            else:
+                changes.stops(feedback_id, [item_id])
+        await self.save_tallies(changes)
 
     async def items_asked_by(self, domains: Collection[str], names: Collection[str]) -> set[str]:
         # Exact matches on fields ``apply`` derives, each with its own index (no $or, no regex).
@@ -153,19 +246,22 @@ class MongoFeedbackStore:
         return {d["_id"]: demand_of(d) async for d in cursor}
 
     async def save_demand(self, item_id: str, demand: Demand) -> None:
-        await self.save_demands({item_id: demand})
+        await self.save_demands({item_id: demand}, known=[item_id])
 
-    async def save_demands(self, demands: Mapping[str, Demand]) -> None:
+    async def save_demands(
+        self, demands: Mapping[str, Demand], known: Collection[str] = ()
+    ) -> None:
         # Nobody waiting is no document: the same whether an item was never asked for or
         # stopped being, so a rebuild from the streams matches the live collection exactly.
-        operations: list[UpdateOne | DeleteOne] = [
-            DeleteOne({"_id": item_id})
-            if demand.customers == 0
-            else UpdateOne({"_id": item_id}, {"$set": asdict(demand)}, upsert=True)
-            for item_id, demand in sorted(demands.items())
-        ]
-        if operations:
-            await self.demand_collection.bulk_write(operations, ordered=False)
+        gone = [DeleteOne({"_id": i}) for i, d in sorted(demands.items()) if d.customers == 0]
+        kept = [{"_id": i, **asdict(d)} for i, d in sorted(demands.items()) if d.customers]
+        await asyncio.gather(
+            self.demand_collection.bulk_write(gone, ordered=False) if gone else asyncio.sleep(0),
+            save_whole(self.demand_collection, [d for d in kept if d["_id"] in known]),
+            save_whole(
+                self.demand_collection, [d for d in kept if d["_id"] not in known], fresh=True
+            ),
+        )
 
     async def ranked_demand(
         self, limit: int, among: Collection[str] | None = None
