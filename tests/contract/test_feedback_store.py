@@ -89,6 +89,16 @@ async def test_two_versions_of_new_feedback_in_one_batch_leave_the_newer(
     assert await customers_waiting_on(store, "a") == []
 
 
+async def test_retracting_feedback_a_person_linked_touches_the_item_they_linked(
+    store: FeedbackStore,
+) -> None:
+    # The demand on "m" must be weighed again, or the withdrawn vote would count there still.
+    await store.apply([feedback("f1", "acme", ("a",))])
+    await store.set_link("f1", "m", True, T0)
+    assert await store.apply([feedback("f1", "acme", ("a",), 1, retracted=True)]) == {"a", "m"}
+    assert await customers_waiting_on(store, "m") == []
+
+
 async def test_waiting_customers_leave_out_retracted_feedback(store: FeedbackStore) -> None:
     await store.apply(
         [
