@@ -10,7 +10,10 @@ Against the embedded MongoDB-compatible server, in one run:
 2. **One update.** When ``SMALL`` (default 10,000) and when ``LARGE`` feedback are stored,
    the median of ``ROUNDS`` single new pieces on one item through ``project_feedback``,
    against the median of a bare single upsert. The ratio between the two totals must stay
-   near 1: an update reads only the item's own feedback, through indexes.
+   near 1: an update reads the item's tally, one document, through its ``_id``.
+3. **A popular item.** The same update on an item ``HOT`` (default 2,000) pieces of feedback
+   wait on, beside the update on the ordinary item: what one more request costs where the
+   requests pile up.
 
 Run: ``python -m bench.feedback_demand [--small N] [--large N] [--batch N]``. On a shared
 machine use a smaller ``--large`` (the rate is per event, so it compares across sizes).
@@ -36,6 +39,7 @@ from services.feedback.handlers import Weighing, project_feedback
 from shared.events import FeedbackReceivedV1
 
 ROUNDS = 30
+HOT = 2_000
 ITEMS, CUSTOMERS, ORGANISATIONS = 20_000, 50_000, 5_000
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -76,27 +80,31 @@ async def bare_write(db: Any, chunk: list[list[FeedbackReceivedV1]]) -> float:
     return time.perf_counter() - started
 
 
-async def median_seconds(run: Callable[[int], Awaitable[Any]]) -> float:
-    times = []
+async def medians(*runs: Callable[[int], Awaitable[Any]]) -> list[float]:
+    """Each run's median over ``ROUNDS``, taken in turns so all see the server in one state
+    (after a large write the embedded server is slower at everything for a while)."""
+    times: list[list[float]] = [[] for _ in runs]
     for round_ in range(ROUNDS):
-        started = time.perf_counter()
-        await run(round_)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        for run, took in zip(runs, times, strict=True):
+            started = time.perf_counter()
+            await run(round_)
+            took.append(time.perf_counter() - started)
+    return [statistics.median(took) for took in times]
 
 
 async def one_update(
-    store: MongoFeedbackStore, weighing: Weighing, db: Any, total: int
+    store: MongoFeedbackStore, weighing: Weighing, db: Any, total: int, item: int = 7
 ) -> tuple[float, float]:
     async def update(round_: int) -> None:
-        event = piece(10**9 + total * 100 + round_, item=7, minute=round_)
+        event = piece(10**9 + total * 100 + round_, item=item, minute=round_)
         await project_feedback([event], store, T0, weighing)
 
     async def bare_upsert(round_: int) -> None:
         key = {"_id": f"baseline-{total}-{round_}"}
         await db["bench_baseline"].update_one(key, {"$set": {"n": round_}}, upsert=True)
 
-    return await median_seconds(update), await median_seconds(bare_upsert)
+    update_took, bare_took = await medians(update, bare_upsert)
+    return update_took, bare_took
 
 
 async def main(small: int, large: int, batch: int) -> None:
@@ -114,6 +122,7 @@ async def main(small: int, large: int, batch: int) -> None:
                 chunk = batches(start, stop, batch)
                 projected += await project(store, weighing, chunk)
                 bare += await bare_write(db, chunk)
+                await db["bench_bare"].drop()  # only the projection's data stays, as live
                 updates[stop] = await one_update(store, weighing, db, stop)
             print(f"{large} events in batches of {batch} (embedded server, same run):")
             print(
@@ -126,7 +135,20 @@ async def main(small: int, large: int, batch: int) -> None:
                     f"(bare upsert {baseline * 1e3:5.2f} ms, x{update / baseline:.1f})"
                 )
             growth = updates[large][0] / updates[small][0]
-            print(f"  one update at {large} / at {small} stored: x{growth:.2f}")
+            drift = updates[large][1] / updates[small][1]
+            print(
+                f"  one update at {large} / at {small} stored: x{growth:.2f} "
+                f"(the bare upsert, the server's own drift: x{drift:.2f})"
+            )
+            hot = ITEMS + 1  # an item no ordinary piece names
+            for first in range(0, HOT, batch):
+                pieces = range(2 * 10**9 + first, 2 * 10**9 + min(first + batch, HOT))
+                await project_feedback([piece(n, hot) for n in pieces], store, T0, weighing)
+            popular, _ = await one_update(store, weighing, db, large + 1, item=hot)
+            print(
+                f"  one update on an item {HOT} pieces wait on: median {popular * 1e3:7.2f} ms "
+                f"(x{popular / updates[large][0]:.1f} the ordinary item's)"
+            )
         finally:
             await client.close()
             server.process.stop()
