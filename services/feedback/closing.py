@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from opentelemetry import trace
 
-from services.feedback.domain.loops import WorkItem, closures_of, waiting_customers
+from services.feedback.domain.loops import (
+    WorkItem,
+    announcement_id,
+    closures_of,
+    waiting_customers,
+)
 from services.feedback.handlers import Weighing
 from services.feedback.ports import WorkProjection
 from shared.dispatch import Dispatch
@@ -21,7 +26,6 @@ from shared.events import (
     LoopClosableV1,
     ReleaseChangedV1,
     Source,
-    derive_event_id,
 )
 from shared.events.streams import WorkEvent
 
@@ -64,12 +68,35 @@ async def project_work(events: Sequence[Event], work: WorkProjection) -> list[Wo
 async def close_loops(
     events: Sequence[Event], work: WorkProjection, weighing: Weighing, now: datetime
 ) -> list[LoopClosableV1]:
-    """The loops this batch closes that were not announced before, naming who waits.
+    """The loops this batch of work closes, naming who waits (see ``closables``)."""
+    closable = await closables(await project_work(events, work), work, weighing, now)
+    trace.get_current_span().set_attribute("slipstream.feedback.loops_closable", len(closable))
+    return closable
+
+
+async def close_for_feedback(
+    item_ids: Collection[str], work: WorkProjection, weighing: Weighing, now: datetime
+) -> list[LoopClosableV1]:
+    """Feedback that arrived on work already done or released: its customers are told now.
+
+    A customer asking for what has shipped is told it has, as those who asked before were;
+    a loop that nobody waited on when it could close closes once someone does.
+    """
+    candidates = await work.closable_among(item_ids) if item_ids else []
+    return await closables(candidates, work, weighing, now)
+
+
+async def closables(
+    candidates: Sequence[WorkItem], work: WorkProjection, weighing: Weighing, now: datetime
+) -> list[LoopClosableV1]:
+    """The closures the items' state calls for that were not announced, each naming every
+    customer waiting then; and, for closures announced before, the pieces on the item no
+    announcement named yet (once per item, however many of its closures were announced).
 
     Nothing is recorded here: the caller records them once published, so a failed publish
-    is decided again on redelivery (each closure's event id is fixed, so the stream keeps one).
+    is decided again on redelivery (each event id follows from the closure and the pieces
+    it names, so the stream keeps one).
     """
-    candidates = await project_work(events, work)
     released = await work.released_among({i.release_id for i in candidates if i.release_id})
     due = []
     for item in candidates:
@@ -77,17 +104,24 @@ async def close_loops(
         due += [(item, c) for c in closures_of(item, shipped)]
     announced = await work.closed([c for _, c in due])
     directory = await weighing.directory()
+    told: dict[str, set[str]] = {}
     closable = []
     for item, closure in due:
-        if closure in announced:
-            continue
         feedback = await weighing.store.feedback_on(item.item_id)
+        late = closure in announced
+        if late:
+            if item.item_id not in told:
+                told[item.item_id] = await work.told(item.item_id)
+            feedback = [f for f in feedback if f.feedback_id not in told[item.item_id]]
         customers = waiting_customers(feedback, weighing.rules, directory)
         if not customers:
             continue
+        named = sorted(f for c in customers for f in c.feedback_ids)
+        if late:
+            told[item.item_id].update(named)
         closable.append(
             LoopClosableV1(
-                event_id=derive_event_id("loop", closure.key),
+                event_id=announcement_id(closure, named if late else ()),
                 occurred_at=now,
                 source=Source.SLIPSTREAM,
                 item_id=item.item_id,
@@ -97,7 +131,5 @@ async def close_loops(
                 customers=customers,
             )
         )
-    span = trace.get_current_span()
-    span.set_attribute("slipstream.feedback.loop_candidates", len(due))
-    span.set_attribute("slipstream.feedback.loops_closable", len(closable))
+    trace.get_current_span().set_attribute("slipstream.feedback.loop_candidates", len(due))
     return closable

@@ -71,7 +71,9 @@ def create_app(settings: FeedbackSettings | None = None) -> FastAPI:
     runtime.on_start.append(store.ensure_indexes)
     runtime.on_start.append(lambda: tally_stored_feedback(store))
     runtime.on_start.append(work.ensure_indexes)
-    subscribers.register(runtime.broker, settings, store, publisher, runtime.telemetry, weighing)
+    subscribers.register(
+        runtime.broker, settings, store, publisher, runtime.telemetry, weighing, work
+    )
     subscribers.register_work(
         runtime.broker, settings, work, weighing, publisher, runtime.telemetry
     )

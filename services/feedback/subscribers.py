@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 from faststream.nats import NatsBroker
 from opentelemetry import context as otel_context
 
-from services.feedback.closing import close_loops
+from services.feedback.closing import close_for_feedback, close_loops
 from services.feedback.config import FeedbackSettings
 from services.feedback.handlers import FEEDBACK_RECORDS, Weighing, project_feedback
 from services.feedback.ports import FeedbackStore, WorkProjection
 from shared.consumer import BatchSettler, Envelope, Outcome, subscribe_batches
-from shared.events import DemandSurgedV1, Event
+from shared.events import DemandChangedV1, DemandSurgedV1, Event, LoopClosableV1
 from shared.events.streams import FeedbackEvent, WorkEvent
 from shared.publishing import EventPublisher
 from shared.subjects import FEEDBACK_RECEIVED, FEEDBACK_WORK
@@ -30,11 +30,13 @@ def register(
     store: FeedbackStore,
     publisher: EventPublisher,
     telemetry: Telemetry,
-    weighing: Weighing | None = None,
+    weighing: Weighing,
+    work: WorkProjection,
 ) -> None:
     surges = telemetry.meter.create_counter(
         "slipstream.feedback.surges", description="Demand surges announced"
     )
+    loops = LoopAnnouncer(publisher, work, telemetry)
 
     async def handle(envelopes: Sequence[Envelope]) -> Outcome:
         events = [FEEDBACK_RECORDS(e.event) for e in envelopes]
@@ -58,6 +60,9 @@ def register(
                         item_id=surge.item_id, recent=surge.recent, baseline=surge.baseline
                     ),
                 )
+            # New demand on work already done or released: its customers are told now.
+            rose = {c.item_id for c in changes if isinstance(c, DemandChangedV1)}
+            await loops.announce(await close_for_feedback(rose, work, weighing, now))
             return []
 
     settler = BatchSettler(
@@ -77,9 +82,7 @@ def register_work(
     publisher: EventPublisher,
     telemetry: Telemetry,
 ) -> None:
-    closed = telemetry.meter.create_counter(
-        "slipstream.feedback.loops_closable", description="Closable loops announced, by cause"
-    )
+    loops = LoopAnnouncer(publisher, work, telemetry)
 
     async def handle(envelopes: Sequence[Envelope]) -> Outcome:
         with telemetry.tracer.start_as_current_span(
@@ -87,23 +90,32 @@ def register_work(
         ) as span:
             span.set_attribute("messaging.batch.message_count", len(envelopes))
             events = [e.event for e in envelopes]
-            closable = await close_loops(events, work, weighing, datetime.now(UTC))
-            # Published before they are recorded: a failure here redelivers the batch and
-            # decides again, and each closure's fixed event id keeps the stream at one copy.
-            for event in closable:
-                await publisher.publish(event)
-            await work.record(closable)
-            for event in closable:
-                closed.add(1, {"because": event.because})
-                logger.info(
-                    "loop closable",
-                    extra=log_fields(
-                        item_id=event.item_id,
-                        because=event.because,
-                        customers=len(event.customers),
-                    ),
-                )
+            await loops.announce(await close_loops(events, work, weighing, datetime.now(UTC)))
             return []
 
     settler = BatchSettler(FEEDBACK_WORK, handle, publisher, telemetry.tracer, payload=WorkEvent)
     subscribe_batches(broker, FEEDBACK_WORK, settler, settings.batch_size, "on_work_changed")
+
+
+class LoopAnnouncer:
+    """Publishes closable loops, then records them: a failure in between redelivers the batch,
+    which decides again, and each closure's fixed event id keeps the stream at one copy."""
+
+    def __init__(self, publisher: EventPublisher, work: WorkProjection, telemetry: Telemetry):
+        self.publisher, self.work = publisher, work
+        self.closed = telemetry.meter.create_counter(
+            "slipstream.feedback.loops_closable", description="Closable loops announced, by cause"
+        )
+
+    async def announce(self, closable: Sequence[LoopClosableV1]) -> None:
+        for event in closable:
+            await self.publisher.publish(event)
+        await self.work.record(closable)
+        for event in closable:
+            self.closed.add(1, {"because": event.because})
+            logger.info(
+                "loop closable",
+                extra=log_fields(
+                    item_id=event.item_id, because=event.because, customers=len(event.customers)
+                ),
+            )

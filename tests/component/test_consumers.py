@@ -11,6 +11,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from services.feedback import subscribers as feedback_subscribers
 from services.feedback.config import FeedbackSettings
+from services.feedback.handlers import Weighing
 from services.notifier import subscribers as notifier_subscribers
 from services.notifier.config import NotifierSettings
 from shared.broker import create_broker
@@ -23,7 +24,7 @@ from shared.events import (
 from shared.publishing import JetStreamPublisher
 from shared.subjects import FEEDBACK
 from shared.telemetry import Telemetry
-from tests.support.fakes import InMemoryFeedbackStore, InMemoryOutbox
+from tests.support.fakes import InMemoryFeedbackStore, InMemoryOutbox, InMemoryWorkProjection
 
 pytestmark = pytest.mark.component
 
@@ -59,8 +60,9 @@ async def test_feedback_on_an_item_publishes_its_new_demand() -> None:
     broker = create_broker(FeedbackSettings(), telemetry())
     store = InMemoryFeedbackStore()
     feedback_subscribers.register(
-        broker, FeedbackSettings(), store, JetStreamPublisher(broker), telemetry()
-    )
+        broker, FeedbackSettings(), store, JetStreamPublisher(broker), telemetry(),
+        Weighing(store), InMemoryWorkProjection(),
+    )  # fmt: skip
 
     @broker.subscriber(DemandChangedV1.subject, stream=JStream(FEEDBACK.name, declare=False))
     async def demand(event: DemandChangedV1) -> None:

@@ -16,12 +16,13 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from services.feedback import subscribers as feedback_subscribers
 from services.feedback.config import FeedbackSettings
+from services.feedback.handlers import Weighing
 from shared.broker import create_broker
 from shared.events import DemandChangedV1, FeedbackReceivedV1
 from shared.publishing import JetStreamPublisher
 from shared.subjects import DEAD_LETTERS, FEEDBACK, FEEDBACK_RECEIVED, dead_letter_subject
 from shared.telemetry import Telemetry
-from tests.support.fakes import InMemoryFeedbackStore
+from tests.support.fakes import InMemoryFeedbackStore, InMemoryWorkProjection
 
 pytestmark = pytest.mark.component
 
@@ -45,7 +46,10 @@ async def test_an_invalid_feedback_is_dead_lettered_with_its_reason_and_a_valid_
     settings = FeedbackSettings()
     broker = create_broker(settings, telemetry)
     store = InMemoryFeedbackStore()
-    feedback_subscribers.register(broker, settings, store, JetStreamPublisher(broker), telemetry)
+    feedback_subscribers.register(
+        broker, settings, store, JetStreamPublisher(broker), telemetry, Weighing(store),
+        InMemoryWorkProjection(),
+    )  # fmt: skip
     dead: list[tuple[bytes, str]] = []
 
     @broker.subscriber(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.feedback.adapters.work import MongoWorkProjection
-from services.feedback.domain.loops import Closure, WorkItem
+from services.feedback.domain.loops import Closure, WorkItem, announcement_id
 from services.feedback.ports import WorkProjection
 from shared.events import (
     ItemChangedV1,
@@ -48,9 +48,11 @@ def release(state: str, minute: int) -> ReleaseChangedV1:
     )  # fmt: skip
 
 
-def closable(key: str, because: str, *feedback_ids: str) -> LoopClosableV1:
+def closable(key: str, because: str, *feedback_ids: str, late: bool = False) -> LoopClosableV1:
+    closure = Closure(key, because)
     return LoopClosableV1(
-        event_id=f"l-{key}-{because}", occurred_at=T0, source="slipstream", item_id=key,
+        event_id=announcement_id(closure, feedback_ids if late else ()), occurred_at=T0,
+        source="slipstream", item_id=key,
         because=because, customers=(WaitingCustomer(customer_id="c", feedback_ids=feedback_ids),),
     )  # fmt: skip
 
@@ -91,3 +93,24 @@ async def test_a_closure_is_remembered_once_with_the_feedback_it_told(
     assert await work.closed([done, shipped]) == {done}
     assert await work.told("a") == {"f1", "f2"}
     assert await work.told("b") == set()
+
+
+async def test_a_late_announcement_tells_its_pieces_and_leaves_the_closure_as_it_was(
+    work: WorkProjection,
+) -> None:
+    done = Closure("a", "done")
+    await work.record([closable("a", "done", "f1")])
+    late = closable("a", "done", "f7", late=True)
+    await work.record([late, late])  # redelivered: once
+    assert await work.closed([done]) == {done}
+    assert await work.told("a") == {"f1", "f7"}
+
+
+async def test_items_whose_loops_may_close_are_those_done_or_in_a_release(
+    work: WorkProjection,
+) -> None:
+    await work.apply_items(
+        [item("a", "done", 1), item("b", "todo", 1, release_id="rel"), item("c", "todo", 1)]
+    )
+    found = await work.closable_among(["a", "b", "c", "nope"])
+    assert [i.item_id for i in found] == ["a", "b"]

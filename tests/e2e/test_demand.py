@@ -262,6 +262,14 @@ def test_work_finishing_puts_a_closable_loop_naming_its_customers_on_the_bus(
         ("released", "standard:r7"),
     ]
 
+    # A customer asking after it shipped is told then: one more announcement, naming only them.
+    post_feedback(stack, "standard:ticket/export-late", "di@umbrella.test", export)
+    late = wait_until(lambda: closable_loops(stack, export)[2:] or None)
+    assert [[c["customer_id"] for c in e["customers"]] for e in late] == [
+        ["email:di@umbrella.test"]
+    ]
+    wait_until(all_told)
+
 
 def test_a_burst_of_feedback_on_a_quiet_item_puts_one_surge_on_the_bus(stack: Stack) -> None:
     wanted = "standard:dark-mode"

@@ -8,13 +8,14 @@ from typing import Any
 
 from services.feedback.domain.counting import counted_on
 from services.feedback.domain.demand import Demand
-from services.feedback.domain.loops import Closure, WorkItem
+from services.feedback.domain.loops import Closure, WorkItem, record_key
 from services.feedback.domain.organisations import Organisation, organisation_id
 from services.feedback.domain.weighing import Ask
 from services.feedback.ports import Asked
 from shared.events import (
     FeedbackReceivedV1,
     ItemChangedV1,
+    ItemStatus,
     LoopClosableV1,
     ReleaseChangedV1,
     ReleaseState,
@@ -220,9 +221,13 @@ class InMemoryWorkProjection:
     async def closed(self, closures: Collection[Closure]) -> set[Closure]:
         return {c for c in closures if c.key in self.closures}
 
+    async def closable_among(self, item_ids: Collection[str]) -> list[WorkItem]:
+        found = [self.items[i][1] for i in sorted(set(item_ids)) if i in self.items]
+        return [i for i in found if i.status == ItemStatus.DONE.value or i.release_id]
+
     async def record(self, events: Sequence[LoopClosableV1]) -> None:
         for e in events:
-            key = Closure(e.item_id, e.because, e.release_id).key
+            key = record_key(Closure(e.item_id, e.because, e.release_id), e.event_id)
             told = {f for c in e.customers for f in c.feedback_ids}
             self.closures.setdefault(key, told)
 

@@ -15,8 +15,14 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.feedback.domain.loops import Closure, WorkItem
-from shared.events import ItemChangedV1, LoopClosableV1, ReleaseChangedV1, ReleaseState
+from services.feedback.domain.loops import Closure, WorkItem, record_key
+from shared.events import (
+    ItemChangedV1,
+    ItemStatus,
+    LoopClosableV1,
+    ReleaseChangedV1,
+    ReleaseState,
+)
 from shared.mongo import bulk_upsert_guarded
 
 
@@ -103,6 +109,13 @@ class MongoWorkProjection:
         cursor = self.closures.find({"_id": {"$in": sorted(keys)}}, projection={"_id": 1})
         return {keys[d["_id"]] async for d in cursor}
 
+    async def closable_among(self, item_ids: Collection[str]) -> list[WorkItem]:
+        query = {
+            "_id": {"$in": sorted(item_ids)},
+            "$or": [{"status": ItemStatus.DONE.value}, {"release_id": {"$ne": None}}],
+        }
+        return [item_of(d) async for d in self.items.find(query).sort("_id", 1)]
+
     async def record(self, events: Sequence[LoopClosableV1]) -> None:
         """Remember closures announced (live) or replayed from the stream (rebuild)."""
         for event in events:
@@ -110,7 +123,9 @@ class MongoWorkProjection:
             told = sorted({f for c in event.customers for f in c.feedback_ids})
             document = {"item_id": event.item_id, "feedback_ids": told, "at": event.occurred_at}
             await self.closures.update_one(
-                {"_id": closure.key}, {"$setOnInsert": document}, upsert=True
+                {"_id": record_key(closure, event.event_id)},
+                {"$setOnInsert": document},
+                upsert=True,
             )
 
     async def told(self, item_id: str) -> set[str]:

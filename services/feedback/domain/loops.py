@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from services.feedback.domain.customers import EMAIL_PREFIX
 from services.feedback.domain.weighing import DemandRules, Directory
-from shared.events import FeedbackReceivedV1, ItemStatus, WaitingCustomer
+from shared.events import FeedbackReceivedV1, ItemStatus, WaitingCustomer, derive_event_id
 
 DONE, RELEASED = "done", "released"
 
@@ -36,6 +36,18 @@ class Closure:
     @property
     def key(self) -> str:
         return " ".join(p for p in (self.item_id, self.because, self.release_id) if p)
+
+
+def announcement_id(closure: Closure, late: Iterable[str] = ()) -> str:
+    """The event id announcing ``closure``; with ``late`` feedback ids, announcing those
+    pieces, asked after the closure was announced (one id per closure and set of pieces)."""
+    return derive_event_id("loop", closure.key, *sorted(late))
+
+
+def record_key(closure: Closure, event_id: str) -> str:
+    """Where an announcement is remembered: the closure's own key for its first, which is
+    what ``closed`` looks up; a key of its own for each late one."""
+    return closure.key if event_id == announcement_id(closure) else f"{closure.key} {event_id}"
 
 
 def closures_of(item: WorkItem, released: Iterable[str] = ()) -> list[Closure]:

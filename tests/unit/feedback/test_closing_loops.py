@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.feedback.closing import close_loops
+from services.feedback.closing import close_for_feedback, close_loops
 from services.feedback.domain.organisations import Organisation
 from services.feedback.handlers import Weighing, project_feedback
 from services.feedback.views import FeedbackViews
@@ -115,6 +115,46 @@ async def test_an_items_feedback_says_who_was_told_and_who_still_waits(
         "z3": "told",
         "z4": "waiting",
     }
+
+
+async def test_a_customer_asking_after_the_work_is_done_is_told_then_and_once(
+    weighing: Weighing,
+) -> None:
+    work = InMemoryWorkProjection()
+    [first] = await close_loops([item("done", 2)], work, weighing, NOW)
+    await work.record([first])
+    await project_feedback([said("z4", "di@initech.test")], weighing.store, NOW, weighing)
+    [late] = await close_for_feedback(["jira:PAY-1"], work, weighing, NOW)
+    assert (late.because, [c.email for c in late.customers]) == ("done", ["di@initech.test"])
+    assert late.event_id != first.event_id
+    # Unrecorded, it is decided again as the same event; recorded, the piece is told.
+    [again] = await close_for_feedback(["jira:PAY-1"], work, weighing, NOW)
+    assert again.event_id == late.event_id
+    await work.record([late])
+    assert await close_for_feedback(["jira:PAY-1"], work, weighing, NOW) == []
+    assert await work.told("jira:PAY-1") == {"z1", "z2", "z3", "z4"}
+
+
+async def test_a_late_piece_on_work_done_and_shipped_is_told_once(weighing: Weighing) -> None:
+    work = InMemoryWorkProjection()
+    events = [release("released", 1), item("done", 2, "jira:v/9")]
+    await work.record(await close_loops(events, work, weighing, NOW))
+    await project_feedback([said("z4", "di@initech.test")], weighing.store, NOW, weighing)
+    [late] = await close_for_feedback(["jira:PAY-1"], work, weighing, NOW)
+    assert [c.feedback_ids for c in late.customers] == [("z4",)]
+
+
+async def test_work_done_while_nobody_waited_closes_when_someone_asks(
+    weighing: Weighing,
+) -> None:
+    work = InMemoryWorkProjection()
+    other = said("z9", "ed@initech.test", item="jira:PAY-2")
+    done = item("done", 2).model_copy(update={"item_id": "jira:PAY-2"})
+    assert await close_loops([done], work, weighing, NOW) == []
+    await project_feedback([other], weighing.store, NOW, weighing)
+    [closable] = await close_for_feedback(["jira:PAY-2", "jira:nowhere"], work, weighing, NOW)
+    assert (closable.item_id, closable.customers[0].email) == ("jira:PAY-2", "ed@initech.test")
+    assert await close_for_feedback([], work, weighing, NOW) == []
 
 
 async def test_demand_can_be_filtered_by_the_items_team_and_release(weighing: Weighing) -> None:
