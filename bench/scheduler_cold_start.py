@@ -22,11 +22,13 @@ import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.cold_start_seed import seed
 from services.cli.embedded import free_port, start_mongo, start_nats
 from services.cli.processes import ChildProcess, stop_all
+from services.cli.token_commands import registry
 
 
 @dataclass
@@ -39,9 +41,13 @@ class Start:
     risk_page: float | None = None
 
 
-def get(url: str) -> tuple[int, bytes]:
+def get(url: str, token: str = "") -> tuple[int, bytes]:
+    # The read APIs want a bearer token (``read``); health and readiness answer anyone.
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, headers=headers), timeout=30
+        ) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, b""
@@ -56,7 +62,7 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def watch(base: str, child: ChildProcess, timeout: float) -> Start:
+def watch(base: str, child: ChildProcess, timeout: float, token: str) -> Start:
     """Poll until ready (or timeout), noting when each endpoint first answered."""
     start, began = Start(), time.monotonic()
     while time.monotonic() - began < timeout and start.ready is None:
@@ -68,34 +74,34 @@ def watch(base: str, child: ChildProcess, timeout: float) -> Start:
         if status == 200:
             start.healthz = start.healthz or answered - began
             start.slowest_health = max(start.slowest_health, answered - asked)
-        if start.risk is None and get(f"{base}/risk?limit=5")[1].startswith(b"[{"):
+        if start.risk is None and get(f"{base}/risk?limit=5", token)[1].startswith(b"[{"):
             start.risk = time.monotonic() - began
         if get(f"{base}/readyz")[0] == 200:
             start.ready = time.monotonic() - began
         start.peak_rss_mb = peak_rss_mb(child.popen.pid)
         time.sleep(0.05)
     if start.ready is not None:
-        start.risk_page = median_seconds(f"{base}/risk?limit=5")
+        start.risk_page = median_seconds(f"{base}/risk?limit=5", token)
     return start
 
 
-def median_seconds(url: str, times: int = 5) -> float:
+def median_seconds(url: str, token: str, times: int = 5) -> float:
     """The median answer time of ``url`` on a settled service (the first page of /risk)."""
     took = []
     for _ in range(times):
         began = time.monotonic()
-        get(url)
+        get(url, token)
         took.append(time.monotonic() - began)
     return statistics.median(took)
 
 
-def run_scheduler(env: dict[str, str], log: Path, timeout: float) -> Start:
+def run_scheduler(env: dict[str, str], log: Path, timeout: float, token: str) -> Start:
     port = free_port()
     env = {**env, "SCHEDULER_PORT": str(port)}
     command = [sys.executable, "-m", "services.scheduler"]
     child = ChildProcess.start("scheduler", command, log, env)
     try:
-        return watch(f"http://127.0.0.1:{port}", child, timeout)
+        return watch(f"http://127.0.0.1:{port}", child, timeout, token)
     finally:
         child.stop()
 
@@ -131,10 +137,13 @@ def measure(items: int, timeout: float, log_dir: Path | None) -> dict[str, Start
             asyncio.run(seed(servers[1].url, "slipstream", items, 3 * items))
             seeded = time.monotonic() - began
             print(f"{items:>7} items seeded with {3 * items} edges in {seeded:.0f}s")
+            token = registry(servers[1].url, "slipstream").create(
+                "bench", "read", datetime.now(UTC)
+            )
             results = {}
             for phase in ("first start", "restart"):
                 results[phase] = run_scheduler(
-                    env, logs / f"scheduler-{items}-{phase}.log", timeout
+                    env, logs / f"scheduler-{items}-{phase}.log", timeout, token
                 )
                 report(items, phase, results[phase])
             return results
