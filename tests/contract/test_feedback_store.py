@@ -287,39 +287,3 @@ async def test_the_tally_holds_what_the_whole_feedback_says_after_any_history(
         assert await store.asked_on(items) == await reference.asked_on(items), step
         for item in items:
             assert await weighed_from_tally(store, item) == await weighed_in_full(store, item), step
-
-
-async def test_a_crash_between_the_feedback_and_its_tally_is_mended_by_the_redelivery(
-    database: Database | None,
-) -> None:
-    if database is None:
-        pytest.skip("the window between two collections' writes exists only in MongoDB")
-    store = MongoFeedbackStore(database)
-    await store.apply([feedback("f1", "acme", ("a",), minute=1)])
-    moved = feedback("f1", "acme", ("b",), minute=2)
-    await store.write([moved], previous={"f1"})  # stored, then the process died
-    assert await store.apply([moved]) == {"a", "b"}  # the redelivery
-    assert [a.feedback_id for a in (await store.asked_on(["a", "b"]))["b"]] == ["f1"]
-    assert (await store.asked_on(["a"]))["a"] == []
-    assert await database["feedback_tallies"].count_documents({"_id": "a"}) == 0
-
-
-async def test_feedback_stored_before_tallies_existed_is_tallied_once_at_start(
-    database: Database | None,
-) -> None:
-    if database is None:
-        pytest.skip("an upgrade of stored MongoDB collections")
-    store = MongoFeedbackStore(database)
-    await store.apply(
-        [feedback("f1", "acme", ("a", "b")), feedback("f2", "globex", ("b",), retracted=True),
-         feedback("f3", "initech", ())]
-    )  # fmt: skip
-    await store.set_link("f1", "b", False, T0)
-    await store.set_link("f3", "a", True, T0)
-    tallied = await store.asked_on(["a", "b"])
-    await database["feedback_tallies"].drop()  # as an earlier version left the database
-    await database["feedback"].update_many({}, {"$unset": {"ever_on": ""}})
-    assert (await store.asked_on(["a", "b"]))["a"] == []
-    assert await store.backfill_tallies() == 2
-    assert await store.asked_on(["a", "b"]) == tallied
-    assert await store.backfill_tallies() == 0

@@ -1,0 +1,75 @@
+"""The feedback store's tallies where only MongoDB has the question: a crash between two
+collections' writes, and collections an earlier version left behind."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.feedback.adapters.mongo import MongoFeedbackStore
+from shared.events import FeedbackReceivedV1
+
+pytestmark = pytest.mark.integration
+
+Database = AsyncDatabase[dict[str, Any]]
+T0 = datetime(2026, 11, 25, tzinfo=UTC)
+
+
+@pytest.fixture
+async def database(mongodb_url: str, unique: str) -> AsyncIterator[Database]:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url, tz_aware=True)
+    yield client[f"tallies_{unique}"]
+    await client.drop_database(f"tallies_{unique}")
+    await client.close()
+
+
+def feedback(
+    fid: str, customer: str, items: tuple[str, ...], minute: int = 0, retracted: bool = False
+) -> FeedbackReceivedV1:
+    return FeedbackReceivedV1(
+        event_id=f"e-{fid}-{minute}",
+        occurred_at=T0,
+        source="canny",
+        feedback_id=fid,
+        customer_id=customer,
+        item_ids=items,
+        retracted=retracted,
+        source_updated_at=T0 + timedelta(minutes=minute),
+    )
+
+
+async def test_a_crash_between_the_feedback_and_its_tally_is_mended_by_the_redelivery(
+    database: Database,
+) -> None:
+    store = MongoFeedbackStore(database)
+    await store.apply([feedback("f1", "acme", ("a",), minute=1)])
+    moved = feedback("f1", "acme", ("b",), minute=2)
+    await store.write([moved], previous={"f1"})  # stored, then the process died
+    assert await store.apply([moved]) == {"a", "b"}  # the redelivery
+    assert [a.feedback_id for a in (await store.asked_on(["a", "b"]))["b"]] == ["f1"]
+    assert (await store.asked_on(["a"]))["a"] == []
+    assert await database["feedback_tallies"].count_documents({"_id": "a"}) == 0
+
+
+async def test_feedback_stored_before_tallies_existed_is_tallied_once_at_start(
+    database: Database,
+) -> None:
+    store = MongoFeedbackStore(database)
+    await store.apply(
+        [feedback("f1", "acme", ("a", "b")), feedback("f2", "globex", ("b",), retracted=True),
+         feedback("f3", "initech", ())]
+    )  # fmt: skip
+    await store.set_link("f1", "b", False, T0)
+    await store.set_link("f3", "a", True, T0)
+    tallied = await store.asked_on(["a", "b"])
+    await database["feedback_tallies"].drop()  # as an earlier version left the database
+    await database["feedback"].update_many({}, {"$unset": {"ever_on": ""}})
+    assert (await store.asked_on(["a", "b"]))["a"] == []
+    assert await store.backfill_tallies() == 2
+    assert await store.asked_on(["a", "b"]) == tallied
+    assert await store.backfill_tallies() == 0
