@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pymongo import AsyncMongoClient, InsertOne
+from pymongo import AsyncMongoClient, InsertOne, monitoring
 
 from services.cli.embedded import start_mongo
 from services.feedback.adapters.mongo import MongoFeedbackStore, stored
@@ -80,6 +80,34 @@ async def bare_write(db: Any, chunk: list[list[FeedbackReceivedV1]]) -> float:
     return time.perf_counter() - started
 
 
+class Traffic(monitoring.CommandListener):
+    """Commands sent and documents returned while counting: what one update costs the server
+    whatever its speed, which drifts on the embedded server after many writes."""
+
+    def __init__(self) -> None:
+        self.counting = False
+        self.commands = self.documents = 0
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.commands += self.counting
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        cursor = event.reply.get("cursor", {}) if self.counting else {}
+        self.documents += len(cursor.get("firstBatch", cursor.get("nextBatch", [])))
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+    async def of(self, work: Awaitable[Any]) -> tuple[int, int]:
+        self.commands = self.documents = 0
+        self.counting = True
+        try:
+            await work
+        finally:
+            self.counting = False
+        return self.commands, self.documents
+
+
 async def medians(*runs: Callable[[int], Awaitable[Any]]) -> list[float]:
     """Each run's median over ``ROUNDS``, taken in turns so all see the server in one state
     (after a large write the embedded server is slower at everything for a while)."""
@@ -110,7 +138,10 @@ async def one_update(
 async def main(small: int, large: int, batch: int) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         server = start_mongo(Path(scratch))
-        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(server.url, tz_aware=True)
+        traffic = Traffic()
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            server.url, tz_aware=True, event_listeners=[traffic]
+        )
         try:
             db = client["bench_feedback"]
             store = MongoFeedbackStore(db)
@@ -118,21 +149,26 @@ async def main(small: int, large: int, batch: int) -> None:
             weighing = Weighing(store)
             projected = bare = 0.0
             updates: dict[int, tuple[float, float]] = {}
+            sent: dict[int, tuple[int, int]] = {}
             for start, stop in ((0, small), (small, large)):
                 chunk = batches(start, stop, batch)
                 projected += await project(store, weighing, chunk)
                 bare += await bare_write(db, chunk)
                 await db["bench_bare"].drop()  # only the projection's data stays, as live
                 updates[stop] = await one_update(store, weighing, db, stop)
+                extra = piece(10**9 + stop * 100 + ROUNDS, item=7, minute=ROUNDS)
+                sent[stop] = await traffic.of(project_feedback([extra], store, T0, weighing))
             print(f"{large} events in batches of {batch} (embedded server, same run):")
             print(
                 f"  projection {large / projected:9.0f} events/s   bare bulk_write "
                 f"{large / bare:9.0f} docs/s   projection x{projected / bare:.1f} slower"
             )
             for total, (update, baseline) in updates.items():
+                commands, documents = sent[total]
                 print(
                     f"  {total:>8} stored: one demand update median {update * 1e3:7.2f} ms "
-                    f"(bare upsert {baseline * 1e3:5.2f} ms, x{update / baseline:.1f})"
+                    f"(bare upsert {baseline * 1e3:5.2f} ms, x{update / baseline:.1f}); "
+                    f"{commands} commands, {documents} documents read"
                 )
             growth = updates[large][0] / updates[small][0]
             drift = updates[large][1] / updates[small][1]
