@@ -4,7 +4,6 @@ collections' writes, and collections an earlier version left behind."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,12 +11,11 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.feedback.adapters.mongo import MongoFeedbackStore
-from shared.events import FeedbackReceivedV1
+from tests.contract.test_feedback_store import T0, feedback
 
 pytestmark = pytest.mark.integration
 
 Database = AsyncDatabase[dict[str, Any]]
-T0 = datetime(2026, 11, 25, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -26,21 +24,6 @@ async def database(mongodb_url: str, unique: str) -> AsyncIterator[Database]:
     yield client[f"tallies_{unique}"]
     await client.drop_database(f"tallies_{unique}")
     await client.close()
-
-
-def feedback(
-    fid: str, customer: str, items: tuple[str, ...], minute: int = 0, retracted: bool = False
-) -> FeedbackReceivedV1:
-    return FeedbackReceivedV1(
-        event_id=f"e-{fid}-{minute}",
-        occurred_at=T0,
-        source="canny",
-        feedback_id=fid,
-        customer_id=customer,
-        item_ids=items,
-        retracted=retracted,
-        source_updated_at=T0 + timedelta(minutes=minute),
-    )
 
 
 async def test_a_crash_between_the_feedback_and_its_tally_is_mended_by_the_redelivery(
