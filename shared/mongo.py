@@ -166,3 +166,25 @@ async def bulk_upsert_guarded(
     except BulkWriteError as exc:
         return duplicate_positions(exc)
     return set()
+
+
+async def write_new_or_guarded(
+    collection: AsyncCollection[dict[str, Any]],
+    writes: Sequence[tuple[dict[str, Any] | None, UpdateOne]],
+) -> list[int]:
+    """Apply each write; the positions that applied, in the order the server applied them.
+
+    A write is a document to insert, when the caller believes nothing is stored under its
+    ``_id`` yet (on the embedded server an insert costs a fraction of a guarded upsert), and
+    the guarded upsert (see ``bulk_upsert_guarded``) that decides otherwise: for writes
+    without a document, and for those whose ``_id`` turned out to be stored after all. A
+    wrong belief costs time, never correctness. Inserts run first, then the upserts in order.
+    """
+    fresh = [n for n, (document, _) in enumerate(writes) if document is not None]
+    documents = [document for document, _ in writes if document is not None]
+    there = await insert_new(collection, documents) if documents else set()
+    inserted = [fresh[k] for k in range(len(fresh)) if k not in there]
+    done = set(inserted)
+    rest = [n for n in range(len(writes)) if n not in done]
+    stale = await bulk_upsert_guarded(collection, [writes[n][1] for n in rest])
+    return inserted + [rest[k] for k in range(len(rest)) if k not in stale]

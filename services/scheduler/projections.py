@@ -31,7 +31,7 @@ from shared.events import (
     ReleaseChangedV1,
 )
 from shared.events.streams import SchedulerEvent
-from shared.mongo import bulk_upsert_guarded, find_decoded, insert_new
+from shared.mongo import find_decoded, write_new_or_guarded
 
 _SOURCE = "source_updated_at"
 
@@ -185,16 +185,11 @@ class MongoWorkStore:
     async def _apply_to(
         self, name: str, writes: list[tuple[int, Write]], believed_new: BelievedNew
     ) -> set[int]:
-        collection = self.db[name]
-        fresh: list[tuple[int, Write]] = []
-        upserts: list[tuple[int, Write]] = []
-        for pair in writes:
-            (fresh if believed_new(name, pair[1].key) else upserts).append(pair)
-        found = await insert_new(collection, [w.inserted() for _, w in fresh]) if fresh else set()
-        upserts += [fresh[n] for n in sorted(found)]
-        stale = await bulk_upsert_guarded(collection, [w.operation() for _, w in upserts])
-        inserted = {index for n, (index, _) in enumerate(fresh) if n not in found}
-        return inserted | {index for n, (index, _) in enumerate(upserts) if n not in stale}
+        planned = [
+            (w.inserted() if believed_new(name, w.key) else None, w.operation()) for _, w in writes
+        ]
+        applied = await write_new_or_guarded(self.db[name], planned)
+        return {writes[n][0] for n in applied}
 
     async def documents(self, name: str, query: dict[str, Any]) -> list[dict[str, Any]]:
         return await find_decoded(self.db[name], query)

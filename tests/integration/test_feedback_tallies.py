@@ -3,11 +3,9 @@ collections' writes, and collections an earlier version left behind."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.feedback.adapters.mongo import MongoFeedbackStore
@@ -19,11 +17,8 @@ Database = AsyncDatabase[dict[str, Any]]
 
 
 @pytest.fixture
-async def database(mongodb_url: str, unique: str) -> AsyncIterator[Database]:
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url, tz_aware=True)
-    yield client[f"tallies_{unique}"]
-    await client.drop_database(f"tallies_{unique}")
-    await client.close()
+def database(fresh_database: Database) -> Database:
+    return fresh_database
 
 
 async def test_a_crash_between_the_feedback_and_its_tally_is_mended_by_the_redelivery(

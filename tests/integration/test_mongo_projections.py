@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient, UpdateOne
+from pymongo import UpdateOne
 
 from services.feedback.adapters.mongo import MongoFeedbackStore
 from shared.events import FeedbackReceivedV1
-from shared.mongo import bulk_upsert_guarded
+from shared.mongo import bulk_upsert_guarded, write_new_or_guarded
 
 pytestmark = pytest.mark.integration
 
@@ -19,11 +18,8 @@ T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 @pytest.fixture
-async def db(mongodb_url: str, unique: str) -> AsyncIterator[Any]:
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url, tz_aware=True)
-    yield client[f"test_{unique}"]
-    await client.drop_database(f"test_{unique}")
-    await client.close()
+def db(fresh_database: Any) -> Any:
+    return fresh_database
 
 
 def versioned(key: str, at: datetime, value: str) -> UpdateOne:
@@ -77,3 +73,16 @@ async def test_feedback_store_counts_customers_and_sees_unlinks(db: Any) -> None
 
 async def customers_waiting_on(store: MongoFeedbackStore, item_id: str) -> list[str]:
     return [f.customer_id for f in await store.feedback_on(item_id)]
+
+
+async def test_a_write_believed_new_that_is_stored_takes_its_guarded_upsert(db: Any) -> None:
+    await bulk_upsert_guarded(db.things, [versioned("old", T0 + timedelta(hours=1), "stored")])
+    writes = [
+        ({"_id": "old", "at": T0, "value": "insert"}, versioned("old", T0, "late")),  # stale
+        ({"_id": "new", "at": T0, "value": "first"}, versioned("new", T0, "first")),
+        (None, versioned("new", T0 + timedelta(hours=2), "second")),
+    ]
+    # Inserts first, then the upserts in order: "new" is inserted, then moved on.
+    assert await write_new_or_guarded(db.things, writes) == [1, 2]
+    assert (await db.things.find_one({"_id": "old"}))["value"] == "stored"
+    assert (await db.things.find_one({"_id": "new"}))["value"] == "second"

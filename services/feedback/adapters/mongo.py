@@ -4,7 +4,7 @@ by the source's own clock."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Awaitable, Collection, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -19,7 +19,7 @@ from services.feedback.domain.demand import Demand
 from services.feedback.domain.organisations import Organisation, organisation_id
 from services.feedback.ports import Asked
 from shared.events import FeedbackReceivedV1
-from shared.mongo import bulk_upsert_guarded, insert_new, save_whole
+from shared.mongo import save_whole, write_new_or_guarded
 
 
 def feedback_of(document: dict[str, Any]) -> FeedbackReceivedV1:
@@ -90,42 +90,23 @@ class MongoFeedbackStore:
         """Store each version unless a newer one is; per feedback, the versions applied, in
         the order the server applied them (the last is what is stored now).
 
-        Feedback not stored before is inserted: on the embedded server an insert costs a
-        sixth of a guarded upsert over this collection's four indexes, and most feedback is
-        new. Whatever turns out to be there after all (a second version in the batch, another
-        replica) falls back to the guarded upsert, which decides as it always did.
+        Feedback not stored before is inserted (most is new, and this collection's four
+        indexes make a guarded upsert six times an insert on the embedded server).
         """
-        fresh = [n for n, e in enumerate(events) if e.feedback_id not in previous]
-        documents = [
-            {"_id": events[n].feedback_id, **stored(events[n]),
-             "asked_at": events[n].source_updated_at,
-             "ever_on": list(dict.fromkeys(events[n].item_ids))}
-            for n in fresh
-        ]  # fmt: skip
-        there = await insert_new(self.feedback, documents) if documents else set()
-        inserted = [fresh[n] for n in range(len(fresh)) if n not in there]
-        rest = sorted(set(range(len(events))) - set(inserted))
-        operations = [
-            UpdateOne(
-                {"_id": e.feedback_id, "source_updated_at": {"$lte": e.source_updated_at}},
-                {
-                    "$set": stored(e),
-                    "$min": {"asked_at": e.source_updated_at},
-                    "$addToSet": {"ever_on": {"$each": list(e.item_ids)}},
-                },
-                upsert=True,
-            )
-            for e in (events[n] for n in rest)
+        writes = [
+            (None if e.feedback_id in previous else first_version(e), guarded_version(e))
+            for e in events
         ]
-        stale = await bulk_upsert_guarded(self.feedback, operations)
         applied: dict[str, list[FeedbackReceivedV1]] = {}
-        for n in [*inserted, *(rest[k] for k in range(len(rest)) if k not in stale)]:
+        for n in await write_new_or_guarded(self.feedback, writes):
             applied.setdefault(events[n].feedback_id, []).append(events[n])
         return applied
 
-    async def decisions_on(self, feedback_ids: Collection[str]) -> dict[str, dict[str, bool]]:
-        """Per feedback, what people decided: item id -> linked (True) or unlinked (False)."""
-        query = {"feedback_id": {"$in": sorted(feedback_ids)}}
+    async def decisions_on(
+        self, feedback_ids: Collection[str] | None
+    ) -> dict[str, dict[str, bool]]:
+        """Per feedback (of these, or all), what people decided: item id -> linked or not."""
+        query = {} if feedback_ids is None else {"feedback_id": {"$in": sorted(feedback_ids)}}
         decided: dict[str, dict[str, bool]] = {}
         async for d in self.links.find(query):
             decided.setdefault(d["feedback_id"], {})[d["item_id"]] = d["linked"]
@@ -147,15 +128,12 @@ class MongoFeedbackStore:
         """
         if await self.tallies.find_one({}) or not await self.feedback.find_one({}):
             return 0
-        decided: dict[str, dict[str, bool]] = {}
-        async for d in self.links.find({}):
-            decided.setdefault(d["feedback_id"], {})[d["item_id"]] = d["linked"]
+        decided = await self.decisions_on(None)
         changes, pieces = TallyChanges(), 0
         async for document in self.feedback.find({"retracted": {"$ne": True}}):
             piece = feedback_of(document)
             on = counted_on(piece.item_ids, False, decided.get(piece.feedback_id, {}))
-            at = document.get("asked_at") or document["source_updated_at"]
-            changes.counts(piece.feedback_id, piece, at, on)
+            changes.counts(piece.feedback_id, piece, first_asked(document), on)
             pieces += bool(on)
         await self.save_tallies(changes)
         return pieces
@@ -207,9 +185,8 @@ class MongoFeedbackStore:
             changes.stops(feedback_id, [item_id])
         else:
             piece = feedback_of(found)
-            asked = found.get("asked_at") or found["source_updated_at"]
             if item_id in counted_on(piece.item_ids, piece.retracted, {item_id: linked}):
-                changes.counts(feedback_id, piece, asked, [item_id])
+                changes.counts(feedback_id, piece, first_asked(found), [item_id])
             else:
                 changes.stops(feedback_id, [item_id])
         await self.save_tallies(changes)
@@ -255,13 +232,15 @@ class MongoFeedbackStore:
         # stopped being, so a rebuild from the streams matches the live collection exactly.
         gone = [DeleteOne({"_id": i}) for i, d in sorted(demands.items()) if d.customers == 0]
         kept = [{"_id": i, **asdict(d)} for i, d in sorted(demands.items()) if d.customers]
-        await asyncio.gather(
-            self.demand_collection.bulk_write(gone, ordered=False) if gone else asyncio.sleep(0),
+        writes: list[Awaitable[object]] = [
             save_whole(self.demand_collection, [d for d in kept if d["_id"] in known]),
             save_whole(
                 self.demand_collection, [d for d in kept if d["_id"] not in known], fresh=True
             ),
-        )
+        ]
+        if gone:
+            writes.append(self.demand_collection.bulk_write(gone, ordered=False))
+        await asyncio.gather(*writes)
 
     async def ranked_demand(
         self, limit: int, among: Collection[str] | None = None
@@ -282,6 +261,32 @@ class MongoFeedbackStore:
         key = document.pop("organisation_id")
         document["domains"] = list(organisation.domains)
         await self.organisation_collection.replace_one({"_id": key}, document, upsert=True)
+
+
+def first_version(event: FeedbackReceivedV1) -> dict[str, Any]:
+    """The document ``guarded_version`` makes when nothing is stored under the id."""
+    return {"_id": event.feedback_id, **stored(event), "asked_at": event.source_updated_at,
+            "ever_on": list(dict.fromkeys(event.item_ids))}  # fmt: skip
+
+
+def guarded_version(event: FeedbackReceivedV1) -> UpdateOne:
+    # ``ever_on``: every item any version named, so a tally left a version behind by a crash
+    # is still found and mended.
+    return UpdateOne(
+        {"_id": event.feedback_id, "source_updated_at": {"$lte": event.source_updated_at}},
+        {
+            "$set": stored(event),
+            "$min": {"asked_at": event.source_updated_at},
+            "$addToSet": {"ever_on": {"$each": list(event.item_ids)}},
+        },
+        upsert=True,
+    )
+
+
+def first_asked(document: Mapping[str, Any]) -> datetime:
+    # Feedback stored before ``asked_at`` was kept counts from its own clock.
+    at: datetime = document.get("asked_at") or document["source_updated_at"]
+    return at
 
 
 def stored(event: FeedbackReceivedV1) -> dict[str, Any]:

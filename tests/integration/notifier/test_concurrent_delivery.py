@@ -7,7 +7,7 @@ passes) and records the most it ever held at once, so overlap is observed, not t
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,7 +17,6 @@ import httpx
 import pytest
 from opentelemetry.metrics import NoOpMeter
 from opentelemetry.trace import NoOpTracer
-from pymongo import AsyncMongoClient
 
 from services.notifier.adapters.channels import HttpChannels
 from services.notifier.adapters.digests import DIGESTS, TOLD, MongoDigestWindows, MongoToldLevels
@@ -74,11 +73,8 @@ def slow_receiver() -> Iterator[SlowReceiver]:
 
 
 @pytest.fixture
-async def db(mongodb_url: str, unique: str) -> AsyncIterator[Any]:
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url, tz_aware=True)
-    yield mongo[f"notifier_pool_{unique}"]
-    await mongo.drop_database(f"notifier_pool_{unique}")
-    await mongo.close()
+def db(fresh_database: Any) -> Any:
+    return fresh_database
 
 
 def worker(db: Any, client: httpx.AsyncClient, concurrency: int) -> OutboxWorker:
