@@ -11,11 +11,13 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from services.notifier.outbox_worker import OutboxWorker
 from services.notifier.report_runs import ReportRuns
 
 logger = logging.getLogger(__name__)
+SETTLE_ON_STOP_SECONDS = 5.0
 
 
 def utc_now() -> datetime:
@@ -46,6 +48,12 @@ class DeliveryLoop:
         """
         self.woken.set()
 
+    def hand(self, messages: list[dict[str, Any]]) -> None:
+        """Messages recorded already claimed for this process: sent by the next tick, now."""
+        if messages:
+            self.worker.hand(messages)
+            self.wake()
+
     async def start(self) -> None:
         self.task = asyncio.create_task(self.run(), name="notifier delivery loop")
 
@@ -56,7 +64,7 @@ class DeliveryLoop:
             try:
                 if self.reports is not None:
                     await self.reports.tick(self.clock())
-                await self.worker.tick(self.clock())
+                await self.worker.send_due(self.clock())
             except Exception:
                 # A failed tick (Mongo away) is retried on the next one; nothing is lost.
                 logger.exception("delivery tick failed")
@@ -71,3 +79,7 @@ class DeliveryLoop:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
+        # The last sends' outcomes, briefly: what is not stored by then is sent again under
+        # the same id once its lease runs out, as after a crash.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.worker.settled(), SETTLE_ON_STOP_SECONDS)

@@ -56,7 +56,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     loop = DeliveryLoop(worker, settings.poll_seconds, reports=runs)
     subscribers.register(
         runtime.broker, settings, outbox, runtime.telemetry, publisher,
-        DigestRouter(directory, windows, told), loop.wake,
+        DigestRouter(directory, windows, told), loop,
     )  # fmt: skip
     runtime.on_start.append(outbox.ensure_indexes)
     runtime.on_start.append(windows.ensure_indexes)

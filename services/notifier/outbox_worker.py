@@ -29,7 +29,7 @@ from services.notifier.adapters.digests import (
     change_document,
 )
 from services.notifier.adapters.directory import MongoDirectory
-from services.notifier.adapters.outbox import MongoOutbox
+from services.notifier.adapters.outbox import LEASE, MongoOutbox
 from services.notifier.domain.change import Change
 from services.notifier.domain.digest import DigestWindow
 from services.notifier.domain.email_message import email_content
@@ -89,6 +89,10 @@ class OutboxWorker:
         self.configured_secret = configured_secret
         self.publisher = publisher
         self.backlog = False  # whether the last tick left due messages unclaimed
+        # Messages recorded already claimed (``MongoOutbox.record_claimed``), to send next.
+        self.handed: list[dict[str, Any]] = []
+        # The last sends' outcomes being stored and announced while the next ones go out.
+        self.settling: asyncio.Task[None] | None = None
         self.attempts = meter.create_counter(
             "notifier.outbox.attempts", description="Outbox send attempts by channel and verdict"
         )
@@ -101,20 +105,40 @@ class OutboxWorker:
         )
 
     async def tick(self, now: datetime, batch: int = 100) -> int:
+        """One whole tick: what is due is sent, and every outcome stored and announced."""
+        sent = await self.send_due(now, batch)
+        await self.settled()
+        return sent
+
+    async def send_due(self, now: datetime, batch: int = 100) -> int:
+        """Send what is due; its outcomes are stored while the next tick already sends.
+
+        Storing a tick's outcomes took about as long as its sends, and the next tick waited
+        for it. Nothing depends on it in the meantime: those messages stay leased, so no
+        tick claims them again, and only the throttle reads what was sent (see
+        ``close_due_windows``). At most one tick's outcomes are in flight.
+        """
         with self.tracer.start_as_current_span("notifier outbox tick"):
             started = time.perf_counter()
             recorded = await self.close_due_windows(now)
             if recorded and self.hold_after_record:
                 await asyncio.sleep(self.hold_after_record)
             closed = time.perf_counter()
+            handed, self.handed = still_leased(self.handed, now), []
             claimed = await self.outbox.claim_due(now, batch)
             # A full claim means more is due: the loop ticks again without waiting.
             self.backlog = len(claimed) == batch
-            groups = by_destination(claimed)
+            # What fell due before (retries, held runs) goes ahead of what was just recorded.
+            claimed += handed
             took = time.perf_counter()
-            sent = sum(await asyncio.gather(*(self.deliver_in_order(g, now) for g in groups)))
+            runs = await asyncio.gather(
+                *(self.deliver_in_order(g, now) for g in by_destination(claimed))
+            )
+            sent = sum(a.verdict.state == "sent" for run in runs for a in run)
+            await self.settled()
+            self.settling = asyncio.create_task(self.settle_runs(runs, now))
             if claimed:
-                # Where a slow tick went: digests, the claim, and sending with its settling.
+                # Where a slow tick went: digests, the claim, and sending.
                 phases = [round(b - a, 3) for a, b in itertools.pairwise(
                     (started, closed, took, time.perf_counter())
                 )]  # fmt: skip
@@ -124,7 +148,19 @@ class OutboxWorker:
                 )
             return sent
 
-    async def deliver_in_order(self, messages: list[dict[str, Any]], now: datetime) -> int:
+    async def settled(self) -> None:
+        """Wait until the outcomes of every send so far are stored and announced."""
+        if self.settling is not None:
+            settling, self.settling = self.settling, None
+            await settling
+
+    def hand(self, messages: list[dict[str, Any]]) -> None:
+        """Messages recorded claimed for this worker: the next tick sends them."""
+        self.handed += messages
+
+    async def deliver_in_order(
+        self, messages: list[dict[str, Any]], now: datetime
+    ) -> list[Attempt]:
         """One destination's messages, one at a time; the rest wait if one has to.
 
         The run is settled in one write after its last send, not one write per send: a crash
@@ -140,10 +176,17 @@ class OutboxWorker:
                 if hold is not None and rest:
                     await self.outbox.hold(rest, held_due_times(hold, len(rest)))
                     break
-            await self.settle(attempted, now)
-            # After the settle: an outcome is announced only once it is stored.
-            await asyncio.gather(*(self.announce(a, now) for a in attempted))
-            return sum(a.verdict.state == "sent" for a in attempted)
+            return attempted
+
+    async def settle_runs(self, runs: Sequence[list[Attempt]], now: datetime) -> None:
+        """Store each run's outcomes, then announce them: an outcome is told once stored."""
+        try:
+            await asyncio.gather(*(self.settle(run, now) for run in runs))
+            await asyncio.gather(*(self.announce(a, now) for run in runs for a in run))
+        except Exception:
+            # Unsettled messages stay leased and are sent again under the same id once the
+            # lease runs out, which a receiver dedupes: nothing is lost.
+            logger.exception("could not store the outcomes of sent notifications")
 
     async def settle(self, attempted: list[Attempt], now: datetime) -> None:
         """Store the run's outcomes, in the last send's trace and linked to the others'."""
@@ -167,6 +210,7 @@ class OutboxWorker:
         due = await self.windows.due(now)
         if not due:
             return 0
+        await self.settled()  # the throttle counts what was sent: all of it stored
         index = await self.directory.index()
         routes = [(w.person_id, w.channel) for _, w in due]
         since = now - timedelta(seconds=self.throttle.window_seconds)
@@ -255,6 +299,15 @@ class OutboxWorker:
         if secret is None:
             return AttemptResult(410, error="the person or their webhook secret is gone")
         return await self.http.webhook(message, secret, now)
+
+
+def still_leased(messages: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """The handed messages this worker may still send: its claim on them has not run out.
+
+    One held in memory for longer (a long backlog) may already be claimed by another tick,
+    which sends it; sending it here too would tell the receiver twice.
+    """
+    return [m for m in messages if m["due_at"] - now > LEASE / 2]
 
 
 def rendered(

@@ -9,7 +9,7 @@ message to it (an implicit subscription: every risk change, immediately).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from opentelemetry import propagate
 from services.notifier.config import NotifierSettings
 from services.notifier.domain.webhook_message import implicit_message
 from services.notifier.handlers import CHANGES_TO_NOTIFY
-from services.notifier.ports import ChangeRouter, Outbox
+from services.notifier.ports import ChangeRouter, Delivery, Outbox
 from shared.consumer import BatchSettler, Envelope, Outcome, subscribe_batches
 from shared.events import (
     DemandSurgedV1,
@@ -57,9 +57,9 @@ def register(
     telemetry: Telemetry,
     publisher: EventPublisher,
     router: ChangeRouter | None = None,
-    recorded: Callable[[], None] = lambda: None,
+    delivery: Delivery | None = None,
 ) -> None:
-    """``recorded`` is told when the outbox gained messages to send now (the loop's wake)."""
+    """``delivery`` is handed what to send now, and woken when a window may close now."""
     destination = settings.webhook_url
     routed = telemetry.meter.create_counter(
         "notifier.routed", description="Changes routed into digest windows, by kind"
@@ -73,17 +73,22 @@ def register(
         if router is not None and changes:
             with telemetry.tracer.start_as_current_span("notifier route batch") as span:
                 span.set_attribute("notifier.changes", len(changes))
-                await router.route_batch(changes, now)
+                routes = await router.route_batch(changes, now)
             for change in changes:
                 routed.add(1, {"kind": change.kind})
+            if delivery is not None and any(routes):
+                # A window with no digest delay is due now; waiting for the poll would add
+                # up to a whole interval to a person's notification.
+                delivery.wake()
         if destination is not None:
             messages = [
                 traced(implicit_message(e.event, destination), e.context)
                 for e in envelopes
                 if isinstance(e.event, RiskChangedV1)
             ]
-            if await outbox.record_all(messages, now):
-                recorded()
+            recorded = await outbox.record_claimed(messages, now)
+            if delivery is not None and recorded:
+                delivery.hand(recorded)
         return []  # the outbox worker publishes notify.notification.* once it has sent
 
     for spec, contract, title in CONSUMERS:

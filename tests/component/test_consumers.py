@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from faststream.nats import JStream, TestNatsBroker
@@ -35,11 +36,26 @@ def telemetry() -> Telemetry:
     return Telemetry("test", TracerProvider(), NoOpMeterProvider())
 
 
+class HandedOver:
+    """The delivery loop as the notifier's subscribers see it: what they hand it to send."""
+
+    def __init__(self) -> None:
+        self.handed: list[str] = []
+        self.wakes = 0
+
+    def wake(self) -> None:
+        self.wakes += 1
+
+    def hand(self, messages: list[dict[str, Any]]) -> None:
+        self.handed += [m["_id"] for m in messages]
+
+
 async def test_a_risk_change_is_recorded_once_for_the_configured_webhook() -> None:
     settings = NotifierSettings(webhook_url="https://hooks.example/r")
     broker = create_broker(settings, telemetry())
-    outbox = InMemoryOutbox()
-    notifier_subscribers.register(broker, settings, outbox, telemetry(), JetStreamPublisher(broker))
+    outbox, delivery = InMemoryOutbox(), HandedOver()
+    publisher = JetStreamPublisher(broker)
+    notifier_subscribers.register(broker, settings, outbox, telemetry(), publisher, None, delivery)
     change = RiskChangedV1(
         event_id="r1",
         occurred_at=NOW,
@@ -51,6 +67,7 @@ async def test_a_risk_change_is_recorded_once_for_the_configured_webhook() -> No
         await test_broker.publish(change.model_dump_json(), RiskChangedV1.subject)
         await test_broker.publish(change.model_dump_json(), RiskChangedV1.subject)
     (row,) = outbox.rows.values()
+    assert delivery.handed == [row["_id"]], "recorded claimed and handed over once, not twice"
     assert (row["destination"], row["cause_event_id"]) == ("https://hooks.example/r", "r1")
     assert row["payload"]["type"] == "risk.changed"
     assert row["payload"]["data"]["item_id"] == "jira:PAY-12"

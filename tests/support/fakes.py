@@ -39,10 +39,14 @@ class InMemoryOutbox:
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
 
-    async def record_all(self, messages: list[dict[str, Any]], now: datetime) -> int:
-        new = [m for m in messages if m["_id"] not in self.rows]
-        self.rows |= {m["_id"]: {**m, "status": "pending", "due_at": now} for m in new}
-        return len(new)
+    async def record_claimed(
+        self, messages: list[dict[str, Any]], now: datetime
+    ) -> list[dict[str, Any]]:
+        new = [
+            {**m, "status": "pending", "due_at": now} for m in messages if m["_id"] not in self.rows
+        ]
+        self.rows |= {m["_id"]: m for m in new}
+        return new
 
 
 class InMemoryFeedbackStore:

@@ -15,13 +15,14 @@ from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
 from services.notifier.domain.retry import AttemptResult, Verdict
 
 DUE_STATES = ("pending", "retrying")
 LEASE = timedelta(seconds=60)
 DUPLICATE_KEY = 11000
+BORN = "born"  # the claim of a message its recorder sends itself (see record_claimed)
 
 
 class MongoOutbox:
@@ -36,31 +37,35 @@ class MongoOutbox:
         )
         await self.collection.create_index([("cause_event_ids", ASCENDING)])
 
-    async def record(self, message: dict[str, Any], now: datetime) -> bool:
-        """Record the intent; False when this id is already recorded (a replay)."""
-        document = {**message, "status": "pending", "due_at": now, "attempts": 0}
-        document |= {"attempt_log": [], "created_at": now, "updated_at": now}
-        try:
-            await self.collection.insert_one(document)
-        except DuplicateKeyError:
-            return False
-        return True
-
     async def record_all(self, messages: list[dict[str, Any]], now: datetime) -> int:
         """Record many intents at once; ids already recorded (replays) are left as they are."""
-        if not messages:
-            return 0
-        documents = [{**m, "status": "pending", "due_at": now, "attempts": 0} for m in messages]
-        for document in documents:
-            document |= {"attempt_log": [], "created_at": now, "updated_at": now}
+        return len(await self.inserted([pending(m, now, now) for m in messages]))
+
+    async def record_claimed(
+        self, messages: list[dict[str, Any]], now: datetime
+    ) -> list[dict[str, Any]]:
+        """Record intents already claimed by the caller, who sends them: the new ones.
+
+        A message recorded to go at once is claimed as it is written, so sending it costs no
+        claim round trips (they were most of a notification's time in the outbox). Should the
+        caller die before sending, the lease runs out and any tick sends it, as after any claim.
+        """
+        documents = [pending(m, now, now + LEASE) | {"claim": BORN} for m in messages]
+        return await self.inserted(documents)
+
+    async def inserted(self, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Insert each document whose id is not recorded yet; those it inserted, in order."""
+        if not documents:
+            return []
         try:
-            result = await self.collection.insert_many(documents, ordered=False)
+            await self.collection.insert_many(documents, ordered=False)
         except BulkWriteError as exc:
-            duplicates = [e for e in exc.details["writeErrors"] if e.get("code") == DUPLICATE_KEY]
-            if len(duplicates) != len(exc.details["writeErrors"]):
+            errors = exc.details["writeErrors"]
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
                 raise
-            return len(documents) - len(duplicates)
-        return len(result.inserted_ids)
+            replays = {e["index"] for e in errors}
+            return [d for index, d in enumerate(documents) if index not in replays]
+        return documents
 
     async def claim_due(self, now: datetime, limit: int) -> list[dict[str, Any]]:
         """Claim up to ``limit`` due messages in three round trips, oldest first.
@@ -153,6 +158,12 @@ class MongoOutbox:
         ]
         if moves:
             await self.collection.bulk_write(moves, ordered=False)
+
+
+def pending(message: dict[str, Any], now: datetime, due_at: datetime) -> dict[str, Any]:
+    """A message as first recorded: not yet attempted, due at ``due_at``."""
+    document = {**message, "status": "pending", "due_at": due_at, "attempts": 0}
+    return document | {"attempt_log": [], "created_at": now, "updated_at": now}
 
 
 def settled(message_id: str, result: AttemptResult, verdict: Verdict, now: datetime) -> UpdateOne:

@@ -89,7 +89,7 @@ def worker(db: Any, client: httpx.AsyncClient, concurrency: int) -> OutboxWorker
 async def record(db: Any, message_id: str, channel: str, destination: str) -> None:
     message = {"_id": message_id, "person_id": "p", "channel": channel}
     message |= {"destination": destination, "event_type": "notify.digest", "payload": {}}
-    await MongoOutbox(db["notifications"]).record(message, T0)
+    await MongoOutbox(db["notifications"]).record_all([message], T0)
 
 
 @pytest.mark.parametrize(("concurrency", "overlap"), [(8, 2), (1, 1)])

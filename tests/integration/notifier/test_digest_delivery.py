@@ -212,3 +212,54 @@ async def test_a_refused_connection_is_retried_on_the_schedule(
     assert message["status"] == "retrying", "a refused connection may recover"
     assert message["due_at"] == T0 + timedelta(seconds=305)
     assert mailbox.messages == []
+
+
+def told_now(index: int, sink: Sink) -> dict[str, Any]:
+    """A message to send at once (as the configured webhook's are), to cyd's receiver."""
+    return {
+        "_id": f"msg_now_{index}", "person_id": "cyd", "channel": "webhook",
+        "destination": sink.url + "/cyd", "event_type": "risk.changed",
+        "cause_event_id": f"risk-{index}", "cause_event_ids": [f"risk-{index}"],
+        "payload": {"type": "risk.changed", "data": {"index": index}},
+    }  # fmt: skip
+
+
+async def test_messages_recorded_claimed_are_sent_by_the_next_tick_and_by_no_other(
+    rig: Rig, receivers: tuple[SlackStandIn, Mailbox, Sink]
+) -> None:
+    _, _, sink = receivers
+    first = await rig.outbox.record_claimed([told_now(1, sink), told_now(2, sink)], T0)
+    assert [m["_id"] for m in first] == ["msg_now_1", "msg_now_2"]
+    replayed = await rig.outbox.record_claimed([told_now(2, sink), told_now(3, sink)], T0)
+    assert [m["_id"] for m in replayed] == ["msg_now_3"], "a replay is not handed again"
+    assert await rig.worker.tick(T0) == 0, "claimed at birth: not due for any other tick"
+    rig.worker.hand(first + replayed)
+    assert await rig.worker.tick(T0) == 3
+    assert await rig.worker.tick(T0 + timedelta(seconds=600)) == 0
+    assert [m["status"] for m in await rig.messages()] == ["sent"] * 3
+    received = [r.headers["webhook-id"] for r in sink.snapshot()]
+    assert received == ["msg_now_1", "msg_now_2", "msg_now_3"]
+
+
+async def test_a_claimed_message_whose_recorder_died_is_sent_once_its_lease_runs_out(
+    rig: Rig, receivers: tuple[SlackStandIn, Mailbox, Sink]
+) -> None:
+    _, _, sink = receivers
+    born = await rig.outbox.record_claimed([told_now(1, sink)], T0)  # ... and the recorder dies
+    assert await rig.worker.tick(T0 + timedelta(seconds=59)) == 0, "still leased"
+    assert await rig.worker.tick(T0 + timedelta(seconds=60)) == 1
+    rig.worker.hand(born)  # had it lived this long, its hold on them has run out too
+    assert await rig.worker.tick(T0 + timedelta(seconds=61)) == 0
+    assert len(sink.snapshot()) == 1
+
+
+async def test_a_send_whose_outcome_is_still_being_stored_is_not_sent_again(
+    rig: Rig, receivers: tuple[SlackStandIn, Mailbox, Sink]
+) -> None:
+    _, _, sink = receivers
+    rig.worker.hand(await rig.outbox.record_claimed([told_now(1, sink)], T0))
+    assert await rig.worker.send_due(T0) == 1  # its outcome is stored behind the next sends
+    assert await rig.worker.send_due(T0 + timedelta(seconds=1)) == 0
+    await rig.worker.settled()
+    assert [m["status"] for m in await rig.messages()] == ["sent"]
+    assert len(sink.snapshot()) == 1

@@ -18,11 +18,14 @@ class CountingWorker:
         self.backlog = False
         self.ticked = asyncio.Event()
 
-    async def tick(self, now: datetime) -> int:
+    async def send_due(self, now: datetime) -> int:
         self.ticks += 1
         self.backlog = self.backlogs.pop(0) if self.backlogs else False
         self.ticked.set()
         return 0
+
+    async def settled(self) -> None:
+        pass
 
 
 async def ticks_after(loop: DeliveryLoop, worker: CountingWorker, action: Any) -> int:
