@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import statistics
 import time
@@ -15,7 +16,8 @@ import httpx
 import nats
 
 from services.cli.demo import GitHubDelivery, issue, milestone, repository
-from shared.subjects import INGEST_NORMALISER, NOTIFIER_RISK, SCHEDULER_WORK
+from shared.events import ItemChangedV1, RiskChangedV1
+from shared.subjects import INGEST_NORMALISER, NOTIFIER_RISK, RISK, SCHEDULER_WORK, WORK
 
 REPO = "acme/bench"
 
@@ -185,3 +187,48 @@ class Stats:
             f"  max {max(ms):7.1f} ms  p99 1st half {cls.p99(ms[:half]):7.1f} / 2nd half "
             f"{cls.p99(ms[half:] or ms):7.1f} ms  lost {lost}"
         )
+
+
+# The hops a notification takes, each ending where its event is stored in JetStream: ingest
+# (202 → its canonical work event), the scheduler (→ the risk change), the notifier (→ arrival).
+HOPS = ((WORK.name, ItemChangedV1.subject), (RISK.name, RiskChangedV1.subject))
+
+
+async def stored_at(nats_url: str, since: float) -> list[dict[str, float]]:
+    """For each hop's stream: item → when its first event was stored (monotonic seconds)."""
+    # JetStream stamps messages with the wall clock; this run's clocks are converted once.
+    offset = time.time() - time.monotonic()
+    client = await nats.connect(nats_url)
+    js = client.jetstream()
+    found: list[dict[str, float]] = []
+    for stream, subject in HOPS:
+        config = nats.js.api.ConsumerConfig(
+            deliver_policy=nats.js.api.DeliverPolicy.BY_START_TIME,
+            opt_start_time=datetime.fromtimestamp(since + offset, UTC),
+            ack_policy=nats.js.api.AckPolicy.NONE,
+        )
+        subscription = await js.pull_subscribe(subject, stream=stream, config=config)
+        times: dict[str, float] = {}
+        with suppress(nats.errors.TimeoutError):
+            while True:
+                for message in await subscription.fetch(500, timeout=1):
+                    at = message.metadata.timestamp.timestamp() - offset
+                    times.setdefault(json.loads(message.data)["item_id"], at)
+        await subscription.unsubscribe()
+        found.append(times)
+    await client.close()
+    return found
+
+
+def hop_lines(
+    rate: float, accepted: dict[str, float], stored: list[dict[str, float]], arrivals: Arrivals
+) -> list[str]:
+    """p50/p99 of each hop, over the items that made all of them."""
+    ends = [accepted, *stored, arrivals.at]
+    complete = [item for item in accepted if all(item in times for times in ends)]
+    lines = []
+    hops = zip(("ingest", "scheduler", "notifier"), itertools.pairwise(ends), strict=True)
+    for name, (start, end) in hops:
+        spent = [end[item] - start[item] for item in complete]
+        lines.append(Stats.line(f"{rate:>5.0f}/s   {name:<9}", spent, 0))
+    return lines

@@ -153,9 +153,9 @@ async def main(changes: int, people: int, concurrency: int) -> None:
                 await router.route_batch(batch, T0 + timedelta(milliseconds=first))
                 per_batch.append(time.perf_counter() - began)
             routed = time.perf_counter() - started
-            async with httpx.AsyncClient(timeout=10) as client:
+            async with HttpChannels(10.0) as http:
                 worker = OutboxWorker(
-                    directory, windows, told, outbox, HttpChannels(client), None,
+                    directory, windows, told, outbox, http, None,
                     ThrottlePolicy(limit=5, window_seconds=3600), NoOpTracer(), NoOpMeter("b"),
                     concurrency,
                 )  # fmt: skip

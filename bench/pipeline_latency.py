@@ -7,7 +7,9 @@ the notifier posts exactly one risk change for it to a local receiver (``NOTIFIE
 Latency runs from the moment ingest's 202 arrives to the moment that notification arrives.
 The floor is a bare JetStream publish (with its ack) → pull-consumer receipt on the same
 server, at the same rate, in the same run. p99 over the first and second half of each rate
-shows whether the pipeline keeps up (bounded) or falls behind (growing).
+shows whether the pipeline keeps up (bounded) or falls behind (growing). Each hop's share is
+read from when JetStream stored the item's work event and its risk change: ingest (202 → work
+event), the scheduler (→ risk change), the notifier (→ arrival at the receiver).
 
 Run: ``python -m bench.pipeline_latency [--rates 10,50,200] [--duration 20]``.
 """
@@ -18,6 +20,7 @@ import argparse
 import asyncio
 import os
 import tempfile
+import time
 from contextlib import suppress
 from pathlib import Path
 
@@ -26,9 +29,11 @@ from bench.latency_parts import (
     Stats,
     backlogs,
     floor_latencies,
+    hop_lines,
     overdue_issue,
     post_paced,
     receiver,
+    stored_at,
 )
 from services.cli.stack import ANY_FREE_PORTS, Stack, start_stack
 
@@ -53,12 +58,19 @@ def stack_env(receiver_url: str) -> dict[str, str]:
 
 
 async def pipeline_latencies(
-    stack: Stack, arrivals: Arrivals, rate: float, duration: float, first: int, drain: float
+    stack: Stack,
+    arrivals: Arrivals,
+    rate: float,
+    duration: float,
+    first: int,
+    drain: float,
+    hops: bool = True,
 ) -> tuple[list[float], int]:
     """Latencies (seconds) in sending order, and how many notifications never came."""
     count = int(rate * duration)
     numbers = range(first, first + count)
     url = f"{stack.urls['ingest']}/webhooks/github"
+    started = time.monotonic()
     accepted = await post_paced(url, [overdue_issue(n) for n in numbers], GITHUB_SECRET, rate)
     # Where a backlog builds is the stage that cannot keep up with this rate.
     print(f"{rate:>5.0f}/s backlog when sending stopped: {await backlogs(stack.nats_url)}")
@@ -66,6 +78,9 @@ async def pipeline_latencies(
         async with asyncio.timeout(drain):
             await arrivals.until_all(accepted)
     latencies = [arrivals.latency(item, at) for item, at in accepted.items()]
+    if hops:
+        stored = await stored_at(stack.nats_url, started)
+        print("\n".join(hop_lines(rate, accepted, stored, arrivals)), flush=True)
     return [x for x in latencies if x is not None], count - len(accepted) + latencies.count(None)
 
 
@@ -76,7 +91,7 @@ async def run(args: argparse.Namespace) -> None:
             stack = start_stack(Path(tmp), env=stack_env(receiver_url), ports=ANY_FREE_PORTS)
             try:
                 # Warm-up: the leader reconciles and starts consuming; connections open.
-                await pipeline_latencies(stack, arrivals, 5, 2, 0, drain=60)
+                await pipeline_latencies(stack, arrivals, 5, 2, 0, drain=60, hops=False)
                 first = 1000
                 for rate in args.rates:
                     pipeline, lost = await pipeline_latencies(

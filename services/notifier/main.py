@@ -41,9 +41,10 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     throttle = ThrottlePolicy(settings.throttle_limit, settings.throttle_window_seconds)
     outbox = MongoOutbox(db["notifications"])
     publisher = JetStreamPublisher(runtime.broker)
+    http = HttpChannels(settings.timeout_seconds, runtime.telemetry.tracer)
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     worker = OutboxWorker(
-        directory, windows, told, outbox, HttpChannels(client, runtime.telemetry.tracer),
+        directory, windows, told, outbox, http,
         smtp, throttle, runtime.telemetry.tracer, runtime.telemetry.meter,
         settings.delivery_concurrency, settings.test_hold_after_record_seconds,
         secret, publisher,
@@ -65,6 +66,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     runtime.after_start.append(loop.start)
     runtime.on_stop.append(loop.stop)
     runtime.on_stop.append(client.aclose)
+    runtime.on_stop.append(http.close)
     app = runtime.create_app("Slipstream notifier")
     admin = [require("admin")]  # the log and the directory hold people's addresses
     app.include_router(notifications_router(log), dependencies=admin)

@@ -68,6 +68,8 @@ class MongoDigestWindows:
         each window's ``keys`` (the change keys its collector may add); a window another
         writer touched meanwhile (its version moved, or it was created first) is redone by
         ``update``."""
+        if not updates:
+            return  # a batch that concerns nobody (only the configured webhook, say)
         ids = {f"{person}|{channel}": (person, channel) for person, channel in updates}
         cursor = self.collection.find({"_id": {"$in": list(ids)}})
         headers = {d["_id"]: d async for d in cursor}

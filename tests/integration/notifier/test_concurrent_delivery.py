@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import httpx
 import pytest
 from opentelemetry.metrics import NoOpMeter
 from opentelemetry.trace import NoOpTracer
@@ -77,10 +76,10 @@ def db(fresh_database: Any) -> Any:
     return fresh_database
 
 
-def worker(db: Any, client: httpx.AsyncClient, concurrency: int) -> OutboxWorker:
+def worker(db: Any, http: HttpChannels, concurrency: int) -> OutboxWorker:
     return OutboxWorker(
         MongoDirectory(db), MongoDigestWindows(db[DIGESTS]), MongoToldLevels(db[TOLD]),
-        MongoOutbox(db["notifications"]), HttpChannels(client), None,
+        MongoOutbox(db["notifications"]), http, None,
         ThrottlePolicy(limit=100, window_seconds=3600), NoOpTracer(), NoOpMeter("test"),
         concurrency,
     )  # fmt: skip
@@ -99,8 +98,8 @@ async def test_two_destinations_are_served_at_once_up_to_the_pool_size(
     with slow_receiver() as slow:
         await record(db, "m-a", "slack", slow.url + "/a")
         await record(db, "m-b", "slack", slow.url + "/b")
-        async with httpx.AsyncClient(timeout=5.0) as client:
-            assert await worker(db, client, concurrency).tick(T0) == 2
+        async with HttpChannels(5.0) as http:
+            assert await worker(db, http, concurrency).tick(T0) == 2
     assert slow.most_in_flight == overlap
     assert sorted(slow.received) == ["/a m-a", "/b m-b"]
 
@@ -109,8 +108,8 @@ async def test_one_destination_is_served_in_order_at_slacks_pace(db: Any) -> Non
     with slow_receiver() as slow:
         for index in range(3):
             await record(db, f"m-{index}", "slack", slow.url + "/one")
-        async with httpx.AsyncClient(timeout=5.0) as client:
-            pool = worker(db, client, 8)
+        async with HttpChannels(5.0) as http:
+            pool = worker(db, http, 8)
             assert await pool.tick(T0) == 1, "the rest wait a second behind the first"
             assert await pool.tick(T0 + timedelta(milliseconds=500)) == 0
             assert await pool.tick(T0 + timedelta(seconds=1, milliseconds=1)) == 1

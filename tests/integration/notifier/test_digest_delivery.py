@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 from opentelemetry.metrics import NoOpMeter
 from opentelemetry.trace import NoOpTracer
@@ -38,7 +37,7 @@ SECRET = "whsec_dGVzdC1zZWNyZXQ="
 
 
 class Rig:
-    def __init__(self, db: Any, client: httpx.AsyncClient, mailbox: Mailbox) -> None:
+    def __init__(self, db: Any, http: HttpChannels, mailbox: Mailbox) -> None:
         self.db = db
         self.directory = MongoDirectory(db)
         windows, told = MongoDigestWindows(db[DIGESTS]), MongoToldLevels(db[TOLD])
@@ -46,7 +45,7 @@ class Rig:
         self.outbox = MongoOutbox(db["notifications"])
         smtp = SmtpChannel(mailbox.url, "slipstream@example.com", 5.0)
         self.worker = OutboxWorker(
-            self.directory, windows, told, self.outbox, HttpChannels(client), smtp,
+            self.directory, windows, told, self.outbox, http, smtp,
             ThrottlePolicy(limit=100, window_seconds=3600), NoOpTracer(), NoOpMeter("test"),
         )  # fmt: skip
 
@@ -71,8 +70,8 @@ async def rig(
     slack, mailbox, sink = receivers
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url, tz_aware=True)
     db = mongo[f"notifier_{unique}"]
-    async with httpx.AsyncClient(timeout=5.0) as client:
-        rig = Rig(db, client, mailbox)
+    async with HttpChannels(5.0) as http:
+        rig = Rig(db, http, mailbox)
         await rig.outbox.ensure_indexes()
         people = {
             "ada": {"slack": {"webhook_url": slack.url}},

@@ -96,11 +96,11 @@ async def rig(
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url, tz_aware=True)
     db = mongo[f"report_{unique}"]
     with slack_stand_in() as slack, smtp_server() as mailbox, http_sink() as sink:
-        async with httpx.AsyncClient(timeout=5.0) as client:
+        async with httpx.AsyncClient(timeout=5.0) as client, HttpChannels(5.0) as http:
             directory, outbox = MongoDirectory(db), MongoOutbox(db["notifications"])
             windows, told = MongoDigestWindows(db[DIGESTS]), MongoToldLevels(db[TOLD])
             worker = OutboxWorker(
-                directory, windows, told, outbox, HttpChannels(client),
+                directory, windows, told, outbox, http,
                 SmtpChannel(mailbox.url, "slipstream@example.com", 5.0), ThrottlePolicy(),
                 NoOpTracer(), NoOpMeter("test"),
             )  # fmt: skip
