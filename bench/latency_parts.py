@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-import httpx
+import aiohttp
 import nats
 
 from services.cli.demo import GitHubDelivery, issue, milestone, repository
@@ -104,20 +104,24 @@ async def receiver(arrivals: Arrivals) -> AsyncIterator[str]:
 async def post_paced(
     url: str, deliveries: Sequence[tuple[str, GitHubDelivery]], secret: str, rate: float
 ) -> dict[str, float]:
-    """Post at ``rate``/s on schedule (not waiting on each other); item → when its 202 came."""
+    """Post at ``rate``/s on schedule (not waiting on each other); item → when its 202 came.
+
+    With aiohttp: a vendor's deliveries come from elsewhere, and httpx's CPU per request in
+    this process (about 2 ms more) would be taken from the machine the stack is measured on.
+    """
     accepted: dict[str, float] = {}
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
 
         async def post(item_id: str, delivery: GitHubDelivery, at: float) -> None:
             await asyncio.sleep(max(0.0, at - time.monotonic()))
             body, headers = delivery.signed(secret)
             try:
-                response = await client.post(url, content=body, headers=headers)
-            except httpx.HTTPError:
+                async with session.post(url, data=body, headers=headers) as response:
+                    if response.status == 202:
+                        accepted[item_id] = time.monotonic()
+            except (aiohttp.ClientError, TimeoutError):
                 return  # ingest did not answer in time: counted as lost, the run goes on
-            if response.status_code == 202:
-                accepted[item_id] = time.monotonic()
 
         start = time.monotonic()
         await asyncio.gather(*(post(i, d, start + n / rate) for n, (i, d) in enumerate(deliveries)))
