@@ -151,7 +151,15 @@ class RiskViews:
         token = page_token(page[-1]) if len(documents) > limit else None
         rows = [risk_row(document) for document in page]
         waiting = await self.demand_on([row["item_id"] for row in rows])
-        return [{**row, "demand": demand_of(waiting.get(row["item_id"]))} for row in rows], token
+        names = await self.release_names({row["release_id"] for row in rows} - {None})
+        return [
+            {
+                **row,
+                "release_name": names.get(row["release_id"]),
+                "demand": demand_of(waiting.get(row["item_id"])),
+            }
+            for row in rows
+        ], token
 
     async def _banded(
         self, filters: dict[str, str], ceiling: float | None, wanted: int
@@ -167,6 +175,13 @@ class RiskViews:
 
     async def _in_rank_order(self, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
         return [d async for d in self.assessments.find(query).sort(RANK).limit(limit)]
+
+    async def release_names(self, ids: set[str]) -> dict[str, str]:
+        """What people call the page's releases ("Checkout launch", not its tracker id)."""
+        if not ids:
+            return {}
+        found = self.releases.find({"_id": {"$in": sorted(ids)}}, projection={"name": 1})
+        return {d["_id"]: d["name"] async for d in found if d.get("name")}
 
     async def demand_on(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         return {d["_id"]: d async for d in self.demand.find({"_id": {"$in": ids}})}

@@ -63,7 +63,10 @@ def test_board_ranks_by_score_and_filters_narrow_it(
     open_view(page, "#/", f'#rows tr[data-item="{CHECKOUT}"]')
     assert board_ids(page) == [r["item_id"] for r in expected]
     assert board_ids(page)[0] == CHECKOUT
-    assert "off track" in page.inner_text(f'#rows tr[data-item="{CHECKOUT}"]')
+    checkout = page.inner_text(f'#rows tr[data-item="{CHECKOUT}"]')
+    assert "off track" in checkout
+    assert "Checkout launch" in checkout, "the release by its name, not only its id"
+    assert "Checkout launch" in page.inner_text("select[name=release]")
     page.screenshot(path=artifacts / "board.png", full_page=True)
 
     page.select_option("select[name=team]", "web")

@@ -48,6 +48,9 @@ async def test_risk_is_ranked_and_filtered(api: httpx.AsyncClient, unique: str) 
     assert [r["item_id"] for r in rows] == [f"github:acme/web#1{unique}", f"jira:CALM-{unique}"]
     assert rows[0]["level"] == "off_track"
     assert rows[0]["score"] > rows[1]["score"]
+    assert rows[0]["release_name"] == f"Release rel-{unique}", "named, beside its id"
+    api_rows = (await api.get("/risk", params={"team": f"api{unique}"})).json()
+    assert {r["release_name"] for r in api_rows} == {None}, "no release, no name"
     bad = await api.get("/risk", params={"level": "doomed"})
     assert bad.status_code == 422
     assert bad.headers["content-type"] == "application/problem+json"

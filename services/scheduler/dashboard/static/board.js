@@ -3,21 +3,32 @@ import { get, esc, level, itemLink, why, distinct, failed, demandText } from "./
 
 const SERVER_FILTERS = ["team", "release", "level", "owner"];
 
-function options(name, values, chosen) {
+function options(name, values, chosen, label = (v) => v) {
   const all = [`<option value="">any ${name}</option>`];
-  for (const v of values) all.push(`<option${v === chosen ? " selected" : ""}>${esc(v)}</option>`);
+  for (const v of values) {
+    all.push(`<option value="${esc(v)}"${v === chosen ? " selected" : ""}>${esc(label(v))}</option>`);
+  }
   return all.join("");
 }
 
 function filtersForm(everyone, params) {
+  const names = new Map(everyone.map((r) => [r.release_id, r.release_name]));
+  const labels = { release: (id) => names.get(id) || id };
   const pick = (name, key) => `<label>${name}<select name="${name}">` +
-    `${options(name, distinct(everyone, key), params.get(name))}</select></label>`;
+    `${options(name, distinct(everyone, key), params.get(name), labels[name])}</select></label>`;
   return `<form class="filters" role="search" aria-label="Filter the board">
     ${pick("team", "team")}${pick("release", "release_id")}
     <label>level<select name="level">${options("level", ["off_track", "at_risk", "on_track"],
       params.get("level"))}</select></label>${pick("owner", "owner")}
     <label>text<input name="text" type="search" value="${esc(params.get("text"))}"
       placeholder="title, id or why"></label></form>`;
+}
+
+function release(r) {
+  if (!r.release_id) return "–";
+  // The name people use, with the tracker's id under it as on the releases view.
+  return r.release_name ? `${esc(r.release_name)}<br><small class="id">${esc(r.release_id)}</small>`
+    : esc(r.release_id);
 }
 
 function rowHtml(r, changed) {
@@ -27,7 +38,7 @@ function rowHtml(r, changed) {
     <td class="num">${esc(r.slip_days ?? 0)}d</td>
     <td class="date">${esc(r.forecast || "–")}<br><small>target ${esc(r.target || "–")}</small></td>
     <td class="wide">${esc(r.owner || "–")}</td><td class="wide">${esc(r.team || "–")}</td>
-    <td class="wide">${esc(r.release_id || "–")}</td>
+    <td class="wide">${release(r)}</td>
     <td class="wide demand${r.demand && r.demand.customers ? "" : " none"}">${
       esc(demandText(r.demand))}</td><td>${esc(why(r.reasons))}</td></tr>`;
 }
