@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import typer
 
-from services.cli.token_commands import admin_token_path
+from services.cli.token_commands import DATA_DIR_ENV, DEFAULT_DATA_DIR, admin_token_path
 
 
 def token(data_dir: Path | None = None) -> str | None:
@@ -18,7 +18,7 @@ def token(data_dir: Path | None = None) -> str | None:
     given = os.environ.get("SLIPSTREAM_TOKEN")
     if given:
         return given.strip()
-    data_dir = data_dir or Path(os.environ.get("SLIPSTREAM_DATA_DIR", ".slipstream"))
+    data_dir = data_dir or Path(os.environ.get(DATA_DIR_ENV, DEFAULT_DATA_DIR))
     path = admin_token_path(data_dir)
     return path.read_text().strip() if path.exists() else None
 

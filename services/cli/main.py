@@ -36,10 +36,9 @@ from services.cli.stack import (
     start_stack,
 )
 from services.cli.supervisor import Supervisor, write_restart_counts
+from services.cli.token_commands import DEFAULT_DATA_DIR, DataDir
 
 app = typer.Typer(help="Slipstream: webhooks in, dependency risk out.", no_args_is_help=True)
-DataDir = Annotated[Path, typer.Option("--data-dir", help="Where embedded servers keep data.")]
-DEFAULT_DATA_DIR = Path(".slipstream")
 RESTART_COUNTS = Path("metrics/supervisor.prom")
 
 

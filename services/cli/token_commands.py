@@ -20,7 +20,14 @@ from shared.api_tokens import SCOPES, NameTaken, Scope, TokenRegistry
 token_app = typer.Typer(help="API tokens: create (shown once), list, revoke.", no_args_is_help=True)
 STACK_FILE = "stack.json"  # written by ``slipstream up``: where its embedded servers listen
 
-DataDir = Annotated[Path, typer.Option("--data-dir", help="The data directory `up` uses.")]
+DATA_DIR_ENV = "SLIPSTREAM_DATA_DIR"
+DEFAULT_DATA_DIR = Path(".slipstream")
+# Every command that reads or writes the data directory takes it the same way, so one
+# exported SLIPSTREAM_DATA_DIR points `up`, `token` and the API commands at the same place.
+DataDir = Annotated[
+    Path,
+    typer.Option("--data-dir", envvar=DATA_DIR_ENV, help="The data directory `up` uses."),
+]
 MongoUrl = Annotated[
     str | None,
     typer.Option("--mongodb-url", envvar="MONGODB_URL", help="Default: the running `up`'s."),
@@ -74,7 +81,7 @@ def ensure_token(tokens: TokenRegistry, path: Path, name: str, scope: Scope) -> 
 def create(
     name: Annotated[str, typer.Option(help="Who or what holds it; revoke by this name.")],
     scope: Annotated[str, typer.Option(help="read, or admin (implies read).")] = "read",
-    data_dir: DataDir = Path(".slipstream"),
+    data_dir: DataDir = DEFAULT_DATA_DIR,
     mongodb_url: MongoUrl = None,
     database: Database = "slipstream",
 ) -> None:
@@ -93,7 +100,7 @@ def create(
 
 @token_app.command("list")
 def list_tokens(
-    data_dir: DataDir = Path(".slipstream"),
+    data_dir: DataDir = DEFAULT_DATA_DIR,
     mongodb_url: MongoUrl = None,
     database: Database = "slipstream",
 ) -> None:
@@ -105,7 +112,7 @@ def list_tokens(
 @token_app.command("revoke")
 def revoke(
     name: str,
-    data_dir: DataDir = Path(".slipstream"),
+    data_dir: DataDir = DEFAULT_DATA_DIR,
     mongodb_url: MongoUrl = None,
     database: Database = "slipstream",
 ) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.main
 from typer.testing import CliRunner
 
 from services.cli import main, scheduler_commands
@@ -61,3 +62,23 @@ def test_demo_signs_with_the_data_directorys_secret_when_none_is_set(
     assert result.exit_code == 0, result.output
     [(github, _standard)] = used  # the demo also signs Standard Webhooks feedback
     assert github == expected
+
+
+def test_every_command_with_a_data_directory_takes_it_from_slipstream_data_dir() -> None:
+    """One exported SLIPSTREAM_DATA_DIR points `up`, `token …` and the rest at one place."""
+
+    def commands(group: Any, path: str = "") -> list[tuple[str, Any]]:
+        found = []
+        for name, command in getattr(group, "commands", {}).items():
+            found += commands(command, f"{path} {name}") or [(f"{path} {name}", command)]
+        return found
+
+    taking = {
+        name: next(p for p in command.params if p.name == "data_dir")
+        for name, command in commands(typer.main.get_command(main.app))
+        if any(p.name == "data_dir" for p in command.params)
+    }
+    assert {" up", " token create", " token list"} <= set(taking)
+    assert {name: p.envvar for name, p in taking.items()} == dict.fromkeys(
+        taking, "SLIPSTREAM_DATA_DIR"
+    )
