@@ -213,7 +213,8 @@ async def stored_at(nats_url: str, since: float) -> list[dict[str, float]]:
         )
         subscription = await js.pull_subscribe(subject, stream=stream, config=config)
         times: dict[str, float] = {}
-        with suppress(nats.errors.TimeoutError):
+        # The end of the stream: nats-py raises the builtin TimeoutError or its own subclass.
+        with suppress(TimeoutError):
             while True:
                 for message in await subscription.fetch(500, timeout=1):
                     at = message.metadata.timestamp.timestamp() - offset

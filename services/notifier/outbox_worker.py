@@ -124,8 +124,9 @@ class OutboxWorker:
             if recorded and self.hold_after_record:
                 await asyncio.sleep(self.hold_after_record)
             closed = time.perf_counter()
-            handed, self.handed = still_leased(self.handed, now), []
             claimed = await self.outbox.claim_due(now, batch)
+            # Taken only now: a tick that failed before this point leaves them for the next.
+            handed, self.handed = still_leased(self.handed, now), []
             # A full claim means more is due: the loop ticks again without waiting.
             self.backlog = len(claimed) == batch
             # What fell due before (retries, held runs) goes ahead of what was just recorded.
