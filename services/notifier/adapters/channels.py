@@ -26,7 +26,7 @@ class HttpChannels:
     """Slack and signed webhooks share one connection pool; the idempotency key rides on each.
 
     aiohttp rather than httpx: one POST to a local receiver costs about 0.3 ms against
-    httpx's 2.7 ms (``tests`` receivers, idle machine), and with one destination's messages
+    httpx's 2.7 ms (measured on an idle machine), and with one destination's messages
     sent one after another, the sender's own cost is most of a notification's time in the
     outbox. Redirects are not followed: a webhook URL is where the receiver asked to be told.
     """
