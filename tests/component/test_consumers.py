@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +16,9 @@ from services.feedback.config import FeedbackSettings
 from services.feedback.handlers import Weighing
 from services.notifier import subscribers as notifier_subscribers
 from services.notifier.config import NotifierSettings
+from services.notifier.domain.change import Change
+from services.notifier.domain.people import ChannelKind
+from services.notifier.domain.routing import Route
 from shared.broker import create_broker
 from shared.events import (
     DemandChangedV1,
@@ -71,6 +75,37 @@ async def test_a_risk_change_is_recorded_once_for_the_configured_webhook() -> No
     assert (row["destination"], row["cause_event_id"]) == ("https://hooks.example/r", "r1")
     assert row["payload"]["type"] == "risk.changed"
     assert row["payload"]["data"]["item_id"] == "jira:PAY-12"
+
+
+class RoutesTo:
+    """A router that sends each change to the given routes (or to nobody)."""
+
+    def __init__(self, routes: list[Route]) -> None:
+        self.routes = routes
+
+    async def route_batch(self, changes: Sequence[Change], now: datetime) -> list[list[Route]]:
+        return [list(self.routes) for _ in changes]
+
+
+@pytest.mark.parametrize(("routes", "wakes"), [([Route("ada", ChannelKind.SLACK, 0)], 1), ([], 0)])
+async def test_a_change_routed_to_someone_wakes_the_delivery_loop(
+    routes: list[Route], wakes: int
+) -> None:
+    """Its window may close at once: waiting for the poll would delay a person's message."""
+    settings = NotifierSettings()
+    broker = create_broker(settings, telemetry())
+    delivery = HandedOver()
+    notifier_subscribers.register(
+        broker, settings, InMemoryOutbox(), telemetry(), JetStreamPublisher(broker),
+        RoutesTo(routes), delivery,
+    )  # fmt: skip
+    change = RiskChangedV1(
+        event_id="r2", occurred_at=NOW, source="slipstream", item_id="jira:PAY-13",
+        level=RiskLevel.OFF_TRACK,
+    )  # fmt: skip
+    async with TestNatsBroker(broker) as test_broker:
+        await test_broker.publish(change.model_dump_json(), RiskChangedV1.subject)
+    assert (delivery.wakes, delivery.handed) == (wakes, [])
 
 
 async def test_feedback_on_an_item_publishes_its_new_demand() -> None:
