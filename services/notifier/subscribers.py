@@ -77,8 +77,8 @@ def register(
             for change in changes:
                 routed.add(1, {"kind": change.kind})
             if delivery is not None and any(routes):
-                # A window with no digest delay is due now; waiting for the poll would add
-                # up to a whole interval to a person's notification.
+                # A window with no digest delay may close now; waiting for the poll would
+                # add up to a whole interval to a person's notification.
                 delivery.wake()
         if destination is not None:
             messages = [

@@ -15,13 +15,12 @@ from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError
 
 from services.notifier.domain.retry import AttemptResult, Verdict
+from shared.mongo import insert_new
 
 DUE_STATES = ("pending", "retrying")
 LEASE = timedelta(seconds=60)
-DUPLICATE_KEY = 11000
 BORN = "born"  # the claim of a message its recorder sends itself (see record_claimed)
 
 
@@ -57,15 +56,8 @@ class MongoOutbox:
         """Insert each document whose id is not recorded yet; those it inserted, in order."""
         if not documents:
             return []
-        try:
-            await self.collection.insert_many(documents, ordered=False)
-        except BulkWriteError as exc:
-            errors = exc.details["writeErrors"]
-            if any(e.get("code") != DUPLICATE_KEY for e in errors):
-                raise
-            replays = {e["index"] for e in errors}
-            return [d for index, d in enumerate(documents) if index not in replays]
-        return documents
+        replays = await insert_new(self.collection, documents)
+        return [d for index, d in enumerate(documents) if index not in replays]
 
     async def claim_due(self, now: datetime, limit: int) -> list[dict[str, Any]]:
         """Claim up to ``limit`` due messages in three round trips, oldest first.
