@@ -65,6 +65,22 @@ async def test_late_item_versions_are_not_applied(work: WorkProjection) -> None:
     assert await work.item("nope") is None
 
 
+async def test_versions_of_one_item_in_one_batch_leave_the_newest_in_any_order(
+    work: WorkProjection,
+) -> None:
+    # New items (inserted) and a stored one (upserted), each with versions out of order.
+    await work.apply_items([item("old", "todo", 1)])
+    batch = [item("new", "done", 9), item("new", "todo", 2), item("old", "in_progress", 7),
+             item("old", "todo", 0), item("other", "todo", 3)]  # fmt: skip
+    applied = await work.apply_items(batch)
+    assert [(i.item_id, i.status) for i in applied] == [
+        ("new", "done"), ("old", "in_progress"), ("other", "todo")
+    ]  # fmt: skip
+    assert (await work.item("new")) == WorkItem("new", "done", "T new", None, None)
+    assert await work.apply_items([item("new", "done", 9)]) != []  # the same version again
+    assert (await work.item("old")) == WorkItem("old", "in_progress", "T old", None, None)
+
+
 async def test_releases_applied_released_are_reported(work: WorkProjection) -> None:
     await work.apply_items([item("a", "todo", 1, release_id="rel"), item("b", "todo", 1)])
     assert await work.apply_releases([release("open", 1)]) == []

