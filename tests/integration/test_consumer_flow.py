@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import anyio.to_thread
 import pytest
 from faststream.nats import NatsBroker
 from opentelemetry.metrics import NoOpMeterProvider
@@ -73,6 +74,27 @@ async def test_a_lone_message_is_handled_without_filling_the_batch(broker: NatsB
     # The consumer is idle, its fetch waiting; then one message arrives.
     await JetStreamPublisher(broker).publish(item("lone"))
     assert await asyncio.wait_for(batches.get(), 60) == ["lone"]
+
+
+async def test_a_batch_reaches_its_handler_without_a_worker_thread(
+    broker: NatsBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # fast_depends sends synchronous parameter resolution to anyio's threads: none of ours.
+    hops: list[object] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted(function: object, *args: object, **kwargs: object) -> object:
+        hops.append(function)
+        return await run_sync(function, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    batches: asyncio.Queue[list[str]] = asyncio.Queue()
+    subscribe(broker, batches, batch_size=100)
+    await broker.start()
+    for name in ("one", "two"):
+        await JetStreamPublisher(broker).publish(item(name))
+        assert await asyncio.wait_for(batches.get(), 60) == [name]
+    assert hops == []
 
 
 async def test_a_backlog_is_handled_in_batches_no_larger_than_the_limit(
