@@ -39,15 +39,16 @@ def guarded(key: str, at: datetime, document: dict[str, Any]) -> UpdateOne:
 
 async def store_versions(
     collection: AsyncCollection[dict[str, Any]], versions: Sequence[Version]
-) -> set[int]:
-    """Store each version unless a newer one is; the positions that applied.
+) -> list[int]:
+    """Store each version unless a newer one is; the positions that applied, in the order
+    the server applied them (so a key's last is what it now stores).
 
     One read of the stored clocks first: a key stored nowhere is inserted (on the embedded
     server a quarter of a guarded upsert's cost), a version older than the stored one is not
     sent at all, and the rest take the guarded upsert, which still decides every race.
     """
     if not versions:
-        return set()
+        return []
     keys = sorted({key for key, _, _ in versions})
     cursor = collection.find({"_id": {"$in": keys}}, projection={"source_updated_at": 1})
     stored = {d["_id"]: d.get("source_updated_at") async for d in cursor}
@@ -61,7 +62,17 @@ async def store_versions(
             continue  # the guard would refuse it
         writes.append((fresh, guarded(key, at, document)))
         positions.append(n)
-    return {positions[k] for k in await write_new_or_guarded(collection, writes)}
+    return [positions[k] for k in await write_new_or_guarded(collection, writes)]
+
+
+def last_applied(keys: Sequence[str], applied: Sequence[int]) -> dict[str, int]:
+    """Per key, the position of its version applied last: what the store holds now."""
+    return {keys[n]: n for n in applied}
+
+
+def item_from(event: ItemChangedV1) -> WorkItem:
+    """The item as ``apply_items`` stores this version of it."""
+    return WorkItem(event.item_id, event.status.value, event.title, event.team, event.release_id)
 
 
 def item_of(document: dict[str, Any]) -> WorkItem:
@@ -88,7 +99,8 @@ class MongoWorkProjection:
         await self.closures.create_index("item_id")
 
     async def apply_items(self, events: Sequence[ItemChangedV1]) -> list[WorkItem]:
-        """Store the items; return those whose new version was applied (not stale)."""
+        """Store the items; return those whose new version was applied (not stale), as this
+        batch left them."""
         versions = [
             (
                 e.item_id,
@@ -99,7 +111,8 @@ class MongoWorkProjection:
             for e in events
         ]  # fmt: skip
         applied = await store_versions(self.items, versions)
-        return await self.items_by_id({events[n].item_id for n in applied})
+        latest = last_applied([e.item_id for e in events], applied)
+        return [item_from(events[latest[key]]) for key in sorted(latest)]
 
     async def apply_releases(self, events: Sequence[ReleaseChangedV1]) -> list[str]:
         """Store the releases; return the ids of those applied in the released state."""
@@ -108,7 +121,9 @@ class MongoWorkProjection:
             for e in events
         ]
         applied = await store_versions(self.releases, versions)
-        return sorted(await self.released_among({events[n].release_id for n in applied}))
+        latest = last_applied([e.release_id for e in events], applied)
+        released = ReleaseState.RELEASED
+        return sorted(key for key, n in latest.items() if events[n].state == released)
 
     async def items_by_id(self, item_ids: Collection[str]) -> list[WorkItem]:
         cursor = self.items.find({"_id": {"$in": sorted(item_ids)}}).sort("_id", 1)
