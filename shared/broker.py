@@ -40,7 +40,10 @@ def create_broker(settings: ServiceSettings, telemetry: Telemetry) -> NatsBroker
         # Keep retrying while NATS restarts; readiness reports the outage meanwhile.
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
-        logger=logging.getLogger(f"faststream.{settings.service_name}"),
+        # Not under "faststream": that logger has FastStream's own coloured handler and does
+        # not propagate, so its lines (a subscriber's task ending at shutdown) skipped the
+        # service's JSON log format and its trace ids.
+        logger=logging.getLogger("shared.broker.faststream"),
         # FastStream's "Received" / "Processed" line per message, unstructured and without a
         # trace id, was most of every log and a few percent of a busy service's CPU: at DEBUG,
         # it is there when asked for. Spans, metrics and the services' own logs tell the rest.

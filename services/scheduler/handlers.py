@@ -44,19 +44,31 @@ async def load_portfolio(store: WorkStore, policy: RiskPolicy) -> Portfolio:
     in a worker thread and the event loop keeps answering health checks and reads meanwhile.
     """
     began = time.perf_counter()
-    stored = {name: await store.documents(name, {}) for name in PORTFOLIO_COLLECTIONS}
+    stored = await read_projections(store)
     read = time.perf_counter()
     portfolio = await asyncio.to_thread(build_portfolio, policy, stored)
+    log_loaded(counts_of(stored), read - began, time.perf_counter() - read)
+    return portfolio
+
+
+async def read_projections(store: WorkStore) -> dict[str, list[dict[str, Any]]]:
+    return {name: await store.documents(name, {}) for name in PORTFOLIO_COLLECTIONS}
+
+
+def counts_of(stored: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
+    return {name: len(documents) for name, documents in stored.items()}
+
+
+def log_loaded(documents: dict[str, int], read: float, built: float) -> None:
     # The two halves of a slow start: the store's answer, and the engine's build from it.
     logger.info(
         "portfolio loaded",
         extra=log_fields(
-            read_seconds=round(read - began, 3),
-            build_seconds=round(time.perf_counter() - read, 3),
-            documents={name: len(documents) for name, documents in stored.items()},
+            read_seconds=round(read, 3),
+            build_seconds=round(built, 3),
+            documents=documents,
         ),
     )
-    return portfolio
 
 
 PORTFOLIO_COLLECTIONS = ("schedules", "items", "releases", "dependencies", "demand")

@@ -99,6 +99,43 @@ async def test_reconcile_assesses_and_diffs_off_the_loop(monkeypatch: pytest.Mon
     assert len(mirror.stored) == 200
 
 
+class MeetingStore(InMemoryAssessmentStore):
+    """Its stored assessments are read only while the portfolio is being assessed, and the
+    assessment waits for that read: done one after the other, either would wait forever."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reading, self.assessing = threading.Event(), threading.Event()
+
+    async def all(self) -> list[dict[str, Any]]:
+        self.reading.set()
+        if not await asyncio.to_thread(self.assessing.wait, GUARD_SECONDS):
+            raise AssertionError("the stored assessments were read before assessing began")
+        return await super().all()
+
+    def meet(self, assess_all: Callable[..., Any]) -> Callable[..., Any]:
+        def assessing_once_reading(*args: Any, **kwargs: Any) -> Any:
+            self.assessing.set()
+            if not self.reading.wait(GUARD_SECONDS):
+                raise AssertionError("the portfolio was assessed before the read began")
+            return assess_all(*args, **kwargs)
+
+        return assessing_once_reading
+
+
+async def test_reconcile_reads_the_stored_assessments_while_it_assesses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The read is the database's work and the assessment this process's: they overlap.
+    store, assessments = await seeded_store(), MeetingStore()
+    monkeypatch.setattr(Portfolio, "assess_all", assessments.meet(Portfolio.assess_all))
+    live = LivePortfolio.empty(RiskPolicy())
+    mirror = AssessmentMirror(assessments)
+    announcer = RiskAnnouncer(live, mirror, RecordingPublisher(), telemetry()[0])
+    assert await reconcile(store, announcer, RiskPolicy(), NOW) > 0
+    assert len(mirror.stored) == 200
+
+
 class SliceCountingStore(InMemoryAssessmentStore):
     def __init__(self) -> None:
         super().__init__()
