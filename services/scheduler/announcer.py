@@ -11,8 +11,9 @@ import itertools
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from datetime import datetime
+from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry.metrics import CallbackOptions, Observation
@@ -25,6 +26,7 @@ from services.scheduler.history_checkpoints import HistoryCheckpoints
 from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import ANNOUNCED_AS, AssessmentMirror, Reassessment
 from services.scheduler.release_watch import ReleaseWatch
+from shared.concurrency import all_of
 from shared.events import RiskChangedV1, RiskLevel
 from shared.publishing import EventPublisher
 from shared.telemetry import Telemetry, log_fields
@@ -68,12 +70,7 @@ async def publish_pipelined(
                         extra=log_fields(event_id=event.event_id, attempt=attempt),
                     )
 
-    try:
-        async with asyncio.TaskGroup() as group:
-            for event, context in announcements:
-                group.create_task(one(event, context))
-    except BaseExceptionGroup as failed:
-        raise failed.exceptions[0] from None
+    await all_of(*(one(event, context) for event, context in announcements))
 
 
 class RiskAnnouncer:
@@ -144,12 +141,15 @@ class RiskAnnouncer:
             result, announcements = await asyncio.to_thread(self._prepare, cause, now)
             # All acked before the commit below: publish before store (see ``mirror``).
             prepared = time.perf_counter()
-            await publish_pipelined(self.publisher, announcements)
+            # The release check is before the commit too (a failure repeats the pass, and this
+            # check with it), but owes nothing to the risk changes: it runs beside them.
+            work: list[Coroutine[Any, Any, object]] = [
+                publish_pipelined(self.publisher, announcements)
+            ]
             if self.releases is not None:
-                # Before the commit too: a failure repeats the pass, and this check with it.
-                await self.releases.announce(
-                    trigger, self.live.portfolio, result, self.mirror.stored, now
-                )
+                live, stored = self.live.portfolio, self.mirror.stored
+                work.append(self.releases.announce(trigger, live, result, stored, now))
+            await all_of(*work)
             published = time.perf_counter()
             for event, _ in announcements:
                 self.published.add(1, {"level": event.level.value, "trigger": trigger})

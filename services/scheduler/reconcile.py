@@ -23,6 +23,7 @@ from services.scheduler.handlers import (
     read_projections,
 )
 from services.scheduler.ports import WorkStore
+from shared.concurrency import all_of
 from shared.telemetry import log_fields
 
 logger = logging.getLogger(__name__)
@@ -39,22 +40,17 @@ async def reconcile(
         read, counts = time.perf_counter(), counts_of(stored)
         # Reading the stored assessments is the database's work, building and assessing the
         # portfolio (seconds of pure CPU, off the loop) is ours: they run at once.
-        try:
-            async with asyncio.TaskGroup() as group:
-                loading = group.create_task(timed(mirror.load()))
-                building = group.create_task(
-                    asyncio.to_thread(assessed_portfolio, policy, stored, now.date())
-                )
-        except BaseExceptionGroup as failed:
-            raise failed.exceptions[0] from None  # what failed, not the group around it
-        live.portfolio, built, assessed_in = building.result()
+        loaded_in, (live.portfolio, built, assessed_in) = await all_of(
+            timed(mirror.load()),
+            asyncio.to_thread(assessed_portfolio, policy, stored, now.date()),
+        )
         log_loaded(counts, read - began, built)
         # Where a slow start goes: the projections, the stored assessments, then the rest.
         logger.info(
             "reconcile loaded",
             extra=log_fields(
                 portfolio_seconds=round(time.perf_counter() - began, 3),
-                assessments_seconds=round(loading.result(), 3),
+                assessments_seconds=round(loaded_in, 3),
                 assess_seconds=round(assessed_in, 3),
                 assessments=len(mirror.stored),
             ),
@@ -82,6 +78,7 @@ def assessed_portfolio(
 
 
 async def timed(work: Awaitable[None]) -> float:
+    """How long ``work`` took, in seconds."""
     began = time.perf_counter()
     await work
     return time.perf_counter() - began
