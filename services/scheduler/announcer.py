@@ -142,9 +142,11 @@ class RiskAnnouncer:
             # All acked before the commit below: publish before store (see ``mirror``).
             prepared = time.perf_counter()
             # The release check is before the commit too (a failure repeats the pass, and this
-            # check with it), but owes nothing to the risk changes: it runs beside them.
+            # check with it), but owes nothing to the risk changes: it runs beside them, as
+            # does storing the documents that announce nothing.
             work: list[Coroutine[Any, Any, object]] = [
-                publish_pipelined(self.publisher, announcements)
+                publish_pipelined(self.publisher, announcements),
+                self.mirror.store_quiet(result),
             ]
             if self.releases is not None:
                 live, stored = self.live.portfolio, self.mirror.stored
