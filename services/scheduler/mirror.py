@@ -2,10 +2,10 @@
 
 The stored assessment doubles as the record of what was announced: a risk change is published
 *before* the new assessment is stored, so a failure in between repeats the announcement on the
-retry (at least once) instead of losing it (a document that announces nothing may be stored
-meanwhile), and start-up compares the engine with what is
-stored. Comparing against the store rather than the engine's own previous verdicts is what
-makes a retried batch, a restart and a rebuild all say the same thing.
+retry (at least once) instead of losing it, and start-up compares the engine with what is
+stored. (A document that announces nothing may be stored meanwhile: it has nothing to repeat.)
+Comparing against the store rather than the engine's own previous verdicts is what makes a
+retried batch, a restart and a rebuild all say the same thing.
 """
 
 from __future__ import annotations
