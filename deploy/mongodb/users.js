@@ -15,7 +15,7 @@ const owned = {
   scheduler: [
     "items", "dependencies", "releases", "schedules", "demand", "assessments",
     "assessment_history", "assessment_history_checkpoints", "release_outlooks", "leases",
-    "dashboard_sessions",
+    "dashboard_sessions", "risk_marks",
   ],
   feedback: [
     "feedback", "feedback_links", "feedback_demand", "organisations", "feedback_surges",

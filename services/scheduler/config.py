@@ -18,6 +18,8 @@ class SchedulerSettings(ServiceSettings):
     batch_size: int = Field(200, ge=1)
     recheck_interval_seconds: float = Field(300.0, gt=0)
     lease_ttl_seconds: float = Field(60.0, gt=0)
+    # How often the leader refreshes the marks /risk pages are read between (``rank_marks``).
+    rank_marks_interval_seconds: float = Field(30.0, gt=0)
     # How long a silent leader keeps the lead before a standby replica takes over.
     leader_lease_seconds: float = Field(15.0, gt=0)
     stale_after_days: int = Field(14, ge=1)

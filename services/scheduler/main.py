@@ -12,6 +12,7 @@ from services.scheduler.adapters.mongo import (
     MongoLease,
     ensure_history_indexes,
 )
+from services.scheduler.adapters.rank_marks import MongoRankMarks
 from services.scheduler.adapters.release_outlooks import MongoReleaseOutlooks
 from services.scheduler.announcer import RiskAnnouncer
 from services.scheduler.config import SchedulerSettings
@@ -26,6 +27,7 @@ from services.scheduler.history_views import HistoryViews
 from services.scheduler.http import risk_router
 from services.scheduler.leadership import Leadership
 from services.scheduler.live_portfolio import LivePortfolio
+from services.scheduler.marks_keeper import MarksKeeper
 from services.scheduler.mirror import AssessmentMirror
 from services.scheduler.projections import MongoWorkStore
 from services.scheduler.reconcile import reconcile
@@ -46,6 +48,10 @@ def policy_from(settings: SchedulerSettings) -> RiskPolicy:
         near_target_days=settings.near_target_days,
         off_track_slip_days=settings.off_track_slip_days,
     )
+
+
+def clock() -> datetime:
+    return datetime.now(UTC)
 
 
 def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
@@ -70,6 +76,9 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
         settings.recheck_interval_seconds,
         settings.lease_ttl_seconds,
     )
+    marks = MarksKeeper(
+        mirror, MongoRankMarks(runtime.db), settings.rank_marks_interval_seconds, clock
+    )
 
     subscriptions: list[Subscription] = []
 
@@ -84,12 +93,14 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
         return subscriptions
 
     async def lead() -> None:
-        await reconcile(store, announcer, policy, datetime.now(UTC))
+        await reconcile(store, announcer, policy, clock())
         for subscription in register_subscribers():
             await subscription.start()
         await timer.start()
+        await marks.start()
 
     async def stand_by() -> None:
+        await marks.stop()
         await timer.stop()
         for subscription in subscriptions:
             await subscription.stop()
@@ -98,7 +109,7 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
         MongoLease(runtime.db), timer.holder, settings.leader_lease_seconds, lead, stand_by
     )
     runtime.on_start.append(store.ensure_indexes)
-    sessions = MongoSessions(runtime.db, lambda: datetime.now(UTC))
+    sessions = MongoSessions(runtime.db, clock)
     runtime.auth.sessions = sessions
     runtime.on_start.append(sessions.ensure_indexes)
 

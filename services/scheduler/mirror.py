@@ -60,10 +60,13 @@ class AssessmentMirror:
         # the few items a batch touched without building every document (O(n) but in C).
         self._slots: list[Assessment | None] = []
         self._everything = True
+        # Counts commits that changed ``stored``, for whoever keeps something derived from it.
+        self.revision = 0
 
     async def load(self) -> None:
         self.stored = {document["_id"]: document for document in await self.store.all()}
         self._slots, self._everything = [], True
+        self.revision += 1
 
     def diff(self, portfolio: Portfolio) -> Reassessment:
         slots, ids = portfolio.assessment_slots()
@@ -130,6 +133,8 @@ class AssessmentMirror:
         for item_id in result.removals:
             self.stored.pop(item_id, None)
         self._slots, self._everything = result.snapshot, False
+        if result.upserts or result.removals:
+            self.revision += 1
 
     async def _save_both(self, documents: dict[str, dict[str, Any]]) -> None:
         """New documents inserted, the others replaced, at once."""

@@ -85,3 +85,11 @@ class Lease(Protocol):
     async def release(self, name: str, holder: str) -> None:
         """Give ``name`` up if ``holder`` has it, so another may take it at once."""
         ...
+
+
+class RankMarksStore(Protocol):
+    """The risk table's marks (``rank_marks``): the key of every ``every``-th row."""
+
+    async def write(
+        self, marks: Sequence[tuple[float, str]], every: int, rows: int, now: datetime
+    ) -> None: ...

@@ -12,13 +12,14 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from pymongo import ASCENDING, DESCENDING, UpdateOne
+from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.scheduler.aliases import nodes_named
 from services.scheduler.documents import item_document, release_document
 from services.scheduler.plans import schedule_documents
 from services.scheduler.ports import BelievedNew
+from services.scheduler.risk_table import RANK
 from shared.dispatch import Dispatch
 from shared.events import (
     DemandChangedV1,
@@ -155,11 +156,10 @@ class MongoWorkStore:
         await self.db["dependencies"].create_index([("blocker_id", ASCENDING)])
         assessments = self.db["assessments"]
         # /risk ranks by score then id; each filter's index ends in that whole order, so a
-        # page is a walk of one index range (a sort on score alone would still sort ties).
-        rank = [("score", DESCENDING), ("_id", ASCENDING)]
-        await assessments.create_index(rank)
+        # page is a walk of index ranges (a sort on score alone would still sort ties).
+        await assessments.create_index(RANK)
         for field in ("level", "team", "release_id", "owner"):
-            await assessments.create_index([(field, ASCENDING), *rank])
+            await assessments.create_index([(field, ASCENDING), *RANK])
 
     async def apply(
         self, events: Sequence[Event], believed_new: BelievedNew = lambda collection, key: False

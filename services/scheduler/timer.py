@@ -5,7 +5,6 @@ Several replicas may run; a lease makes exactly one of them run the schedule at 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import socket
@@ -14,6 +13,7 @@ from datetime import UTC, datetime
 
 from services.scheduler.announcer import RiskAnnouncer
 from services.scheduler.ports import Lease
+from shared.concurrency import Periodic
 
 logger = logging.getLogger(__name__)
 LEASE_NAME = "scheduler-recheck"
@@ -37,7 +37,9 @@ class RecheckTimer:
         self.interval = interval
         self.lease_ttl = max(lease_ttl, interval * 2)
         self.holder = holder or holder_id()
-        self._task: asyncio.Task[None] | None = None
+        self.rounds = Periodic(
+            "risk re-check", lambda: self.tick(datetime.now(UTC)), interval, logger
+        )
 
     async def tick(self, now: datetime) -> int | None:
         """Run one re-check if this replica holds the lease; None when another one does.
@@ -56,19 +58,8 @@ class RecheckTimer:
         async with live.lock:
             return await self.announcer.reassess("recheck", recompute, lambda _: None, now)
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.tick(datetime.now(UTC))
-            except Exception:
-                # A failed tick is retried at the next interval; the loop must not die.
-                logger.exception("re-check failed")
-            await asyncio.sleep(self.interval)
-
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="risk-recheck")
+        await self.rounds.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await self.rounds.stop()

@@ -10,12 +10,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import math
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.scheduler.aliases import all_names, deciding_edges, names_for
@@ -25,34 +22,9 @@ from services.scheduler.domain.explanation import continue_chain, first_links
 from services.scheduler.domain.forecast import slip
 from services.scheduler.domain.reasons.release_at_risk import outlook
 from services.scheduler.projections import MongoWorkStore
+from services.scheduler.risk_table import RANK, RiskTable
 
 NOT_REMOVED = {"removed": {"$ne": True}}
-# The risk table's order; ``ensure_indexes`` gives each filter an index ending in it.
-RANK = [("score", DESCENDING), ("_id", 1)]
-# A page is read band by band from the top. The embedded server reads every document of an
-# index range before it applies a limit, so ``find().sort(RANK).limit(5)`` read all 100,000;
-# one range per band reads only the bands a page draws from (an empty band costs a round
-# trip). Powers of two suit a score that is a level base plus weighted terms. A tie is one
-# range whatever the bands: 50,000 off-track items at the capped score are still read whole.
-SCORE_BANDS = tuple(float(2**power) for power in range(12, -1, -1))
-
-
-def at_least(edge: float) -> dict[str, float]:
-    """``score >= edge`` spelt ``> the double just below``: SecantusDB 0.7 drops the ``$gte``
-    bound itself on a compound index with a descending field (``team, score desc``)."""
-    return {"$gt": math.nextafter(edge, -math.inf)}
-
-
-def bands_below(ceiling: float | None) -> Iterator[dict[str, float]]:
-    """Score conditions, highest band first, together covering every score below ``ceiling``
-    (every score when None)."""
-    upper = ceiling
-    for edge in SCORE_BANDS:
-        if upper is not None and edge >= upper:
-            continue
-        yield at_least(edge) if upper is None else {**at_least(edge), "$lt": upper}
-        upper = edge
-    yield {"$lt": SCORE_BANDS[-1] if upper is None else upper}
 
 
 def page_token(document: dict[str, Any]) -> str:
@@ -129,24 +101,18 @@ class RiskViews:
         self.releases = db["releases"]
         self.store = MongoWorkStore(db)
         self.demand = db["demand"]
+        self.table = RiskTable(db)
 
     async def ranked(
         self, filters: dict[str, str], limit: int, after: tuple[float, str] | None = None
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page of the risk table from ``after`` on, and the token of the next (or None).
 
-        Keyset paging, as two plain index ranges (the rest of ``after``'s score, then lower
-        scores) rather than one ``$or``, which some servers answer with a collection scan:
-        page 100 costs what page 1 does, and rows do not shift when others arrive ahead.
+        Keyset paging (``RiskTable``) in plain index ranges rather than one ``$or``, which
+        some servers answer with a collection scan: page 100 costs what page 1 does, and
+        rows do not shift when others arrive ahead.
         """
-        if after is None:
-            documents = await self._banded(filters, None, limit + 1)
-        else:
-            score, item_id = after
-            ties = {**filters, "score": score, "_id": {"$gt": item_id}}
-            documents = await self._in_rank_order(ties, limit + 1)
-            if len(documents) <= limit:
-                documents += await self._banded(filters, score, limit + 1 - len(documents))
+        documents = await self.table.rows(filters, after, limit + 1)
         page = documents[:limit]
         token = page_token(page[-1]) if len(documents) > limit else None
         rows = [risk_row(document) for document in page]
@@ -160,21 +126,6 @@ class RiskViews:
             }
             for row in rows
         ], token
-
-    async def _banded(
-        self, filters: dict[str, str], ceiling: float | None, wanted: int
-    ) -> list[dict[str, Any]]:
-        """The first ``wanted`` rows in rank order scoring below ``ceiling``, band by band."""
-        documents: list[dict[str, Any]] = []
-        for band in bands_below(ceiling):
-            query = {**filters, "score": band}
-            documents += await self._in_rank_order(query, wanted - len(documents))
-            if len(documents) >= wanted:
-                break
-        return documents
-
-    async def _in_rank_order(self, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
-        return [d async for d in self.assessments.find(query).sort(RANK).limit(limit)]
 
     async def release_names(self, ids: set[str]) -> dict[str, str]:
         """What people call the page's releases ("Checkout launch", not its tracker id)."""

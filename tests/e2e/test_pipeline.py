@@ -7,10 +7,12 @@ import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
+from pymongo import MongoClient
 
 from services.cli.demo import scenario
 from services.cli.stack import Stack
@@ -40,6 +42,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sinks: tuple[Sink, Sink]) ->
         "NOTIFIER_WEBHOOK_SECRET": NOTIFY_SECRET,
         "OTEL_EXPORTER_OTLP_ENDPOINT": traces.url,
         "SCHEDULER_RECHECK_INTERVAL_SECONDS": "3600",
+        "SCHEDULER_RANK_MARKS_INTERVAL_SECONDS": "1",
     }
     data_dir: Path = tmp_path_factory.mktemp("stack")
     with running_stack(data_dir, env) as running:
@@ -103,6 +106,28 @@ def test_risk_table_shows_blocked_item_with_its_chain(stack: Stack) -> None:
     assert row["slip_days"] == 16
     assert row["chain"][:2] == ["github:acme/web#7", "github:acme/api#42"]  # type: ignore[index]
     assert any(r["code"] == "blocker_late" for r in row["reasons"])  # type: ignore[union-attr]
+
+
+def test_the_leader_keeps_marks_along_the_risk_table_it_stores(stack: Stack) -> None:
+    post_scenario(stack)
+    db = MongoClient(stack.mongodb_url)["slipstream"]
+
+    def marked() -> dict[str, Any] | None:
+        """The marks once they cover every stored row and begin at the table's first row."""
+        marks = db["risk_marks"].find_one({"_id": "assessments"})
+        top = httpx.get(f"{stack.urls['scheduler']}/risk", params={"limit": 1}, headers=stack.auth)
+        first = top.json()[0]
+        if marks is None or marks["rows"] != db["assessments"].count_documents({}):
+            return None
+        return (
+            marks
+            if (marks["scores"][0], marks["ids"][0]) == (first["score"], first["item_id"])
+            else None
+        )
+
+    marks = wait_until(marked)
+    assert marks["every"] == 64
+    assert marks["rows"] >= 3, "the demo's items"
 
 
 def test_every_service_is_alive_and_ready(stack: Stack) -> None:

@@ -79,7 +79,7 @@ async def test_risk_pages_follow_the_next_link_through_every_row_once(
 async def test_pages_cross_score_bands_in_rank_order(
     api: httpx.AsyncClient, scheduler: Scheduler, unique: str
 ) -> None:
-    # A page is read band by band (``bands_below``): rows from far apart scores, and ties.
+    # A page is read span by span (``RiskTable``): rows from far apart scores, and ties.
     scores = [9000.0, 4096.0, 100.5, 64.0, 64.0, 3.0, 1.0, 0.99, 0.0, 0.0]
     documents = [
         {"_id": f"jira:S{n}-{unique}", "score": s, "team": f"spread{unique}", "level": "at_risk"}

@@ -126,3 +126,13 @@ class InMemoryReleaseOutlooks:
 
     async def save(self, records: Sequence[dict[str, Any]], *, fresh: bool = False) -> None:
         self.records.update({r["_id"]: copy.deepcopy(r) for r in records})
+
+
+class InMemoryRankMarks:
+    def __init__(self) -> None:
+        self.written: list[tuple[list[tuple[float, str]], int, int]] = []
+
+    async def write(
+        self, marks: Sequence[tuple[float, str]], every: int, rows: int, now: datetime
+    ) -> None:
+        self.written.append((list(marks), every, rows))
