@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.cold_start_seed import seed
+from bench.cold_start_seed import TEAMS, seed
 from services.cli.embedded import free_port, start_mongo, start_nats
 from services.cli.processes import ChildProcess, stop_all
 from services.cli.token_commands import registry
@@ -39,6 +39,7 @@ class Start:
     slowest_health: float = 0.0
     peak_rss_mb: float = 0.0
     risk_page: float | None = None
+    team_page: float | None = None
 
 
 def get(url: str, token: str = "") -> tuple[int, bytes]:
@@ -82,6 +83,7 @@ def watch(base: str, child: ChildProcess, timeout: float, token: str) -> Start:
         time.sleep(0.05)
     if start.ready is not None:
         start.risk_page = median_seconds(f"{base}/risk?limit=5", token)
+        start.team_page = median_seconds(f"{base}/risk?team={TEAMS[0]}&limit=50", token)
     return start
 
 
@@ -110,12 +112,17 @@ def figure(value: float | None) -> str:
     return "   never" if value is None else f"{value:7.2f}s"
 
 
+def milliseconds(value: float | None) -> str:
+    return "never" if value is None else f"{value * 1000:.1f} ms"
+
+
 def report(items: int, phase: str, start: Start) -> None:
     print(
         f"{items:>7} items {phase:<11} healthz {figure(start.healthz)}  risk {figure(start.risk)}"
         f"  ready+consuming {figure(start.ready)}  slowest healthz {start.slowest_health:5.2f}s"
         f"  peak RSS {start.peak_rss_mb:6.0f} MB"
-        f"  then /risk?limit=5 median {figure(start.risk_page)}",
+        f"  then /risk?limit=5 median {milliseconds(start.risk_page)},"
+        f" ?team=…&limit=50 {milliseconds(start.team_page)}",
         flush=True,
     )
 
