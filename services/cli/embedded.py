@@ -136,6 +136,10 @@ def start_mongo(data_dir: Path, host: str = "127.0.0.1", port: int | None = None
         str(port),
         "--storage-path",
         str(storage),
+        # Nothing here reads change streams or runs transactions, the two things a
+        # replica-set member's oplog is for; without one, each written document costs the
+        # server a third less CPU (one BSON encode and one table write fewer).
+        "--standalone",
     ]
     child = ChildProcess.start("secantusd", command, data_dir / "mongo.log")
     wait_for_port(host, port, 60, child)
