@@ -206,14 +206,17 @@ class Portfolio(PortfolioQueries):
         state, changes = self._state, []
         for n in nodes:
             before = current(state, n)
-            after = None
+            after, start, until = None, 0, FOREVER
             if state.facts.items[n] is not None:
                 after, start, until = assess_node(state, n, today)
-                state.valid_from[n] = start
-                if until != state.valid_until[n]:
-                    state.valid_until[n] = until
-                    if until < FOREVER:
-                        self._rechecks.push(until, n)
+            # A removed item has no window. Left in place, it hid a lost re-check: the one due
+            # while the item was gone is taken and dropped, and an item back with the same
+            # window end was never pushed another, so it went overdue unnoticed.
+            state.valid_from[n] = start
+            if until != state.valid_until[n]:
+                state.valid_until[n] = until
+                if until < FOREVER:
+                    self._rechecks.push(until, n)
             state.assessments[n] = after
             state.unbuilt.discard(n)
             if signature_of(before) != signature_of(after):

@@ -176,3 +176,20 @@ def test_an_item_blocking_itself_counts_its_demand_once() -> None:
     scores = [p.assess_all(day(1))["jira:SL-0"].score for p in (looped, alone)]
     # Both are overdue; the loop adds a cycle reason, not a second helping of demand.
     assert scores[0] == scores[1]
+
+
+def test_an_item_back_after_a_replay_still_goes_overdue_on_its_date() -> None:
+    # Its re-check (the day after its target) fell due while it was gone and was dropped; a
+    # replay then brought it back before that day, with the same window end.
+    portfolio = Portfolio()
+    portfolio.upsert_item(item("jira:RP-1", target=4))
+    portfolio.reassess(TODAY)
+    portfolio.remove_item("jira:RP-1")
+    portfolio.reassess(day(20))
+    portfolio.upsert_item(item("jira:RP-1", target=4))
+    portfolio.reassess(day(-3))
+
+    changes = portfolio.reassess(day(15))
+    assert [(c.item_id, c.after and c.after.level) for c in changes] == [
+        ("jira:RP-1", RiskLevel.OFF_TRACK)
+    ]
