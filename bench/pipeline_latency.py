@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import tempfile
 import time
 from contextlib import suppress
@@ -84,6 +85,13 @@ async def pipeline_latencies(
     return [x for x in latencies if x is not None], count - len(accepted) + latencies.count(None)
 
 
+def keep_logs(data_dir: Path, log_dir: Path) -> None:
+    """Each service's own account of where a batch's time went, kept past the run."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    for log in data_dir.glob("*.log"):
+        shutil.copy(log, log_dir / log.name)
+
+
 async def run(args: argparse.Namespace) -> None:
     arrivals = Arrivals()
     async with receiver(arrivals) as receiver_url:
@@ -103,6 +111,8 @@ async def run(args: argparse.Namespace) -> None:
                     print(Stats.line(f"{rate:>5.0f}/s nats floor", floor, 0), flush=True)
             finally:
                 stack.stop()
+                if args.log_dir is not None:
+                    keep_logs(Path(tmp), args.log_dir)
 
 
 def main() -> None:
@@ -112,6 +122,7 @@ def main() -> None:
     )
     parser.add_argument("--duration", type=float, default=20.0, help="seconds sent per rate")
     parser.add_argument("--drain", type=float, default=120.0, help="max wait for stragglers")
+    parser.add_argument("--log-dir", type=Path, help="keep the services' logs here")
     asyncio.run(run(parser.parse_args()))
 
 

@@ -68,15 +68,20 @@ class InMemoryAssessmentStore:
     def __init__(self) -> None:
         self.documents: dict[str, dict[str, Any]] = {}
         self.history: dict[str, dict[str, Any]] = {}
-        self.failures = 0
+        # A save including one of these ids fails, once for each: the store going away just as
+        # that item's document is written, whatever else is written around it.
+        self.failing: set[str] = set()
+
+    def fail_saving(self, item_id: str) -> None:
+        self.failing.add(item_id)
 
     async def record(self, entries: Sequence[dict[str, Any]]) -> None:
         for entry in entries:
             self.history.setdefault(entry["_id"], copy.deepcopy(entry))
 
     async def save(self, documents: Sequence[dict[str, Any]], *, fresh: bool = False) -> None:
-        if self.failures:
-            self.failures -= 1
+        if failed := self.failing & {d["_id"] for d in documents}:
+            self.failing -= failed
             raise ConnectionError("MongoDB did not answer")
         self.documents.update({d["_id"]: copy.deepcopy(d) for d in documents})
 

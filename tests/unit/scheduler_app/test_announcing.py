@@ -62,7 +62,7 @@ async def test_open_dashboards_hear_a_change_only_once_it_is_stored() -> None:
     harness = Harness()
     page = harness.dashboards.events()
     await anext(page)
-    harness.assessments.failures = 1
+    harness.assessments.fail_saving("jira:A")
     with pytest.raises(ConnectionError):
         await harness.feed(BLOCKED)
     assert all(queue.empty() for queue in harness.dashboards.listeners)
@@ -86,7 +86,7 @@ async def test_failed_publish_is_announced_again_on_the_retry() -> None:
 
 async def test_failed_store_write_repeats_the_same_event_id() -> None:
     harness = Harness()
-    harness.assessments.failures = 1
+    harness.assessments.fail_saving("jira:A")
     with pytest.raises(ConnectionError):
         await harness.feed(BLOCKED)
     await harness.feed(BLOCKED)
@@ -101,7 +101,7 @@ async def test_a_batch_redelivered_after_a_crash_repeats_each_items_event_id() -
     # its id (blamed on its own event, not on whatever the batch ends with).
     harness = Harness()
     batch: list[Event] = [*BLOCKED, item("jira:C", 1, target=-3)]
-    harness.assessments.failures = 1
+    harness.assessments.fail_saving("jira:A")
     with pytest.raises(ConnectionError):
         await harness.feed(batch)
     await harness.feed(batch)
@@ -114,7 +114,7 @@ async def test_a_restart_after_publishing_but_before_storing_repeats_the_event_i
     # kill -9 between the publish and the store: the restart's reconcile finds the same gap
     # by another path and must announce it under the same id, or a person is told twice.
     harness = Harness()
-    harness.assessments.failures = 1
+    harness.assessments.fail_saving("jira:A")
     with pytest.raises(ConnectionError):
         await harness.feed(BLOCKED)
     (before_crash,) = harness.publisher.risk("jira:A")

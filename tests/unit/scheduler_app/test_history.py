@@ -70,7 +70,7 @@ def test_filters_apply_to_the_answer_not_to_the_entries() -> None:
 
 async def test_each_announcement_is_kept_once_even_when_the_store_write_is_retried() -> None:
     harness = Harness()
-    harness.assessments.failures = 1
+    harness.assessments.fail_saving("jira:A")
     with pytest.raises(ConnectionError):
         await harness.feed(BLOCKED)
     await harness.feed(BLOCKED)
