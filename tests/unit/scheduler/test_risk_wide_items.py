@@ -10,7 +10,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from services.scheduler.domain import Portfolio, Release, wide_items
@@ -49,6 +49,8 @@ def _operation(rng: random.Random) -> tuple[str, object]:
 
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 2**32), st.booleans())
+# Found by a random run: an item removed, its re-check dropped, and back after a replay.
+@example(seed=12387537, start_with_full_pass=False)
 def test_incremental_equals_full_recomputation_with_kept_screens(
     seed: int, start_with_full_pass: bool
 ) -> None:
