@@ -88,7 +88,7 @@ async def pipeline_latencies(
 def keep_logs(data_dir: Path, log_dir: Path) -> None:
     """Each service's own account of where a batch's time went, kept past the run."""
     log_dir.mkdir(parents=True, exist_ok=True)
-    for log in data_dir.glob("*.log"):
+    for log in [*data_dir.glob("*.log"), *data_dir.glob("logs/*.log")]:
         shutil.copy(log, log_dir / log.name)
 
 
@@ -96,7 +96,11 @@ async def run(args: argparse.Namespace) -> None:
     arrivals = Arrivals()
     async with receiver(arrivals) as receiver_url:
         with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp:
-            stack = start_stack(Path(tmp), env=stack_env(receiver_url), ports=ANY_FREE_PORTS)
+            env = stack_env(receiver_url)
+            if args.log_dir is not None:
+                # Where each batch's time went (JSON lines with their fields), at a little cost.
+                env.update({"LOG_LEVEL": "INFO", "SLIPSTREAM_LOG_JSON": "true"})
+            stack = start_stack(Path(tmp), env=env, ports=ANY_FREE_PORTS)
             try:
                 # Warm-up: the leader reconciles and starts consuming; connections open.
                 await pipeline_latencies(stack, arrivals, 5, 2, 0, drain=60, hops=False)
@@ -122,7 +126,9 @@ def main() -> None:
     )
     parser.add_argument("--duration", type=float, default=20.0, help="seconds sent per rate")
     parser.add_argument("--drain", type=float, default=120.0, help="max wait for stragglers")
-    parser.add_argument("--log-dir", type=Path, help="keep the services' logs here")
+    parser.add_argument(
+        "--log-dir", type=Path, help="keep the services' logs here (logged at INFO, not WARNING)"
+    )
     asyncio.run(run(parser.parse_args()))
 
 
