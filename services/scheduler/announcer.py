@@ -25,7 +25,9 @@ from services.scheduler.history import history_document
 from services.scheduler.history_checkpoints import HistoryCheckpoints
 from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import ANNOUNCED_AS, WRITE_SLICE, AssessmentMirror, Reassessment
+from services.scheduler.ports import WorkStore
 from services.scheduler.release_watch import ReleaseWatch
+from services.scheduler.waiting import told_with_waiting
 from shared.concurrency import all_of
 from shared.events import RiskChangedV1, RiskLevel
 from shared.publishing import EventPublisher
@@ -109,10 +111,13 @@ class RiskAnnouncer:
         feed: RiskFeed | None = None,
         releases: ReleaseWatch | None = None,
         checkpoints: HistoryCheckpoints | None = None,
+        work: WorkStore | None = None,
     ) -> None:
         self.live = live
         self.releases = releases
         self.checkpoints = checkpoints
+        # Where who waits on an item is read (``waiting``), when announcing says so.
+        self.work = work
         self.feed = feed
         self.mirror = mirror
         self.publisher = publisher
@@ -151,6 +156,13 @@ class RiskAnnouncer:
                 document[ANNOUNCED_AS] = event.event_id
         return result, announcements
 
+    async def _told_with_waiting(self, announcements: list[Announcement]) -> list[Announcement]:
+        if self.work is None or not announcements:
+            return announcements
+        events = [event for event, _ in announcements]
+        told = await told_with_waiting(events, self.live.portfolio, self.work)
+        return [(event, cause) for event, (_, cause) in zip(told, announcements, strict=True)]
+
     async def reassess(
         self, trigger: str, recompute: Callable[[], Awaitable[object]], cause: Cause, now: datetime
     ) -> int:
@@ -165,6 +177,7 @@ class RiskAnnouncer:
             # A thread, because after a reload the diff builds a document for every item and
             # the first start announces one event per item at risk (12,000 at 100,000 items).
             result, announcements = await asyncio.to_thread(self._prepare, cause, now)
+            announcements = await self._told_with_waiting(announcements)
             # Publish before store (see ``mirror``): an announced item's document and history
             # are stored once its event is acked, while later events are still published.
             prepared = time.perf_counter()

@@ -68,7 +68,7 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     )
     checkpoints = HistoryCheckpoints(runtime.db, settings.history_checkpoint_days)
     announcer = RiskAnnouncer(
-        live, mirror, publisher, runtime.telemetry, feed, releases, checkpoints
+        live, mirror, publisher, runtime.telemetry, feed, releases, checkpoints, store
     )
     timer = RecheckTimer(
         announcer,

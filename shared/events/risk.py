@@ -50,6 +50,10 @@ class RiskChangedV1(Event):
     # Added later, optional: the item in its own tool, and the release it belongs to.
     url: str | None = None
     release_id: str | None = None
+    # Added later, optional: who waits on the item itself as feedback last reported it, so
+    # an owner is told why this one matters first; None where nobody waits.
+    customers: int | None = None
+    organisations: int | None = None
 
 
 class ReleaseRiskChangedV1(Event):

@@ -23,6 +23,7 @@ from services.cli.demo import scenario
 from services.cli.main import _run_demo, app
 from services.cli.stack import Stack
 from shared.standard_webhooks import signed_headers
+from tests.support.receivers import Sink, http_sink
 from tests.support.stacks import running_stack
 from tests.support.streams import read_stream, wait_until
 
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.e2e
 GITHUB_SECRET = "e2e-github-secret"
 STANDARD_SECRET = "whsec_ZTJlLWRlbWFuZC1zdGFuZGFyZC1rZXk="
 ZENDESK_SECRET = "e2e-zendesk-secret"
+NOTIFY_SECRET = "whsec_ZTJlLWRlbWFuZC1ub3RpZmllci1rZXk="
 TAG_RULES = json.dumps({"csv-export": ["standard:export-csv"]})
 # Initech is in the organisations file with an account owner; the demand tests' customers
 # (acme.test, globex.test) are not, so their organisations stay derived from the domain.
@@ -42,11 +44,19 @@ BLOCKED, BLOCKER = "standard:launch-banner", "github:acme/web#7"
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def webhooks() -> Iterator[Sink]:
+    with http_sink() as sink:
+        yield sink
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, webhooks: Sink) -> Iterator[Stack]:
     env = {
         "INGEST_GITHUB_SECRET": GITHUB_SECRET,
         "INGEST_STANDARD_SECRET": STANDARD_SECRET,
         "SCHEDULER_RECHECK_INTERVAL_SECONDS": "3600",
+        "NOTIFIER_WEBHOOK_URL": f"{webhooks.url}/hooks/risk",
+        "NOTIFIER_WEBHOOK_SECRET": NOTIFY_SECRET,
     }
     data_dir: Path = tmp_path_factory.mktemp("demand-stack")
     organisations = data_dir / "organisations.csv"
@@ -137,6 +147,38 @@ def test_feedback_on_a_blocked_item_raises_its_score_and_its_blockers(stack: Sta
         "domain:acme.test",
         "domain:globex.test",
     ]
+
+
+def test_the_notification_of_a_slip_says_who_waits_on_the_item(
+    stack: Stack, webhooks: Sink
+) -> None:
+    # Crosses feedback -> scheduler -> notifier -> a customer's webhook receiver.
+    asked = "standard:asked-for-export"
+    planned = {"item_id": asked, "title": "CSV export", "status": "in_progress"}
+    later = (date.today() + timedelta(days=30)).isoformat()
+    post_standard(stack, "msg-asked-planned", "item.changed", {**planned, "target": later})
+    for number, email in enumerate(("dee@acme.test", "ed@acme.test", "flo@globex.test")):
+        post_feedback(stack, f"standard:ticket/asked-{number}", email, asked)
+
+    def scheduler_knows_who_waits() -> dict[str, Any] | None:
+        found = httpx.get(f"{stack.urls['scheduler']}/items/{asked}", headers=stack.auth)
+        ready = found.status_code == 200 and found.json()["demand"]["customers"] == 3
+        return found.json() if ready else None
+
+    wait_until(scheduler_knows_who_waits)
+    past = (date.today() - timedelta(days=5)).isoformat()
+    post_standard(stack, "msg-asked-slipped", "item.changed", {**planned, "target": past})
+
+    def told() -> dict[str, Any] | None:
+        for request in webhooks.snapshot():
+            data = json.loads(request.body)["data"]
+            if data.get("item_id") == asked and data["level"] == "off_track":
+                return dict(data)
+        return None
+
+    data = wait_until(told)
+    assert (data["customers"], data["organisations"]) == (3, 2)
+    assert data["title"] == "CSV export"
 
 
 def test_a_manual_unlink_lowers_the_demand_the_scheduler_shows(stack: Stack) -> None:

@@ -43,6 +43,9 @@ class Change:
     related: tuple[str, ...] = ()
     # Identities or emails that hear of it besides owners and subscribers (account owners).
     recipients: tuple[str, ...] = ()
+    # risk: who waits on the item itself, as feedback last reported it (None: nobody).
+    customers: int | None = None
+    organisations: int | None = None
 
     @property
     def key(self) -> str:

@@ -20,6 +20,7 @@ class EmailContent:
 def plain_item(item: ItemSummary) -> str:
     lines = [f"- {item.title} {item.status} ({item.item_id})"]
     lines += [f"  {item.dates}"] if item.dates else []
+    lines += [f"  {item.waiting}"] if item.waiting else []
     lines += [f"  why: {reason}" for reason in item.why]
     lines += ["  critical chain: " + " -> ".join(item.chain)] if item.chain else []
     lines += [f"  {item.related_label}: {entry}" for entry in item.related]
@@ -32,6 +33,7 @@ def html_item(item: ItemSummary) -> str:
     name = f'<a href="{escape(item.link)}">{title}</a>' if item.link else title
     parts = [f"<li><strong>{name}</strong> {escape(item.status)}"]
     parts += [f"<br>{escape(item.dates)}"] if item.dates else []
+    parts += [f"<br><strong>{escape(item.waiting)}</strong>"] if item.waiting else []
     parts += [f"<br>why: {escape(reason)}" for reason in item.why]
     parts += (
         ["<br>critical chain: " + " &rarr; ".join(map(escape, item.chain))] if item.chain else []

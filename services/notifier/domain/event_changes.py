@@ -34,6 +34,8 @@ def change_from_risk(event: RiskChangedV1) -> Change:
         reasons=tuple(reason.message for reason in event.reasons),
         chain=event.chain,
         url=event.url,
+        customers=event.customers,
+        organisations=event.organisations,
     )
 
 

@@ -37,6 +37,7 @@ class ItemSummary:
     status: str
     level: RiskLevel
     dates: str | None
+    waiting: str | None
     why: tuple[str, ...]
     chain: tuple[str, ...]
     related_label: str | None
@@ -74,6 +75,17 @@ def dates_line(change: Change) -> str | None:
     return f"forecast {change.forecast.isoformat()} vs target {change.target.isoformat()}{late}"
 
 
+def waiting_line(change: Change) -> str | None:
+    """Who waits on the item: the first thing an owner weighing several needs."""
+    if not change.customers:
+        return None
+    people = f"{change.customers} customer{'s' if change.customers != 1 else ''}"
+    if change.organisations and change.customers > 1:
+        people += f" from {change.organisations} organisation"
+        people += "s" if change.organisations != 1 else ""
+    return f"{people} {'is' if change.customers == 1 else 'are'} waiting on it"
+
+
 def summarise(change: Change) -> ItemSummary:
     prefix = "Release " if change.kind == "release" else ""
     return ItemSummary(
@@ -82,6 +94,7 @@ def summarise(change: Change) -> ItemSummary:
         status=status_of(change),
         level=change.level,
         dates=dates_line(change),
+        waiting=waiting_line(change),
         why=change.reasons,
         chain=change.chain,
         related_label=RELATED_LABEL.get(change.kind) if change.related else None,

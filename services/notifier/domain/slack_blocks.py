@@ -27,6 +27,8 @@ def item_blocks(item: ItemSummary) -> list[dict[str, Any]]:
     lines = [f"*{item.title}* {item.status}"]
     if item.dates:
         lines.append(item.dates)
+    if item.waiting:
+        lines.append(f"*{item.waiting}*")
     if item.why:
         lines.append("*Why:* " + "; ".join(item.why))
     if item.chain:

@@ -131,6 +131,11 @@ class Portfolio(PortfolioQueries):
         # Every member quotes the release's name and due date when it is at risk.
         self._assess_dirty.update(book.members[release.id])
 
+    def own_demand(self, item_id: str) -> float:
+        """The demand weight waiting on the item itself (not on its dependants)."""
+        n = self._state.find(item_id)
+        return 0.0 if n is None else self._state.facts.demand[n]
+
     def set_demand(self, item_id: str, weight: float) -> None:
         n = self._state.node(item_id)
         if self._state.facts.demand[n] != weight:

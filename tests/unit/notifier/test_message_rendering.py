@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -74,3 +75,33 @@ def test_email_has_plain_and_escaped_html_parts_saying_the_same() -> None:
     assert "Item &lt;1&gt;" in content.html
     assert "<1>" not in content.html
     assert content.html.count("<li>") == 2
+
+
+def test_who_waits_on_an_item_is_said_in_slack_and_in_both_email_parts() -> None:
+    waited_on = replace(change(7), customers=3, organisations=2)
+    section = slack_message([waited_on])["blocks"][1]["text"]["text"]
+    email = email_content([waited_on])
+
+    assert "*3 customers from 2 organisations are waiting on it*" in section
+    assert "3 customers from 2 organisations are waiting on it" in email.plain
+    assert "<strong>3 customers from 2 organisations are waiting on it</strong>" in email.html
+
+
+@pytest.mark.parametrize(
+    ("customers", "organisations", "said"),
+    [
+        (1, 1, "1 customer is waiting on it"),
+        (2, 1, "2 customers from 1 organisation are waiting on it"),
+        (4, None, "4 customers are waiting on it"),
+    ],
+)
+def test_the_waiting_line_counts_people_and_their_organisations(
+    customers: int, organisations: int | None, said: str
+) -> None:
+    waited_on = replace(change(1), customers=customers, organisations=organisations)
+    assert said in slack_message([waited_on])["blocks"][1]["text"]["text"]
+
+
+def test_nobody_waiting_says_nothing_about_it() -> None:
+    assert "waiting" not in slack_message([change(7)])["blocks"][1]["text"]["text"]
+    assert "waiting" not in email_content([change(7)]).plain

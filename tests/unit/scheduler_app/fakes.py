@@ -14,6 +14,13 @@ from shared.events import Event
 from tests.support.fakes import as_bson_keeps
 
 
+def holds(value: Any, condition: Any) -> bool:
+    """Equality, or ``{"$in": [...]}``: the conditions the scheduler asks its store."""
+    if isinstance(condition, dict) and "$in" in condition:
+        return value in condition["$in"]
+    return bool(value == condition)
+
+
 class InMemoryWorkStore:
     def __init__(self) -> None:
         self.collections: dict[str, dict[str, dict[str, Any]]] = {}
@@ -35,7 +42,7 @@ class InMemoryWorkStore:
     async def documents(self, name: str, query: dict[str, Any]) -> list[dict[str, Any]]:
         # Copies, as a database hands out: a caller changing one must not change the store.
         docs = self.collections.get(name, {}).values()
-        return [copy.deepcopy(d) for d in docs if all(d.get(k) == v for k, v in query.items())]
+        return [copy.deepcopy(d) for d in docs if all(holds(d.get(k), v) for k, v in query.items())]
 
     async def plans_for(self, refs: Collection[str]) -> list[dict[str, Any]]:
         return [p for p in await self.documents("schedules", {}) if p["item_ref"] in refs]
