@@ -60,6 +60,8 @@ def stream_config(spec: StreamSpec, replicas: int) -> StreamConfig:
         num_replicas=replicas,
         max_age=spec.max_age_seconds,
         duplicate_window=spec.duplicate_window_seconds,
+        # Left out unless asked for, as a server before 2.12 knows no such field.
+        allow_atomic=True if spec.atomic else None,
     )
 
 

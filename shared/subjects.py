@@ -54,6 +54,8 @@ class StreamSpec:
     # The one service whose settings may change this stream once it exists; None means the
     # defaults here, which every service applies.
     owner: str | None = None
+    # Whether publishers may write it in atomic batches (``shared.batch_publishing``).
+    atomic: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ RAW_DELIVERIES = StreamSpec(
 )
 WORK = StreamSpec("WORK", ("work.>",), "Items, dependencies and releases")
 FEEDBACK = StreamSpec("FEEDBACK", ("feedback.>",), "Customer feedback and demand")
-RISK = StreamSpec("RISK", ("risk.>",), "Risk assessments that changed")
+RISK = StreamSpec("RISK", ("risk.>",), "Risk assessments that changed", atomic=True)
 NOTIFY = StreamSpec("NOTIFY", ("notify.>",), "Notifications sent or failed")
 DEAD_LETTERS = StreamSpec(
     "DEADLETTER", (f"{DEAD_LETTER_PREFIX}.>",), "What could not be handled, with the reason"

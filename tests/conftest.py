@@ -58,7 +58,7 @@ def nats_url(servers_dir: Path) -> Iterator[str]:
     if docker_available():
         from testcontainers.nats import NatsContainer
 
-        with NatsContainer("nats:2.11").with_command("-js") as container:
+        with NatsContainer("nats:2.12").with_command("-js") as container:
             yield container.nats_uri()
         return
     server = start_nats(servers_dir)

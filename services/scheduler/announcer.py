@@ -27,9 +27,11 @@ from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import ANNOUNCED_AS, WRITE_SLICE, AssessmentMirror, Reassessment
 from services.scheduler.ports import WorkStore
 from services.scheduler.release_watch import ReleaseWatch
+from services.scheduler.risk_publishing import Announcement, publish_in_batches, publish_then_store
 from services.scheduler.waiting import told_with_waiting
+from shared.batch_publishing import AtomicBatches
 from shared.concurrency import all_of
-from shared.events import RiskChangedV1, RiskLevel
+from shared.events import RiskLevel
 from shared.publishing import EventPublisher
 from shared.telemetry import Telemetry, log_fields
 
@@ -37,65 +39,6 @@ logger = logging.getLogger(__name__)
 
 # The trace an announcement continues (the event that caused it), or None for a new trace.
 Cause = Callable[[AssessmentChange], otel_context.Context | None]
-Announcement = tuple[RiskChangedV1, otel_context.Context | None]
-# Publishes in flight at once. Each waits for an fsync'd ack and the server syncs one after
-# another, so a few in flight already keep it busy; more only queue each publish longer
-# (12,000 at once, a first start's burst, outlasted the publish timeout and every one failed).
-PUBLISH_WINDOW = 32
-# A publish that timed out may or may not be stored; again under the same ``Nats-Msg-Id`` it
-# is stored once either way. Retrying the one beats failing a first start's whole burst, whose
-# retry reloads the portfolio and publishes every announcement again.
-PUBLISH_ATTEMPTS = 3
-
-
-async def publish_pipelined(
-    publisher: EventPublisher, announcements: list[Announcement], window: int = PUBLISH_WINDOW
-) -> None:
-    """Publish every announcement with at most ``window`` unacknowledged; all acked on return.
-
-    A failure cancels the rest (a task group, not ``gather``, which would leave them running
-    into the retry); the retry publishes them all again under the same ids, deduplicated.
-    """
-    slots = asyncio.Semaphore(window)
-
-    async def one(event: RiskChangedV1, context: otel_context.Context | None) -> None:
-        async with slots:
-            for attempt in range(1, PUBLISH_ATTEMPTS + 1):
-                try:
-                    await publisher.publish(event, context)
-                    return
-                except TimeoutError:
-                    if attempt == PUBLISH_ATTEMPTS:
-                        raise
-                    logger.warning(
-                        "risk change publish timed out; again",
-                        extra=log_fields(event_id=event.event_id, attempt=attempt),
-                    )
-
-    await all_of(*(one(event, context) for event, context in announcements))
-
-
-async def publish_then_store(
-    publisher: EventPublisher,
-    mirror: AssessmentMirror,
-    announcements: list[Announcement],
-    result: Reassessment,
-    part: int = WRITE_SLICE,
-) -> None:
-    """Publish the announcements ``part`` at a time, each part's history and documents
-    stored (``store_announced``) while the next part is published.
-
-    NATS syncs every publish and the database every write, one after the other, and neither
-    waits for the other: a first start's 60,000 announcements took 25 s to publish and 35 s
-    to store after the last ack, and now take about as long as the slower of the two.
-    """
-    storing: Coroutine[Any, Any, None] | None = None
-    for start in range(0, len(announcements), part):
-        publishing = publish_pipelined(publisher, announcements[start : start + part])
-        await (publishing if storing is None else all_of(publishing, storing))
-        storing = mirror.store_announced(result, min(start + part, len(announcements)))
-    if storing is not None:
-        await storing
 
 
 class RiskAnnouncer:
@@ -112,12 +55,15 @@ class RiskAnnouncer:
         releases: ReleaseWatch | None = None,
         checkpoints: HistoryCheckpoints | None = None,
         work: WorkStore | None = None,
+        batches: AtomicBatches | None = None,
     ) -> None:
         self.live = live
         self.releases = releases
         self.checkpoints = checkpoints
         # Where who waits on an item is read (``waiting``), when announcing says so.
         self.work = work
+        # Atomic batches to the RISK stream where there is a real one (not under test fakes).
+        self.batches = batches
         self.feed = feed
         self.mirror = mirror
         self.publisher = publisher
@@ -156,6 +102,9 @@ class RiskAnnouncer:
                 document[ANNOUNCED_AS] = event.event_id
         return result, announcements
 
+    async def _publish(self, announcements: list[Announcement]) -> None:
+        await publish_in_batches(self.batches, self.publisher, announcements)
+
     async def _told_with_waiting(self, announcements: list[Announcement]) -> list[Announcement]:
         if self.work is None or not announcements:
             return announcements
@@ -186,7 +135,7 @@ class RiskAnnouncer:
             # does storing the documents that announce nothing.
             work: list[Coroutine[Any, Any, object]] = [
                 publish_then_store(
-                    self.publisher, self.mirror, announcements, result, self.announce_part
+                    self._publish, self.mirror, announcements, result, self.announce_part
                 ),
                 self.mirror.store_quiet(result),
             ]

@@ -36,6 +36,7 @@ from services.scheduler.report_http import ReportReader, report_router
 from services.scheduler.timer import RecheckTimer
 from services.scheduler.views import RiskViews
 from shared.auth import require
+from shared.batch_publishing import AtomicBatches
 from shared.consumer import Subscription
 from shared.publishing import JetStreamPublisher
 from shared.runtime import ServiceRuntime
@@ -67,8 +68,9 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
         MongoReleaseOutlooks(runtime.db), publisher, runtime.telemetry, settings.release_step_days
     )
     checkpoints = HistoryCheckpoints(runtime.db, settings.history_checkpoint_days)
+    batches = AtomicBatches(lambda: runtime.broker.connection, runtime.telemetry.tracer)
     announcer = RiskAnnouncer(
-        live, mirror, publisher, runtime.telemetry, feed, releases, checkpoints, store
+        live, mirror, publisher, runtime.telemetry, feed, releases, checkpoints, store, batches
     )
     timer = RecheckTimer(
         announcer,

@@ -1,0 +1,87 @@
+"""Many events into one stream as atomic JetStream batches: one sync for a batch, not one each.
+
+With ``sync_interval: always`` NATS syncs every stored message, one after another, so
+publishing one at a time tops out near 4,500 a second here whatever the window, and a first
+start's 60,000 announcements took 25 s. An atomic batch (NATS 2.12+, a stream with
+``allow_atomic``) is stored, and synced, at its commit: 2,000 events in 500s went at 54,000 a
+second in the same measurement.
+
+A batch holding an id the stream has stored already is refused whole (a retry repeats ids on
+purpose), and so is any batch on a stream that does not allow them; its events are then
+published one by one, where the duplicate window drops what is stored, so an event is stored
+once either way.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+
+from nats.aio.client import Client
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.trace import Tracer
+
+from shared.events import Event
+from shared.messaging import start_publish_span
+
+logger = logging.getLogger(__name__)
+# The server's default ceiling on one batch (``jetstream.limits.batch.max_msgs``).
+MOST_IN_A_BATCH = 1_000
+Publication = tuple[Event, otel_context.Context | None]
+
+
+class BatchRefused(Exception):
+    """The stream would not take the batch as a batch; nothing of it is stored."""
+
+
+def batch_headers(event: Event, batch_id: str, sequence: int, last: bool) -> dict[str, str]:
+    headers = {
+        "Nats-Msg-Id": event.event_id,
+        "Nats-Batch-Id": batch_id,
+        "Nats-Batch-Sequence": str(sequence),
+    }
+    if last:
+        headers["Nats-Batch-Commit"] = "1"
+    return headers
+
+
+class AtomicBatches:
+    def __init__(
+        self, connection: Callable[[], Client], tracer: Tracer, timeout: float = 5.0
+    ) -> None:
+        # Asked for at each commit: the broker connects after this is built, and reconnects.
+        self.connection = connection
+        self.tracer = tracer
+        self.timeout = timeout
+
+    async def commit(self, publications: Sequence[Publication]) -> None:
+        """Store every event, each under a producer span in its cause's trace, or raise.
+
+        All must go to one stream; at most ``MOST_IN_A_BATCH`` of them.
+        """
+        if not publications:
+            return
+        batch_id, connection = uuid.uuid4().hex, self.connection()
+        version = connection.connected_server_version
+        if (version.major, version.minor) < (2, 12):
+            # An older server stores each message of a "batch" alone, the unacked ones unseen.
+            raise BatchRefused(f"NATS {version} has no atomic batches (2.12+)")
+        last = len(publications)
+        for sequence, (event, context) in enumerate(publications, start=1):
+            headers = batch_headers(event, batch_id, sequence, sequence == last)
+            span = start_publish_span(self.tracer, event.subject, event.event_id, context)
+            with trace.use_span(span, end_on_exit=True):
+                propagate.inject(headers)
+                body = event.model_dump_json().encode()
+                if sequence < last:
+                    await connection.publish(event.subject, body, headers=headers)
+                    continue
+                reply = await connection.request(
+                    event.subject, body, timeout=self.timeout, headers=headers
+                )
+        answer = json.loads(reply.data or b"{}")
+        if "error" in answer:
+            raise BatchRefused(answer["error"].get("description", str(answer["error"])))
