@@ -64,11 +64,16 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     live = LivePortfolio.empty(policy)
     mirror = AssessmentMirror(MongoAssessmentStore(runtime.db))
     feed = RiskFeed(runtime.telemetry.meter)
+    # Atomic batches to the RISK stream: one sync a batch of announcements, not one each.
+    batches = AtomicBatches(lambda: runtime.broker.connection, runtime.telemetry.tracer)
     releases = ReleaseWatch(
-        MongoReleaseOutlooks(runtime.db), publisher, runtime.telemetry, settings.release_step_days
+        MongoReleaseOutlooks(runtime.db),
+        publisher,
+        runtime.telemetry,
+        settings.release_step_days,
+        batches,
     )
     checkpoints = HistoryCheckpoints(runtime.db, settings.history_checkpoint_days)
-    batches = AtomicBatches(lambda: runtime.broker.connection, runtime.telemetry.tracer)
     announcer = RiskAnnouncer(
         live, mirror, publisher, runtime.telemetry, feed, releases, checkpoints, store, batches
     )

@@ -28,6 +28,8 @@ from services.scheduler.domain import Portfolio
 from services.scheduler.domain.release_crossing import Announced, ReleaseOutlook, is_news
 from services.scheduler.mirror import Reassessment
 from services.scheduler.ports import ReleaseOutlookStore
+from services.scheduler.risk_publishing import publish_in_batches
+from shared.batch_publishing import AtomicBatches
 from shared.events import ReleaseRiskChangedV1, Source, derive_event_id
 from shared.publishing import EventPublisher
 from shared.telemetry import Telemetry, log_fields
@@ -125,9 +127,11 @@ class ReleaseWatch:
         publisher: EventPublisher,
         telemetry: Telemetry,
         step_days: int = 0,
+        batches: AtomicBatches | None = None,
     ) -> None:
         self.store = store
         self.publisher = publisher
+        self.batches = batches
         self.step_days = step_days
         self.tracer = telemetry.tracer
         self.published = telemetry.meter.create_counter(
@@ -176,7 +180,7 @@ class ReleaseWatch:
             elif record is None or from_bson_date(record.get("forecast")) != outlook.forecast:
                 base = record or {"_id": rid, "slipping": False, "event_id": None}
                 writes.append({**base, "forecast": to_bson_date(outlook.forecast)})
-        await asyncio.gather(*(self.publisher.publish(event) for event in events))
+        await publish_in_batches(self.batches, self.publisher, [(e, None) for e in events])
         await asyncio.gather(
             self.store.save([w for w in writes if w["_id"] not in records], fresh=True),
             self.store.save([w for w in writes if w["_id"] in records]),

@@ -1,19 +1,20 @@
-"""Publishing a pass's risk changes: in atomic batches where the stream allows, else one by
-one with a window; each part's documents stored while the next part is published."""
+"""Publishing a pass's risk changes (and its releases'): in atomic batches where the stream
+allows, else one by one with a window; each part's documents stored while the next part is
+published."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from opentelemetry import context as otel_context
 
 from services.scheduler.mirror import WRITE_SLICE, AssessmentMirror, Reassessment
-from shared.batch_publishing import MOST_IN_A_BATCH, AtomicBatches, BatchRefused
+from shared.batch_publishing import MOST_IN_A_BATCH, AtomicBatches, BatchRefused, Publication
 from shared.concurrency import all_of
-from shared.events import RiskChangedV1
+from shared.events import Event, RiskChangedV1
 from shared.publishing import EventPublisher
 from shared.telemetry import log_fields
 
@@ -31,7 +32,7 @@ PUBLISH_ATTEMPTS = 3
 
 
 async def publish_pipelined(
-    publisher: EventPublisher, announcements: list[Announcement], window: int = PUBLISH_WINDOW
+    publisher: EventPublisher, announcements: Sequence[Publication], window: int = PUBLISH_WINDOW
 ) -> None:
     """Publish every announcement with at most ``window`` unacknowledged; all acked on return.
 
@@ -40,7 +41,7 @@ async def publish_pipelined(
     """
     slots = asyncio.Semaphore(window)
 
-    async def one(event: RiskChangedV1, context: otel_context.Context | None) -> None:
+    async def one(event: Event, context: otel_context.Context | None) -> None:
         async with slots:
             for attempt in range(1, PUBLISH_ATTEMPTS + 1):
                 try:
@@ -81,7 +82,7 @@ async def publish_then_store(
 
 
 async def publish_in_batches(
-    batches: AtomicBatches | None, publisher: EventPublisher, announcements: list[Announcement]
+    batches: AtomicBatches | None, publisher: EventPublisher, announcements: Sequence[Publication]
 ) -> None:
     """Every announcement acked on return: in atomic batches, or one by one for a batch the
     stream refuses (one it has stored some of already: a retry) or whose commit timed out
