@@ -30,6 +30,10 @@ from shared.messaging import start_publish_span
 logger = logging.getLogger(__name__)
 # The server's default ceiling on one batch (``jetstream.limits.batch.max_msgs``).
 MOST_IN_A_BATCH = 1_000
+# A commit costs about 2.3 ms whatever the batch holds, where one publish costs 0.5 ms and a
+# few in flight overlap (5: 1.4 ms, 20: 4.2 ms; NATS 2.15, sync always, here): below this
+# many, one by one is sooner. At 50 webhooks/s batches of one or two added 10 ms to a hop.
+FEWEST_FOR_A_BATCH = 8
 Publication = tuple[Event, otel_context.Context | None]
 
 

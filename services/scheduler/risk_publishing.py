@@ -12,7 +12,13 @@ from typing import Any
 from opentelemetry import context as otel_context
 
 from services.scheduler.mirror import WRITE_SLICE, AssessmentMirror, Reassessment
-from shared.batch_publishing import MOST_IN_A_BATCH, AtomicBatches, BatchRefused, Publication
+from shared.batch_publishing import (
+    FEWEST_FOR_A_BATCH,
+    MOST_IN_A_BATCH,
+    AtomicBatches,
+    BatchRefused,
+    Publication,
+)
 from shared.concurrency import all_of
 from shared.events import Event, RiskChangedV1
 from shared.publishing import EventPublisher
@@ -86,12 +92,13 @@ async def publish_in_batches(
 ) -> None:
     """Every announcement acked on return: in atomic batches, or one by one for a batch the
     stream refuses (one it has stored some of already: a retry) or whose commit timed out
-    (stored or not, the one-by-one publishes store each once)."""
-    if batches is None:
-        await publish_pipelined(publisher, announcements)
-        return
+    (stored or not, the one-by-one publishes store each once), and for a few, which one by
+    one are sooner."""
     for start in range(0, len(announcements), MOST_IN_A_BATCH):
         batch = announcements[start : start + MOST_IN_A_BATCH]
+        if batches is None or len(batch) < FEWEST_FOR_A_BATCH:
+            await publish_pipelined(publisher, batch)
+            continue
         try:
             await batches.commit(batch)
         except (BatchRefused, TimeoutError) as exc:

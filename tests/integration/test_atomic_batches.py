@@ -15,7 +15,12 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from services.cli.embedded import start_nats
 from services.scheduler.risk_publishing import publish_in_batches
-from shared.batch_publishing import MOST_IN_A_BATCH, AtomicBatches, BatchRefused
+from shared.batch_publishing import (
+    FEWEST_FOR_A_BATCH,
+    MOST_IN_A_BATCH,
+    AtomicBatches,
+    BatchRefused,
+)
 from shared.broker import ensure_streams
 from shared.events import RiskChangedV1, RiskLevel
 from shared.subjects import RISK
@@ -89,12 +94,22 @@ async def test_a_retry_repeating_stored_changes_is_published_one_by_one_and_stor
     client: Client,
 ) -> None:
     batches = AtomicBatches(lambda: client, TracerProvider().get_tracer("t"))
-    await batches.commit([(change(n), None) for n in range(3)])
-    again = [(change(n), None) for n in range(5)]  # the first three repeated, two new
+    await batches.commit([(change(n), None) for n in range(10)])
+    again = [(change(n), None) for n in range(15)]  # the first ten repeated, five new
     with pytest.raises(BatchRefused):
         await batches.commit(again)
     fallback = OneByOne(client)
     await publish_in_batches(batches, fallback, again)
 
-    assert await stored(client) == [f"risk-{n}" for n in range(5)]
-    assert fallback.published == 5, "the refused batch went one by one; JetStream kept one each"
+    assert await stored(client) == [f"risk-{n}" for n in range(15)]
+    assert fallback.published == 15, "the refused batch went one by one; JetStream kept one each"
+
+
+async def test_a_few_changes_go_one_by_one_which_is_sooner(client: Client) -> None:
+    fallback = OneByOne(client)
+    few = [(change(n), None) for n in range(FEWEST_FOR_A_BATCH - 1)]
+    await publish_in_batches(AtomicBatches(lambda: client, TracerProvider().get_tracer("t")),
+                             fallback, few)  # fmt: skip
+
+    assert fallback.published == len(few)
+    assert await stored(client) == [event.event_id for event, _ in few]
