@@ -10,7 +10,9 @@ from pathlib import Path
 import nats
 import pytest
 from nats.aio.client import Client
+from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig
+from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import TracerProvider
 
 from services.cli.embedded import start_nats
@@ -66,15 +68,18 @@ class OneByOne:
 
 
 async def stored(connection: Client) -> list[str]:
+    return [json.loads(m.data)["event_id"] for m in await messages(connection)]
+
+
+async def messages(connection: Client) -> list[Msg]:
     js = connection.jetstream()
     info = await js.stream_info(RISK.name)
     # No acks: an ephemeral consumer stops at a thousand unacknowledged messages otherwise.
     config = ConsumerConfig(ack_policy=AckPolicy.NONE)
     subscription = await js.pull_subscribe("risk.>", stream=RISK.name, config=config)
-    found: list[str] = []
+    found: list[Msg] = []
     while len(found) < info.state.messages:
-        messages = await subscription.fetch(min(500, info.state.messages - len(found)), timeout=5)
-        found += [json.loads(m.data)["event_id"] for m in messages]
+        found += await subscription.fetch(min(500, info.state.messages - len(found)), timeout=5)
     return found
 
 
@@ -88,6 +93,19 @@ async def test_batches_of_up_to_a_thousand_store_every_change_once_in_order(
 
     assert await stored(client) == [event.event_id for event, _ in changes]
     assert fallback.published == 0, "all went as batches"
+
+
+async def test_each_batched_change_continues_the_trace_of_what_caused_it(client: Client) -> None:
+    tracer = TracerProvider().get_tracer("t")
+    with tracer.start_as_current_span("cause") as cause:
+        caused_by = otel_context.get_current()
+    changes = [(change(n), caused_by) for n in range(FEWEST_FOR_A_BATCH)]
+    await AtomicBatches(lambda: client, tracer).commit(changes)
+
+    trace_id = format(cause.get_span_context().trace_id, "032x")
+    assert [m.headers["traceparent"].split("-")[1] for m in await messages(client)] == [
+        trace_id
+    ] * len(changes)
 
 
 async def test_a_retry_repeating_stored_changes_is_published_one_by_one_and_stored_once(
