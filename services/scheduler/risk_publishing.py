@@ -57,7 +57,7 @@ async def publish_pipelined(
                     if attempt == PUBLISH_ATTEMPTS:
                         raise
                     logger.warning(
-                        "risk change publish timed out; again",
+                        "publish timed out; again",
                         extra=log_fields(event_id=event.event_id, attempt=attempt),
                     )
 
