@@ -80,7 +80,7 @@ RAW_DELIVERIES = StreamSpec(
 WORK = StreamSpec("WORK", ("work.>",), "Items, dependencies and releases")
 FEEDBACK = StreamSpec("FEEDBACK", ("feedback.>",), "Customer feedback and demand")
 RISK = StreamSpec("RISK", ("risk.>",), "Risk assessments that changed", atomic=True)
-NOTIFY = StreamSpec("NOTIFY", ("notify.>",), "Notifications sent or failed")
+NOTIFY = StreamSpec("NOTIFY", ("notify.>",), "Notifications sent or failed", atomic=True)
 DEAD_LETTERS = StreamSpec(
     "DEADLETTER", (f"{DEAD_LETTER_PREFIX}.>",), "What could not be handled, with the reason"
 )

@@ -22,6 +22,7 @@ from services.notifier.people_file import people_loader
 from services.notifier.report_runs import ReportRuns
 from services.notifier.views import notifications_router
 from shared.auth import require
+from shared.batch_publishing import AtomicBatches
 from shared.publishing import JetStreamPublisher
 from shared.runtime import ServiceRuntime
 from shared.server import serve
@@ -48,6 +49,8 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         smtp, throttle, runtime.telemetry.tracer, runtime.telemetry.meter,
         settings.delivery_concurrency, settings.test_hold_after_record_seconds,
         secret, publisher,
+        # Outcome events in atomic batches on the NOTIFY stream: one sync a tick's worth.
+        AtomicBatches(lambda: runtime.broker.connection, runtime.telemetry.tracer),
     )  # fmt: skip
     token = settings.scheduler_token
     reports = HttpReports(

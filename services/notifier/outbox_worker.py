@@ -40,6 +40,7 @@ from services.notifier.domain.send_window import message_id, release_at
 from services.notifier.domain.slack_blocks import slack_message
 from services.notifier.domain.throttle import ThrottlePolicy
 from services.notifier.domain.webhook_message import CONFIGURED_SECRET
+from shared.batch_publishing import AtomicBatches, publish_in_batches
 from shared.events import (
     Event,
     NotificationFailedV1,
@@ -79,6 +80,7 @@ class OutboxWorker:
         hold_after_record: float = 0.0,
         configured_secret: str = "",
         publisher: EventPublisher | None = None,
+        batches: AtomicBatches | None = None,
     ) -> None:
         self.directory, self.windows, self.told, self.outbox = directory, windows, told, outbox
         self.http, self.smtp, self.throttle, self.tracer = http, smtp, throttle, tracer
@@ -88,6 +90,7 @@ class OutboxWorker:
         # NOTIFIER_WEBHOOK_SECRET, for the configured webhook's messages (not a person's).
         self.configured_secret = configured_secret
         self.publisher = publisher
+        self.batches = batches
         self.backlog = False  # whether the last tick left due messages unclaimed
         # Messages recorded already claimed (``MongoOutbox.record_claimed``), to send next.
         self.handed: list[dict[str, Any]] = []
@@ -183,7 +186,7 @@ class OutboxWorker:
         """Store each run's outcomes, then announce them: an outcome is told once stored."""
         try:
             await asyncio.gather(*(self.settle(run, now) for run in runs))
-            await asyncio.gather(*(self.announce(a, now) for run in runs for a in run))
+            await self.announce([a for run in runs for a in run], now)
         except Exception:
             # Unsettled messages stay leased and are sent again under the same id once the
             # lease runs out, which a receiver dedupes: nothing is lost.
@@ -257,33 +260,17 @@ class OutboxWorker:
             logger.info("notification attempt", extra={"fields": fields})
             return Attempt(message, result, verdict, trace.set_span_in_context(span))
 
-    async def announce(self, attempt: Attempt, now: datetime) -> None:
-        """``notify.notification.sent/failed.v1`` for a message with one cause, once final."""
-        message, result, verdict = attempt.message, attempt.result, attempt.verdict
-        cause = message.get("cause_event_id")
-        if self.publisher is None or cause is None or verdict.state == "retrying":
+    async def announce(self, attempts: Sequence[Attempt], now: datetime) -> None:
+        """``notify.notification.sent/failed.v1`` for each final outcome of a message with one
+        cause, in the send's trace as its consequence; a batch of them is one sync."""
+        if self.publisher is None:
             return
-        attempts = message["attempts"] + 1
-        common = {
-            "event_id": derive_event_id(message["_id"], verdict.state, str(attempts)),
-            "occurred_at": now,
-            "source": Source.SLIPSTREAM,
-            "notification_id": message["_id"],
-            "cause_event_id": cause,
-            "destination": str(message["destination"]),
-            "attempts": attempts,
-        }
-        event: Event
-        if verdict.state == "sent":
-            event = NotificationSentV1(**common, status_code=result.status_code or 200)
-        else:
-            event = NotificationFailedV1(**common, error=result.error or verdict.state)
+        outcomes = [(event, a.context) for a in attempts if (event := outcome(a, now))]
         try:
-            # In the send's trace, as the send's own consequence.
-            await self.publisher.publish(event, attempt.context)
+            await publish_in_batches(self.batches, self.publisher, outcomes)
         except Exception:
-            # The send itself is settled; a lost announcement must not resend the message.
-            logger.exception("could not publish the notification outcome")
+            # The sends themselves are settled; a lost announcement must not resend them.
+            logger.exception("could not publish the notification outcomes")
 
     async def send(self, message: dict[str, Any], now: datetime) -> AttemptResult:
         channel = message["channel"]
@@ -300,6 +287,27 @@ class OutboxWorker:
         if secret is None:
             return AttemptResult(410, error="the person or their webhook secret is gone")
         return await self.http.webhook(message, secret, now)
+
+
+def outcome(attempt: Attempt, now: datetime) -> Event | None:
+    """What a final attempt at a message with one cause tells the bus; None while retrying."""
+    message, result, verdict = attempt.message, attempt.result, attempt.verdict
+    cause = message.get("cause_event_id")
+    if cause is None or verdict.state == "retrying":
+        return None
+    attempts = message["attempts"] + 1
+    common = {
+        "event_id": derive_event_id(message["_id"], verdict.state, str(attempts)),
+        "occurred_at": now,
+        "source": Source.SLIPSTREAM,
+        "notification_id": message["_id"],
+        "cause_event_id": cause,
+        "destination": str(message["destination"]),
+        "attempts": attempts,
+    }
+    if verdict.state == "sent":
+        return NotificationSentV1(**common, status_code=result.status_code or 200)
+    return NotificationFailedV1(**common, error=result.error or verdict.state)
 
 
 def still_leased(messages: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:

@@ -27,9 +27,9 @@ from services.scheduler.live_portfolio import LivePortfolio
 from services.scheduler.mirror import ANNOUNCED_AS, WRITE_SLICE, AssessmentMirror, Reassessment
 from services.scheduler.ports import WorkStore
 from services.scheduler.release_watch import ReleaseWatch
-from services.scheduler.risk_publishing import Announcement, publish_in_batches, publish_then_store
+from services.scheduler.risk_publishing import Announcement, publish_then_store
 from services.scheduler.waiting import told_with_waiting
-from shared.batch_publishing import AtomicBatches
+from shared.batch_publishing import AtomicBatches, publish_in_batches
 from shared.concurrency import all_of
 from shared.events import RiskLevel
 from shared.publishing import EventPublisher

@@ -28,8 +28,7 @@ from services.scheduler.domain import Portfolio
 from services.scheduler.domain.release_crossing import Announced, ReleaseOutlook, is_news
 from services.scheduler.mirror import Reassessment
 from services.scheduler.ports import ReleaseOutlookStore
-from services.scheduler.risk_publishing import publish_in_batches
-from shared.batch_publishing import AtomicBatches
+from shared.batch_publishing import AtomicBatches, publish_in_batches
 from shared.events import ReleaseRiskChangedV1, Source, derive_event_id
 from shared.publishing import EventPublisher
 from shared.telemetry import Telemetry, log_fields

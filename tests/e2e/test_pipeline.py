@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from services.cli.stack import Stack
 from shared.standard_webhooks import signature_matches
 from tests.support.receivers import Sink, http_sink, spans_by_trace
 from tests.support.stacks import running_stack
-from tests.support.streams import wait_until
+from tests.support.streams import read_stream, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -90,6 +91,25 @@ def test_blocked_delivery_reaches_receiver_signed_and_traced(
         return next((s for s in spans_by_trace(traces).values() if hops <= s), None)
 
     assert {"ingest", "scheduler", "notifier"} <= wait_until(shared_trace)
+
+
+def test_each_sent_notification_is_told_on_the_bus_once(
+    stack: Stack, sinks: tuple[Sink, Sink]
+) -> None:
+    webhooks, _ = sinks
+    post_scenario(stack)
+    sent = wait_until(lambda: webhooks.snapshot() or None)
+    cause = json.loads(sent[0].body)["data"]["event_id"]
+
+    def told() -> list[dict[str, Any]] | None:
+        messages = asyncio.run(read_stream(stack.nats_url, "notify.notification.sent.v1"))
+        mine = [json.loads(m.data) for m in messages]
+        mine = [event for event in mine if event["cause_event_id"] == cause]
+        return mine or None
+
+    (event,) = wait_until(told)
+    assert event["notification_id"] == sent[0].headers["webhook-id"]
+    assert event["status_code"] == 200
 
 
 def test_risk_table_shows_blocked_item_with_its_chain(stack: Stack) -> None:

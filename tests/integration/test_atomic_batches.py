@@ -16,12 +16,12 @@ from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import TracerProvider
 
 from services.cli.embedded import start_nats
-from services.scheduler.risk_publishing import publish_in_batches
 from shared.batch_publishing import (
     FEWEST_FOR_A_BATCH,
     MOST_IN_A_BATCH,
     AtomicBatches,
     BatchRefused,
+    publish_in_batches,
 )
 from shared.broker import ensure_streams
 from shared.events import RiskChangedV1, RiskLevel

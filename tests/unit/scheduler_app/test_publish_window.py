@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from opentelemetry import context as otel_context
 
-from services.scheduler.risk_publishing import PUBLISH_ATTEMPTS, publish_pipelined
+from shared.batch_publishing import PUBLISH_ATTEMPTS, publish_pipelined
 from shared.events import Event, RiskChangedV1, RiskLevel, Source
 from tests.unit.scheduler_app.support import RecordingPublisher
 
