@@ -8,8 +8,9 @@ second in the same measurement.
 
 A batch holding an id the stream has stored already is refused whole (a retry repeats ids on
 purpose), and so is any batch on a stream that does not allow them; its events are then
-published one by one, where the duplicate window drops what is stored, so an event is stored
-once either way.
+published one by one (``publish_pipelined``: a window of them in flight, each with its event
+id as msg id), where the duplicate window drops what is stored, so an event is stored once
+either way. A few events go one by one from the start: that is sooner.
 """
 
 from __future__ import annotations
@@ -106,9 +107,9 @@ PUBLISH_ATTEMPTS = 3
 
 
 async def publish_pipelined(
-    publisher: EventPublisher, announcements: Sequence[Publication], window: int = PUBLISH_WINDOW
+    publisher: EventPublisher, publications: Sequence[Publication], window: int = PUBLISH_WINDOW
 ) -> None:
-    """Publish every announcement with at most ``window`` unacknowledged; all acked on return.
+    """Publish every event with at most ``window`` unacknowledged; all acked on return.
 
     A failure cancels the rest (a task group, not ``gather``, which would leave them running
     into the retry); the retry publishes them all again under the same ids, deduplicated.
@@ -129,18 +130,18 @@ async def publish_pipelined(
                         extra=log_fields(event_id=event.event_id, attempt=attempt),
                     )
 
-    await all_of(*(one(event, context) for event, context in announcements))
+    await all_of(*(one(event, context) for event, context in publications))
 
 
 async def publish_in_batches(
-    batches: AtomicBatches | None, publisher: EventPublisher, announcements: Sequence[Publication]
+    batches: AtomicBatches | None, publisher: EventPublisher, publications: Sequence[Publication]
 ) -> None:
-    """Every announcement acked on return: in atomic batches, or one by one for a batch the
+    """Every event acked on return: in atomic batches, or one by one for a batch the
     stream refuses (one it has stored some of already: a retry) or whose commit timed out
     (stored or not, the one-by-one publishes store each once), and for a few, which one by
     one are sooner."""
-    for start in range(0, len(announcements), MOST_IN_A_BATCH):
-        batch = announcements[start : start + MOST_IN_A_BATCH]
+    for start in range(0, len(publications), MOST_IN_A_BATCH):
+        batch = publications[start : start + MOST_IN_A_BATCH]
         if batches is None or len(batch) < FEWEST_FOR_A_BATCH:
             await publish_pipelined(publisher, batch)
             continue
