@@ -67,3 +67,17 @@ async def test_an_unreachable_or_unusable_destination_is_a_failed_attempt(url: s
         result = await http.post(url, {}, b"{}")
     assert result.status_code is None
     assert result.error
+
+
+async def test_a_proxy_from_the_environment_carries_the_send_unless_the_host_is_exempt(
+    sink: Sink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The sink stands in for the proxy: a proxied request names its whole target URL.
+    monkeypatch.setenv("HTTP_PROXY", sink.url)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    async with HttpChannels(5.0) as http:
+        proxied = await http.post("http://hooks.example.invalid/slack", {}, b"{}")
+        direct = await http.post(f"{sink.url}/direct", {}, b"{}")
+    assert (proxied.status_code, direct.status_code) == (200, 200)
+    paths = [r.path for r in sink.snapshot()]
+    assert paths == ["http://hooks.example.invalid/slack", "/direct"]
