@@ -7,7 +7,9 @@ For each start it prints seconds to the first ``/healthz`` answer, to ``/risk`` 
 ``/readyz`` 200 (which, for a leader, means reconciled and consuming), the slowest
 ``/healthz`` answer seen meanwhile (how long the event loop stalled) and the peak RSS.
 
-Run: ``python -m bench.scheduler_cold_start [--items 20000,100000]``.
+Run: ``python -m bench.scheduler_cold_start [--items 20000,100000] [--keep DIR]``. With
+``--keep`` the seeded servers' data stays in ``DIR/N``, and a later run over the same ``DIR``
+skips the minutes of seeding and measures restarts only (its assessments are stored already).
 """
 
 from __future__ import annotations
@@ -127,9 +129,14 @@ def report(items: int, phase: str, start: Start) -> None:
     )
 
 
-def measure(items: int, timeout: float, log_dir: Path | None) -> dict[str, Start]:
+def measure(
+    items: int, timeout: float, log_dir: Path | None, keep: Path | None
+) -> dict[str, Start]:
     with tempfile.TemporaryDirectory(prefix="bench-cold-start-") as tmp:
-        data = Path(tmp)
+        data = Path(tmp) if keep is None else keep / str(items)
+        seeded_marker = data / "seeded"
+        reused = seeded_marker.exists()
+        data.mkdir(parents=True, exist_ok=True)
         servers = [start_nats(data), start_mongo(data)]
         try:
             env = {k: v for k, v in os.environ.items() if k != "OTEL_EXPORTER_OTLP_ENDPOINT"}
@@ -140,19 +147,26 @@ def measure(items: int, timeout: float, log_dir: Path | None) -> dict[str, Start
                 LOG_LEVEL="WARNING" if log_dir is None else "INFO",
             )
             logs = data if log_dir is None else log_dir
-            began = time.monotonic()
-            asyncio.run(seed(servers[1].url, "slipstream", items, 3 * items))
-            seeded = time.monotonic() - began
-            print(f"{items:>7} items seeded with {3 * items} edges in {seeded:.0f}s")
+            if reused:
+                print(f"{items:>7} items and {3 * items} edges as seeded in {data}")
+            else:
+                began = time.monotonic()
+                asyncio.run(seed(servers[1].url, "slipstream", items, 3 * items))
+                seeded = time.monotonic() - began
+                print(f"{items:>7} items seeded with {3 * items} edges in {seeded:.0f}s")
+            # A token per run: a kept store holds the earlier runs' tokens.
             token = registry(servers[1].url, "slipstream").create(
-                "bench", "read", datetime.now(UTC)
+                f"bench-{os.getpid()}", "read", datetime.now(UTC)
             )
             results = {}
-            for phase in ("first start", "restart"):
+            # A reused store has its assessments: every start of it is a restart.
+            phases = ("restart", "restart again") if reused else ("first start", "restart")
+            for phase in phases:
                 results[phase] = run_scheduler(
                     env, logs / f"scheduler-{items}-{phase}.log", timeout, token
                 )
                 report(items, phase, results[phase])
+                seeded_marker.touch()
             return results
         finally:
             stop_all([server.process for server in servers])
@@ -166,12 +180,15 @@ def main() -> None:
     parser.add_argument(
         "--log-dir", type=Path, help="keep the scheduler's JSON logs (INFO) here, to see phases"
     )
+    parser.add_argument(
+        "--keep", type=Path, help="keep the seeded data in DIR/N; reuse it when already there"
+    )
     args = parser.parse_args()
     if args.log_dir is not None:
         args.log_dir.mkdir(parents=True, exist_ok=True)
     figures = {}
     for items in (int(size) for size in args.items.split(",")):
-        figures[items] = measure(items, args.timeout, args.log_dir)
+        figures[items] = measure(items, args.timeout, args.log_dir, args.keep)
     if args.json:
         print(json.dumps({n: {p: vars(s) for p, s in r.items()} for n, r in figures.items()}))
 

@@ -52,8 +52,19 @@ def forecasts(state: EngineState, arrays: NodeArrays, order: Ints) -> Ints:
             return finish
         targets = targets[later]
         np.maximum.at(finish, targets, proposed[later])
-        moved = np.unique(targets)
+        moved = distinct(targets, arrays.size)
     return _sweep(state, order)
+
+
+def distinct(nodes: Ints, size: int) -> Ints:
+    """The sorted distinct values of ``nodes``, all in ``range(size)``.
+
+    A mark per node instead of ``np.unique``'s sort: linear, and at 100,000 items the sort
+    was two thirds of the forecast pass (2.1 s of a restart).
+    """
+    marked = np.zeros(size, dtype=bool)
+    marked[nodes] = True
+    return np.flatnonzero(marked)
 
 
 def _sweep(state: EngineState, order: Ints) -> Ints:
