@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -27,6 +28,7 @@ from services.cli import (
 )
 from services.cli.demo import risk_table, scenario
 from services.cli.demo_feedback import ASKING, BLOCKED_ITEM, feedback_scenario
+from services.cli.demo_inbox import DemoInbox, demo_secret
 from services.cli.stack import (
     DEFAULT_PORTS,
     PortInUse,
@@ -75,11 +77,22 @@ def up(
         name: int(os.environ.get(f"{name.upper()}_PORT", port))
         for name, port in DEFAULT_PORTS.items()
     }
-    try:
-        stack = start_stack(data_dir, ports=ports)
-    except PortInUse as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    with contextlib.ExitStack() as resources:
+        env = dict(os.environ)
+        inbox = None
+        if demo and not env.get("NOTIFIER_WEBHOOK_URL"):
+            # Nowhere to tell the owner yet: the demo brings a receiver of its own.
+            inbox = resources.enter_context(DemoInbox(demo_secret(), typer.echo))
+            env.update(NOTIFIER_WEBHOOK_URL=inbox.url, NOTIFIER_WEBHOOK_SECRET=inbox.secret)
+        try:
+            stack = start_stack(data_dir, ports=ports, env=env)
+        except PortInUse as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        _serve(stack, data_dir, demo, inbox)
+
+
+def _serve(stack: Stack, data_dir: Path, demo: bool, inbox: DemoInbox | None) -> None:
     try:
         typer.echo(f"nats      {stack.nats_url}")
         typer.echo(f"mongodb   {stack.mongodb_url}")
@@ -87,10 +100,16 @@ def up(
             typer.echo(f"{name:<9} {url}")
         typer.echo(f"{'dashboard':<9} {stack.urls['scheduler']}/")
         typer.echo(f"admin token in {stack.admin_token_path.resolve()} (sign in with it)")
+        if inbox is not None:
+            # The demo's stand-in for an owner's webhook (NOTIFIER_WEBHOOK_URL).
+            typer.echo(f"{'inbox':<9} {inbox.url}")
         typer.echo(f"data and logs in {data_dir.resolve()}; Ctrl-C stops everything")
         if demo:
-            secrets = (dev_secret(data_dir, "github"), standard_dev_secret(data_dir))
+            secrets = demo_secrets(data_dir)
             _run_demo(stack.urls["ingest"], stack.urls["scheduler"], secrets, stack.admin_token)
+            if inbox is not None and not inbox.wait_for(1, timeout=15):
+                # The same deliveries again change nothing, so nobody is told twice.
+                typer.echo("the owner's webhook received nothing: this data has seen the demo")
         _supervise(stack)
     except KeyboardInterrupt:
         typer.echo("stopping…")
@@ -153,10 +172,15 @@ def demo(
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """Send the bundled scenario of signed GitHub deliveries and print the risk table."""
+    _run_demo(ingest_url, scheduler_url, demo_secrets(data_dir), api.token(data_dir))
+
+
+def demo_secrets(data_dir: Path) -> tuple[str, str]:
+    """What ingest checks the demo's GitHub and Standard Webhooks deliveries against: the
+    configured secrets (the first of a rotation), else the data dir's dev secrets."""
     github = os.environ.get("INGEST_GITHUB_SECRET") or dev_secret(data_dir, "github")
     standard = os.environ.get("INGEST_STANDARD_SECRET") or standard_dev_secret(data_dir)
-    secrets = (github.split(",")[0], standard.split(",")[0])
-    _run_demo(ingest_url, scheduler_url, secrets, api.token(data_dir))
+    return github.split(",")[0], standard.split(",")[0]
 
 
 scheduler_commands.register(app)

@@ -30,9 +30,9 @@ def up_env(ports: dict[str, int]) -> dict[str, str]:
     return env
 
 
-def start_up(data_dir: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+def start_up(data_dir: Path, env: dict[str, str], *options: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "services.cli.main", "up", "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "services.cli.main", "up", "--data-dir", str(data_dir), *options],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -116,6 +116,53 @@ def test_ctrl_c_stops_every_child_and_the_data_survives_a_restart(tmp_path: Path
     finally:
         second.send_signal(signal.SIGINT)
         second.wait(timeout=60)
+
+
+def lines_until(process: subprocess.Popen[str], *starts: str) -> list[str]:
+    """What ``process`` prints until a line starting with each of ``starts`` has appeared."""
+    lines: list[str] = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line.rstrip())
+        if all(any(seen.startswith(start) for seen in lines) for start in starts):
+            return lines
+    raise AssertionError("slipstream up ended early:\n" + "\n".join(lines))
+
+
+RECEIVED, NOTHING = "the owner's webhook received (", "the owner's webhook received nothing"
+
+
+def test_the_demo_tells_the_owner_once_signed_and_a_second_run_tells_nobody(
+    tmp_path: Path,
+) -> None:
+    # No NOTIFIER_WEBHOOK_URL: `up --demo` brings its own receiver, which checks signatures.
+    env = {k: v for k, v in up_env(ANY_FREE_PORTS).items() if not k.startswith("NOTIFIER_")}
+    first = start_up(tmp_path, env, "--demo")
+    try:
+        banner = wait_for_banner(first)
+        assert printed_urls(banner)["inbox"].endswith("/demo-inbox")
+        # The table's last row and the message's last line, in whichever order they come.
+        printed = lines_until(first, "github:acme/api#43", "  https://github.com/acme/web/")
+        told = [n for n, line in enumerate(printed) if line.startswith(RECEIVED)]
+        assert len(told) == 1, printed
+        assert "signature verified" in printed[told[0]]
+        message = printed[told[0] + 1 : told[0] + 6]
+        assert message[0] == "- Checkout redesign is off track (github:acme/web#7)"
+        assert "  critical chain: github:acme/web#7 -> github:acme/api#42" in message
+        assert not any("refused" in line for line in printed)
+    finally:
+        first.send_signal(signal.SIGINT)
+        assert first.wait(timeout=60) == 0
+
+    second = start_up(tmp_path, env, "--demo")
+    try:
+        wait_for_banner(second)
+        printed = lines_until(second, "github:acme/api#43", "the owner's webhook received")
+        assert printed[-1] == NOTHING + ": this data has seen the demo"
+    finally:
+        second.send_signal(signal.SIGINT)
+        assert second.wait(timeout=60) == 0
+    assert processes_using(tmp_path) == []
 
 
 def test_port_in_use_is_one_line_naming_the_port_and_the_setting(
