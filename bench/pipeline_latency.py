@@ -9,7 +9,8 @@ The floor is a bare JetStream publish (with its ack) → pull-consumer receipt o
 server, at the same rate, in the same run. p99 over the first and second half of each rate
 shows whether the pipeline keeps up (bounded) or falls behind (growing). Each hop's share is
 read from when JetStream stored the item's work event and its risk change: ingest (202 → work
-event), the scheduler (→ risk change), the notifier (→ arrival at the receiver).
+event), the scheduler (→ risk change), the notifier (→ arrival at the receiver). Each process's
+share of the CPU while sending shows whether the cores were the queue.
 
 Run: ``python -m bench.pipeline_latency [--rates 10,50,200] [--duration 20]``.
 """
@@ -25,6 +26,7 @@ import time
 from contextlib import suppress
 from pathlib import Path
 
+from bench.cpu_shares import CpuShares, shares_line
 from bench.latency_parts import (
     Arrivals,
     Stats,
@@ -71,10 +73,15 @@ async def pipeline_latencies(
     count = int(rate * duration)
     numbers = range(first, first + count)
     url = f"{stack.urls['ingest']}/webhooks/github"
+    cpu = CpuShares({c.name: c.popen.pid for c in stack.children} | {"bench": os.getpid()})
     started = time.monotonic()
+    cpu.start()
     accepted = await post_paced(url, [overdue_issue(n) for n in numbers], GITHUB_SECRET, rate)
+    shares = cpu.shares()
     # Where a backlog builds is the stage that cannot keep up with this rate.
     print(f"{rate:>5.0f}/s backlog when sending stopped: {await backlogs(stack.nats_url)}")
+    if hops:
+        print(shares_line(f"{rate:>5.0f}/s cpu while sending", shares))
     with suppress(TimeoutError):
         async with asyncio.timeout(drain):
             await arrivals.until_all(accepted)
