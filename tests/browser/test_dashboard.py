@@ -100,6 +100,14 @@ def test_item_page_shows_the_chain_with_dates_and_tool(
         f"{stack.urls['scheduler']}/items/github:acme/api%2342", headers=stack.auth
     ).json()
     assert ledger["forecast"] in chain
+    # Each reason's evidence reads as facts, the blocker a link to its page; no raw JSON.
+    why = page.inner_text("ul.reasons")
+    assert "days late: 16" in why
+    assert "blocker forecast: " + ledger["forecast"] in why
+    assert "null" not in why
+    assert "{" not in why
+    blocker = page.get_attribute("ul.reasons a", "href")
+    assert blocker == "#/item/github%3Aacme%2Fapi%2342"
     page.screenshot(path=artifacts / "item.png", full_page=True)
 
 

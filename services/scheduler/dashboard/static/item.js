@@ -25,15 +25,18 @@ function chainHtml(members, sources) {
   }).join("");
 }
 
+// A reason's evidence as a person checks it: the blocker as a link to its own page, then each
+// fact by name ("days late: 16"); nothing for what does not apply (no blocker, no facts).
 function evidence(reason) {
-  const rest = Object.entries(reason).filter(([k]) => k !== "message" && k !== "code");
-  return rest.map(([k, v]) => `<li><code>${esc(k)}</code>: ${esc(
-    typeof v === "object" ? JSON.stringify(v) : v)}</li>`).join("");
+  const blocker = reason.blocker_id ? [`<li>blocked by ${itemLink(reason.blocker_id)}</li>`] : [];
+  const facts = Object.entries(reason.evidence || {}).map(
+    ([name, value]) => `<li>${esc(name.replaceAll("_", " "))}: ${esc(value)}</li>`);
+  return [...blocker, ...facts].join("");
 }
 
 function reasonsHtml(reasons) {
   if (!reasons.length) return `<p class="empty">No reasons: on track.</p>`;
-  return `<ul>${reasons.map((r) => `<li><strong>${esc(r.message || r.code)}</strong>
+  return `<ul class="reasons">${reasons.map((r) => `<li><strong>${esc(r.message || r.code)}</strong>
     <small>(${esc(r.code)})</small><ul>${evidence(r)}</ul></li>`).join("")}</ul>`;
 }
 
