@@ -145,6 +145,10 @@ def test_graph_draws_the_nodes_edges_and_critical_chain(
         "external": [LEDGER],
         "leftToRight": True,
     }
+    listed = page.inner_text("#nodes")
+    assert "Checkout redesign off track web" in " ".join(listed.split())
+    assert "Ledger migration on track api" in " ".join(listed.split())
+    assert "outside the selection" in page.inner_text('#nodes li:has(a[href*="api%2342"])')
     page.screenshot(path=artifacts / "graph.png", full_page=True)
     box = page.evaluate(
         f"() => {{ const p = window.slipstreamGraph.getElementById('{LEDGER}').renderedPosition();"

@@ -1,6 +1,6 @@
 // Dependency graph of a team or a release: Cytoscape.js with the dagre layout, left to right,
 // nodes coloured by level, the critical edges bold, nodes outside the selection dashed.
-import { get, esc, distinct, failed, itemLink } from "./api.js";
+import { get, esc, distinct, failed, itemLink, level } from "./api.js";
 
 const COLOURS = { off_track: "#c62828", at_risk: "#ef6c00", on_track: "#2e7d32" };
 
@@ -65,7 +65,9 @@ export async function graphView(main, { params }) {
       if (cy.zoom() > 2) { cy.zoom(2); cy.center(); }
       // The same nodes as links: the keyboard's way into the picture.
       main.querySelector("#nodes").innerHTML = graph.nodes.map((n) => `<li>${
-        itemLink(n.id, n.title)} <small>${esc(n.level || "unknown")}</small></li>`).join("");
+        itemLink(n.id, n.title)} ${level(n.level)} <small>${esc(n.team || "no team")} ·
+        forecast ${esc(n.forecast || "no date")}${n.external ? " · outside the selection" : ""}
+        </small></li>`).join("");
       window.slipstreamGraph = cy;
     };
     await load();
