@@ -166,8 +166,11 @@ class RiskViews:
         explanation = [
             chain_member(i, assessments.get(i, {}), items.get(i, {})) for i in chain if i in items
         ]
+        row = risk_row({**item, **assessment})
+        names = await self.release_names({row["release_id"]} - {None})
         return {
-            **risk_row({**item, **assessment}),
+            **row,
+            "release_name": names.get(row["release_id"]),
             "status": item.get("status"),
             "start": day(item.get("start")),
             "url": item.get("url"),

@@ -101,6 +101,7 @@ def test_item_page_shows_the_chain_with_dates_and_tool(
     ).json()
     assert ledger["forecast"] in chain
     # Each reason's evidence reads as facts, the blocker a link to its page; no raw JSON.
+    assert "release Checkout launch (github:acme/web/milestone/3)" in page.inner_text("main p")
     why = page.inner_text("ul.reasons")
     assert "days late: 16" in why
     assert "blocker forecast: " + ledger["forecast"] in why

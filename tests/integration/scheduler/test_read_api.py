@@ -121,6 +121,7 @@ async def test_item_explains_its_whole_chain_with_dates(
         ("2026-03-27", "2026-03-27"),
     ]
     assert found["reasons"][0]["code"] == "blocker_late"
+    assert found["release_name"] == f"Release rel-{unique}", "named as on the board"
 
 
 async def test_release_forecast_and_threatening_items(api: httpx.AsyncClient, unique: str) -> None:
