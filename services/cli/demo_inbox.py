@@ -12,23 +12,23 @@ import base64
 import json
 import secrets
 import threading
-import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from pydantic import ValidationError
 
+from services.ingest.domain.model import Delivery, VerificationFailed
+from services.ingest.domain.standard import StandardParser
 from services.notifier.domain.email_message import plain_item
 from services.notifier.domain.event_changes import change_from_risk
 from services.notifier.domain.message_content import summarise
 from shared.events import RiskChangedV1
-from shared.standard_webhooks import SECRET_PREFIX, signature_matches
+from shared.standard_webhooks import SECRET_PREFIX
 
 PATH = "/demo-inbox"
-# As the notifier's receivers are told to: refuse a timestamp this far from the clock.
-TOLERANCE_SECONDS = 300
 LARGEST_BODY = 1 << 20
 
 
@@ -45,17 +45,14 @@ def described(payload: dict[str, Any]) -> str:
     return plain_item(summarise(change))
 
 
-def verdict(secret: str, headers: dict[str, str], body: bytes, now: float) -> str | None:
-    """Why a delivery is refused, or None when it is genuine."""
-    message_id = headers.get("webhook-id", "")
-    stamp = headers.get("webhook-timestamp", "")
-    if not message_id or not stamp.isdigit():
-        return "missing webhook-id or webhook-timestamp"
-    if abs(now - int(stamp)) > TOLERANCE_SECONDS:
-        return "timestamp too far from now"
-    signed = headers.get("webhook-signature", "")
-    if not signature_matches(secret, message_id, int(stamp), body, signed):
-        return "signature does not match"
+def verdict(secret: str, headers: dict[str, str], body: bytes, now: datetime) -> str | None:
+    """Why a delivery is refused, or None when it is genuine: checked by ingest's own
+    Standard Webhooks verifier, as any receiver of ours would check it."""
+    delivery = Delivery("standard", headers, body, now)
+    try:
+        StandardParser().verify(delivery, [secret], now)
+    except VerificationFailed as exc:
+        return exc.reason
     return None
 
 
@@ -89,7 +86,7 @@ class DemoInbox:
             return self._arrived.wait_for(lambda: len(self.received) >= count, timeout)
 
     def accept(self, headers: dict[str, str], body: bytes) -> HTTPStatus:
-        refused = verdict(self.secret, headers, body, time.time())
+        refused = verdict(self.secret, headers, body, datetime.now(UTC))
         if refused is not None:
             self.say(f"demo inbox refused a delivery: {refused}")
             return HTTPStatus.UNAUTHORIZED

@@ -66,14 +66,15 @@ def test_a_delivery_signed_with_another_secret_is_refused_and_not_counted(
 ) -> None:
     running, said = inbox
     assert delivered(running, demo_secret()).status_code == 401
-    assert said == ["demo inbox refused a delivery: signature does not match"]
+    assert said == ["demo inbox refused a delivery: bad signature in webhook-signature"]
     assert not running.wait_for(1, timeout=0.1)
 
 
 def test_a_stale_timestamp_is_refused(inbox: tuple[DemoInbox, list[str]]) -> None:
     running, said = inbox
     assert delivered(running, running.secret, stamp=int(time.time()) - 3600).status_code == 401
-    assert said == ["demo inbox refused a delivery: timestamp too far from now"]
+    assert len(said) == 1
+    assert said[0].startswith("demo inbox refused a delivery: stale timestamp")
 
 
 def test_unreadable_or_misaddressed_posts_get_clear_answers(
@@ -89,9 +90,7 @@ def test_unreadable_or_misaddressed_posts_get_clear_answers(
 
 
 def test_missing_headers_are_named() -> None:
-    assert verdict("whsec_a2V5", {}, b"{}", time.time()) == (
-        "missing webhook-id or webhook-timestamp"
-    )
+    assert verdict("whsec_a2V5", {}, b"{}", datetime.now(UTC)) == "missing header webhook-id"
 
 
 def test_other_message_types_are_named_not_misread() -> None:
