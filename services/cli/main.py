@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from types import FrameType
@@ -26,7 +27,7 @@ from services.cli import (
     scheduler_commands,
     token_commands,
 )
-from services.cli.demo import risk_table, scenario
+from services.cli.demo import GitHubDelivery, risk_table, scenario
 from services.cli.demo_feedback import ASKING, BLOCKED_ITEM, feedback_scenario
 from services.cli.demo_inbox import DemoInbox, demo_secret
 from services.cli.stack import (
@@ -126,13 +127,18 @@ def _send(client: httpx.Client, url: str, what: str, signed: tuple[bytes, dict[s
         raise typer.Exit(1)
 
 
+def _asked_for(rows: list[dict[str, Any]]) -> bool:
+    """The checkout's three waiting customers have reached the scheduler."""
+    return any(
+        r["item_id"] == BLOCKED_ITEM and r.get("demand", {}).get("customers") == len(ASKING)
+        for r in rows
+    )
+
+
 def _demo_settled(rows: list[dict[str, Any]]) -> bool:
     """The checkout is at risk and its three waiting customers have reached the scheduler."""
-    return any(
-        r["item_id"] == BLOCKED_ITEM
-        and r["level"] != "on_track"
-        and r.get("demand", {}).get("customers") == len(ASKING)
-        for r in rows
+    return _asked_for(rows) and any(
+        r["item_id"] == BLOCKED_ITEM and r["level"] != "on_track" for r in rows
     )
 
 
@@ -143,26 +149,46 @@ def _run_demo(
     token: str | None,
     timeout: float = 30,
 ) -> None:
+    """The issues opened, the customers asking, then the checkout blocked. Told in that order,
+    the owner's message about the blocked checkout says who is waiting for it."""
     github, standard = secrets
     bearer = {"Authorization": f"Bearer {token}"} if token else {}
+    deliveries = scenario(date.today())
+    blocking = [d for d in deliveries if d.event == "issue_dependencies"]
     with httpx.Client(timeout=10) as client:
-        for delivery in scenario(date.today()):
-            what = f"{delivery.event}.{delivery.body.get('action')}"
-            _send(client, f"{ingest_url}/webhooks/github", what, delivery.signed(github))
+        _send_github(client, ingest_url, github, [d for d in deliveries if d not in blocking])
         for feedback in feedback_scenario():
             signed = feedback.signed(standard)
             _send(client, f"{ingest_url}/webhooks/standard", feedback.message_id, signed)
-        deadline = time.monotonic() + timeout
-        rows: list[dict[str, Any]] = []
-        while time.monotonic() < deadline:
-            rows = client.get(f"{scheduler_url}/risk", headers=bearer).json()
-            if _demo_settled(rows) or (
-                not standard and any(r["level"] != "on_track" for r in rows)
-            ):
-                break
-            time.sleep(0.3)
+        _risk_rows_once(client, scheduler_url, bearer, _asked_for, timeout)
+        _send_github(client, ingest_url, github, blocking)
+        rows = _risk_rows_once(client, scheduler_url, bearer, _demo_settled, timeout)
     typer.echo("")
     typer.echo(risk_table(rows))
+
+
+def _send_github(
+    client: httpx.Client, ingest_url: str, secret: str, deliveries: list[GitHubDelivery]
+) -> None:
+    for delivery in deliveries:
+        what = f"{delivery.event}.{delivery.body.get('action')}"
+        _send(client, f"{ingest_url}/webhooks/github", what, delivery.signed(secret))
+
+
+def _risk_rows_once(
+    client: httpx.Client,
+    scheduler_url: str,
+    headers: dict[str, str],
+    settled: Callable[[list[dict[str, Any]]], bool],
+    timeout: float,
+) -> list[dict[str, Any]]:
+    """The risk table once ``settled`` holds for it, or as it is when ``timeout`` runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows: list[dict[str, Any]] = client.get(f"{scheduler_url}/risk", headers=headers).json()
+        if settled(rows) or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.3)
 
 
 @app.command()

@@ -151,6 +151,8 @@ def test_the_demo_tells_the_owner_once_signed_and_a_second_run_tells_nobody(
         message = rest[: next(n for n, line in enumerate(rest) if line.startswith("  https://"))]
         assert message[0] == "- Checkout redesign is off track (github:acme/web#7)"
         assert "  critical chain: github:acme/web#7 -> github:acme/api#42" in message
+        # The customers asked before the checkout was blocked, so its message names them.
+        assert "  3 customers from 2 organisations are waiting on it" in message
         assert not any("refused" in line for line in printed)
     finally:
         first.send_signal(signal.SIGINT)
