@@ -9,7 +9,9 @@ For each start it prints seconds to the first ``/healthz`` answer, to ``/risk`` 
 
 Run: ``python -m bench.scheduler_cold_start [--items 20000,100000] [--keep DIR]``. With
 ``--keep`` the seeded servers' data stays in ``DIR/N``, and a later run over the same ``DIR``
-skips the minutes of seeding and measures restarts only (its assessments are stored already).
+skips the minutes of seeding and measures restarts only (its assessments are stored already),
+or, with ``--first-start`` too, forgets all the scheduler made of the seed (every collection
+but the projections, and the NATS store) and measures a first start and a restart again.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -26,11 +29,16 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from pymongo import MongoClient
+from pymongo.database import Database
 
 from bench.cold_start_seed import TEAMS, seed
 from services.cli.embedded import free_port, start_mongo, start_nats
 from services.cli.processes import ChildProcess, stop_all
 from services.cli.token_commands import registry
+from services.scheduler.projections import MongoWorkStore
 
 
 @dataclass
@@ -129,16 +137,34 @@ def report(items: int, phase: str, start: Start) -> None:
     )
 
 
+def forget_derived(mongodb_url: str, database: str) -> list[str]:
+    """Drop every collection but the seeded projections: what a first start finds."""
+    client: MongoClient[dict[str, Any]]
+    with MongoClient(mongodb_url) as client:
+        db: Database[dict[str, Any]] = client[database]
+        dropped = sorted(set(db.list_collection_names()) - set(MongoWorkStore.COLLECTIONS))
+        for name in dropped:
+            db.drop_collection(name)
+    return dropped
+
+
 def measure(
-    items: int, timeout: float, log_dir: Path | None, keep: Path | None
+    items: int, timeout: float, log_dir: Path | None, keep: Path | None, first_start: bool
 ) -> dict[str, Start]:
     with tempfile.TemporaryDirectory(prefix="bench-cold-start-") as tmp:
         data = Path(tmp) if keep is None else keep / str(items)
         seeded_marker = data / "seeded"
         reused = seeded_marker.exists()
+        forget = reused and first_start
         data.mkdir(parents=True, exist_ok=True)
+        if forget:
+            # The RISK stream's earlier announcements would be duplicates of the first start's.
+            shutil.rmtree(data / "nats", ignore_errors=True)
         servers = [start_nats(data), start_mongo(data)]
         try:
+            if forget:
+                dropped = forget_derived(servers[1].url, "slipstream")
+                print(f"{items:>7} items: forgot {', '.join(dropped)} and the NATS store")
             env = {k: v for k, v in os.environ.items() if k != "OTEL_EXPORTER_OTLP_ENDPOINT"}
             env.update(
                 NATS_URL=servers[0].url,
@@ -159,8 +185,12 @@ def measure(
                 f"bench-{os.getpid()}", "read", datetime.now(UTC)
             )
             results = {}
-            # A reused store has its assessments: every start of it is a restart.
-            phases = ("restart", "restart again") if reused else ("first start", "restart")
+            # A reused store has its assessments (unless forgotten): its starts are restarts.
+            phases = (
+                ("restart", "restart again")
+                if reused and not forget
+                else ("first start", "restart")
+            )
             for phase in phases:
                 results[phase] = run_scheduler(
                     env, logs / f"scheduler-{items}-{phase}.log", timeout, token
@@ -183,12 +213,17 @@ def main() -> None:
     parser.add_argument(
         "--keep", type=Path, help="keep the seeded data in DIR/N; reuse it when already there"
     )
+    parser.add_argument(
+        "--first-start",
+        action="store_true",
+        help="with --keep over a seeded DIR: forget what the scheduler stored, start afresh",
+    )
     args = parser.parse_args()
     if args.log_dir is not None:
         args.log_dir.mkdir(parents=True, exist_ok=True)
     figures = {}
     for items in (int(size) for size in args.items.split(",")):
-        figures[items] = measure(items, args.timeout, args.log_dir, args.keep)
+        figures[items] = measure(items, args.timeout, args.log_dir, args.keep, args.first_start)
     if args.json:
         print(json.dumps({n: {p: vars(s) for p, s in r.items()} for n, r in figures.items()}))
 
