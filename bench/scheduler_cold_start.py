@@ -162,9 +162,6 @@ def measure(
             shutil.rmtree(data / "nats", ignore_errors=True)
         servers = [start_nats(data), start_mongo(data)]
         try:
-            if forget:
-                dropped = forget_derived(servers[1].url, "slipstream")
-                print(f"{items:>7} items: forgot {', '.join(dropped)} and the NATS store")
             env = {k: v for k, v in os.environ.items() if k != "OTEL_EXPORTER_OTLP_ENDPOINT"}
             env.update(
                 NATS_URL=servers[0].url,
@@ -175,6 +172,9 @@ def measure(
             logs = data if log_dir is None else log_dir
             if reused:
                 print(f"{items:>7} items and {3 * items} edges as seeded in {data}")
+                if forget:
+                    dropped = forget_derived(servers[1].url, "slipstream")
+                    print(f"{items:>7} items: forgot {', '.join(dropped)} and the NATS store")
             else:
                 began = time.monotonic()
                 asyncio.run(seed(servers[1].url, "slipstream", items, 3 * items))
