@@ -160,7 +160,8 @@ def _run_demo(
         for feedback in feedback_scenario():
             signed = feedback.signed(standard)
             _send(client, f"{ingest_url}/webhooks/standard", feedback.message_id, signed)
-        _risk_rows_once(client, scheduler_url, bearer, _asked_for, timeout)
+        if not _asked_for(_risk_rows_once(client, scheduler_url, bearer, _asked_for, timeout)):
+            typer.echo(f"the customers' feedback has not reached the scheduler in {timeout:.0f}s")
         _send_github(client, ingest_url, github, blocking)
         rows = _risk_rows_once(client, scheduler_url, bearer, _demo_settled, timeout)
     typer.echo("")
