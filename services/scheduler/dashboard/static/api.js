@@ -18,6 +18,16 @@ export function itemLink(id, text) {
   return `<a href="#/item/${encodeURIComponent(id)}">${esc(text || id)}</a>`;
 }
 
+// A release by the name people use, with the tracker's id: under it in a table cell, in
+// parentheses after it in running text (``inline``).
+export function releaseHtml(row, { inline = false } = {}) {
+  if (!row.release_id) return "–";
+  if (!row.release_name) return esc(row.release_id);
+  const id = esc(row.release_id);
+  return inline ? `${esc(row.release_name)} <small class="id">(${id})</small>`
+    : `${esc(row.release_name)}<br><small class="id">${id}</small>`;
+}
+
 export function why(reasons) {
   return (reasons || []).map((r) => r.message || r.code).join("; ");
 }

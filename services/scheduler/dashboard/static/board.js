@@ -1,5 +1,7 @@
 // Risk board: every assessment ranked by score, filters kept in the URL's hash.
-import { get, esc, level, itemLink, why, distinct, failed, demandText } from "./api.js";
+import {
+  get, esc, level, itemLink, why, distinct, failed, demandText, releaseHtml,
+} from "./api.js";
 
 const SERVER_FILTERS = ["team", "release", "level", "owner"];
 
@@ -24,13 +26,6 @@ function filtersForm(everyone, params) {
       placeholder="title, id or why"></label></form>`;
 }
 
-function release(r) {
-  if (!r.release_id) return "–";
-  // The name people use, with the tracker's id under it as on the releases view.
-  return r.release_name ? `${esc(r.release_name)}<br><small class="id">${esc(r.release_id)}</small>`
-    : esc(r.release_id);
-}
-
 function rowHtml(r, changed) {
   return `<tr data-item="${esc(r.item_id)}"${changed.includes(r.item_id) ? ' class="flash"' : ""}>
     <td>${itemLink(r.item_id, r.title)}<br><small class="id">${esc(r.item_id)}</small></td>
@@ -38,7 +33,7 @@ function rowHtml(r, changed) {
     <td class="num">${esc(r.slip_days ?? 0)}d</td>
     <td class="date">${esc(r.forecast || "–")}<br><small>target ${esc(r.target || "–")}</small></td>
     <td class="wide">${esc(r.owner || "–")}</td><td class="wide">${esc(r.team || "–")}</td>
-    <td class="wide">${release(r)}</td>
+    <td class="wide">${releaseHtml(r)}</td>
     <td class="wide demand${r.demand && r.demand.customers ? "" : " none"}">${
       esc(demandText(r.demand))}</td><td>${esc(why(r.reasons))}</td></tr>`;
 }

@@ -1,6 +1,6 @@
 // Item page: the explanation — the critical chain with dates and the tool each edge came from,
 // the reasons with their evidence, who waits on it, and its risk history.
-import { get, esc, level, itemLink, failed, idPath } from "./api.js";
+import { get, esc, level, itemLink, failed, idPath, releaseHtml } from "./api.js";
 import { demandHtml, feedbackHtml } from "./feedback.js";
 import { drawHistory, historyTable } from "./history.js";
 
@@ -34,13 +34,6 @@ function evidence(reason) {
   return [...blocker, ...facts].join("");
 }
 
-// By its name where the tracker gave one ("Checkout launch"), its id beside it.
-function release(item) {
-  if (!item.release_id) return "–";
-  if (!item.release_name) return esc(item.release_id);
-  return `${esc(item.release_name)} <small>(${esc(item.release_id)})</small>`;
-}
-
 function reasonsHtml(reasons) {
   if (!reasons.length) return `<p class="empty">No reasons: on track.</p>`;
   return `<ul class="reasons">${reasons.map((r) => `<li><strong>${esc(r.message || r.code)}</strong>
@@ -56,7 +49,7 @@ export async function itemView(main, { arg }) {
     if (chart) chart.destroy();
     main.innerHTML = `<h1>${esc(item.title || item.item_id)} ${level(item.level)}</h1>
       <p><small>${esc(item.item_id)}</small> · team ${esc(item.team || "–")} · owner
-      ${esc(item.owner || "–")} · release ${release(item)}
+      ${esc(item.owner || "–")} · release ${releaseHtml(item, { inline: true })}
       ${item.url ? ` · <a href="${esc(item.url)}">open in its tool</a>` : ""}</p>
       <p>Forecast <strong>${esc(item.forecast || "–")}</strong> against target
       ${esc(item.target || "–")}: ${esc(item.slip_days ?? 0)} days late.</p>
