@@ -29,6 +29,7 @@ from shared.events import (
     ItemChangedV1,
     RiskChangedV1,
     RiskLevel,
+    RiskReason,
     Source,
     derive_event_id,
 )
@@ -142,7 +143,16 @@ def risk_changed(
         forecast=after.forecast,
         reasons=after.reasons,
         chain=after.chain,
+        titles=portfolio.titles(mentioned_by(after.reasons, after.chain, change.item_id)),
     )
+
+
+def mentioned_by(
+    reasons: Sequence[RiskReason], chain: Sequence[str], item_id: str
+) -> dict[str, None]:
+    """The other items an announcement names by id, in the order it names them."""
+    named = [reason.blocker_id for reason in reasons if reason.blocker_id] + list(chain)
+    return {other: None for other in named if other != item_id}
 
 
 async def project_work(

@@ -96,6 +96,7 @@ def release_risk_changed(
     threatened_by: tuple[str, ...],
     record: Document | None,
     now: datetime,
+    titles: Mapping[str, str],
 ) -> ReleaseRiskChangedV1:
     release = release or {}
     previous = None if record is None else record.get("event_id")
@@ -116,6 +117,7 @@ def release_risk_changed(
         team=release.get("team"),
         url=release.get("url"),
         threatened_by=threatened_by if outlook.slipping else (),
+        titles=dict(titles) if outlook.slipping else {},
     )
 
 
@@ -173,7 +175,9 @@ class ReleaseWatch:
             outlook, record = outlook_of(releases.get(rid), forecast), records.get(rid)
             if is_news(announced_in(record), outlook, self.step_days):
                 threats = worst_first(portfolio, threatening)
-                event = release_risk_changed(rid, releases.get(rid), outlook, threats, record, now)
+                event = release_risk_changed(
+                    rid, releases.get(rid), outlook, threats, record, now, portfolio.titles(threats)
+                )
                 events.append(event)
                 writes.append(record_of(event))
             elif record is None or from_bson_date(record.get("forecast")) != outlook.forecast:

@@ -54,6 +54,9 @@ class RiskChangedV1(Event):
     # an owner is told why this one matters first; None where nobody waits.
     customers: int | None = None
     organisations: int | None = None
+    # Added later, optional: the titles of the other items the reasons and the chain name,
+    # as the scheduler knew them when it announced, so a message can say what each id is.
+    titles: dict[str, str] = {}
 
 
 class ReleaseRiskChangedV1(Event):
@@ -72,3 +75,5 @@ class ReleaseRiskChangedV1(Event):
     url: str | None = None
     # The items whose forecasts carry the release past its date, worst first.
     threatened_by: tuple[str, ...] = ()
+    # Added later, optional: the titles of those items, as the scheduler knew them.
+    titles: dict[str, str] = {}

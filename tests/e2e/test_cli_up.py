@@ -150,7 +150,13 @@ def test_the_demo_tells_the_owner_once_signed_and_a_second_run_tells_nobody(
         rest = printed[told[0] + 1 :]
         message = rest[: next(n for n, line in enumerate(rest) if line.startswith("  https://"))]
         assert message[0] == "- Checkout redesign is off track (github:acme/web#7)"
-        assert "  critical chain: github:acme/web#7 -> github:acme/api#42" in message
+        # Each id the engine names is told with its title, as the scheduler knew it.
+        chain = "Checkout redesign (github:acme/web#7) -> Ledger migration (github:acme/api#42)"
+        assert f"  critical chain: {chain}" in message
+        assert any(
+            line.startswith("  why: Ledger migration (github:acme/api#42) is forecast to finish")
+            for line in message
+        ), message
         # The customers asked before the checkout was blocked, so its message names them.
         assert "  3 customers from 2 organisations are waiting on it" in message
         assert not any("refused" in line for line in printed)

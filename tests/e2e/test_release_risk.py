@@ -84,6 +84,7 @@ def test_release_slip_and_recovery_each_appear_once_on_the_bus(stack: Stack) -> 
     )
     assert slipped.slip_days == 10
     assert slipped.threatened_by == (f"github:{SHOP}#1",)
+    assert slipped.titles == {f"github:{SHOP}#1": "Cart"}
     assert slipped.name == "Shop launch"
 
     post(stack, deliveries)  # the same webhooks again: no new crossing

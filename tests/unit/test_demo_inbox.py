@@ -26,9 +26,16 @@ CHANGE = RiskChangedV1(
     slip_days=16,
     target=date(2026, 12, 20),
     forecast=date(2027, 1, 5),
-    reasons=(RiskReason(code="blocked_late", message="api#42 finishes after the target"),),
+    reasons=(
+        RiskReason(
+            code="blocker_late",
+            message="github:acme/api#42 finishes after the target",
+            blocker_id="github:acme/api#42",
+        ),
+    ),
     chain=("github:acme/web#7", "github:acme/api#42"),
     title="Checkout redesign",
+    titles={"github:acme/api#42": "Payments API v2"},
     url="https://github.com/acme/web/issues/7",
 )
 
@@ -58,7 +65,9 @@ def test_a_genuine_delivery_is_printed_in_the_digest_words(
     assert "signature verified" in text
     assert "Checkout redesign is off track (github:acme/web#7)" in text
     assert "16 days late" in text
-    assert "critical chain: github:acme/web#7 -> github:acme/api#42" in text
+    assert "why: Payments API v2 (github:acme/api#42) finishes after the target" in text
+    chain = "Checkout redesign (github:acme/web#7) -> Payments API v2 (github:acme/api#42)"
+    assert f"critical chain: {chain}" in text
 
 
 def test_a_delivery_signed_with_another_secret_is_refused_and_not_counted(

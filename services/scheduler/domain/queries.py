@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from services.scheduler.domain.dates import day_of
@@ -25,6 +25,16 @@ class PortfolioQueries:
     def item(self, item_id: str) -> Item | None:
         n = self._state.find(item_id)
         return None if n is None else self._state.facts.items[n]
+
+    def titles(self, item_ids: Iterable[str]) -> dict[str, str]:
+        """The titles of those of ``item_ids`` the portfolio knows by a title, for a person
+        reading ids in a message (an id without a title is left out)."""
+        found = {}
+        for item_id in item_ids:
+            item = self.item(item_id)
+            if item is not None and item.title:
+                found[item_id] = item.title
+        return found
 
     def has_release(self, release_id: str) -> bool:
         return release_id in self._state.releases.releases

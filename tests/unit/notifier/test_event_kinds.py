@@ -21,6 +21,7 @@ from shared.events import (
     ReleaseRiskChangedV1,
     RiskChangedV1,
     RiskLevel,
+    RiskReason,
     Source,
     WaitingCustomer,
 )
@@ -35,6 +36,7 @@ RELEASE = ReleaseRiskChangedV1(
     slipping=True, target=date(2026, 12, 10), forecast=date(2026, 12, 18),
     previous_forecast=date(2026, 12, 9), slip_days=8, team="web",
     threatened_by=("github:acme/web#7", "github:acme/web#9"),
+    titles={"github:acme/web#7": "Checkout redesign"},
 )  # fmt: skip
 SURGE = DemandSurgedV1(
     event_id="surge-1", **COMMON, item_id="jira:PAY-12", recent=14, baseline=1.5,
@@ -66,7 +68,7 @@ def test_a_slipping_release_is_off_track_with_the_items_threatening_it() -> None
     assert (change.kind, change.level, change.previous_level) == (
         "release", RiskLevel.OFF_TRACK, RiskLevel.ON_TRACK,
     )  # fmt: skip
-    assert change.related == RELEASE.threatened_by
+    assert change.related == ("Checkout redesign (github:acme/web#7)", "github:acme/web#9")
     assert change.reasons == ("forecast moved from 2026-12-09",)
     assert headline([change]) == "Release Launch is slipping past its date"
 
@@ -132,7 +134,7 @@ def test_loop_and_release_messages_list_who_waits_and_what_threatens() -> None:
     assert "*Waiting:*" in loop
     assert "• Ann (Acme)" in loop
     plain = email_content([CHANGES_TO_NOTIFY(RELEASE)]).plain
-    assert "Threatened by: github:acme/web#7" in plain
+    assert "Threatened by: Checkout redesign (github:acme/web#7)\n" in plain
     assert "https://github.com/acme/web/milestone/3" in plain
 
 
@@ -143,3 +145,32 @@ def test_links_use_the_event_url_else_what_a_github_id_encodes() -> None:
     assert link_for("github:acme/web#12") == "https://github.com/acme/web/issues/12"
     assert link_for("jira:PAY-12") is None
     assert link_for("linear:ENG-1") is None
+
+
+def test_a_risk_change_says_what_each_id_it_names_is_when_it_knows() -> None:
+    blocker = "github:acme/api#42"
+    reason = RiskReason(
+        code="blocker_late",
+        message=f"{blocker} is forecast to finish on 2027-01-05, after this item's planned target",
+        blocker_id=blocker,
+    )
+    event = RiskChangedV1(
+        event_id="r1", **COMMON, item_id="github:acme/web#7", level=RiskLevel.OFF_TRACK,
+        title="Checkout redesign", reasons=(reason,), chain=("github:acme/web#7", blocker),
+        titles={blocker: "Payments API v2"},
+    )  # fmt: skip
+    change = CHANGES_TO_NOTIFY(event)
+    assert change.reasons == (
+        "Payments API v2 (github:acme/api#42) is forecast to finish on 2027-01-05, "
+        "after this item's planned target",
+    )
+    assert change.chain == (
+        "Checkout redesign (github:acme/web#7)",
+        "Payments API v2 (github:acme/api#42)",
+    )
+    slack = slack_message([change])["blocks"][1]["text"]["text"]
+    assert "*Why:* Payments API v2 (github:acme/api#42) is forecast" in slack
+    # An announcement from before titles were carried reads as it always did.
+    untitled = CHANGES_TO_NOTIFY(event.model_copy(update={"titles": {}, "title": None}))
+    assert untitled.reasons == (reason.message,)
+    assert untitled.chain == event.chain

@@ -183,3 +183,19 @@ async def test_a_risk_change_links_back_to_the_item_and_names_its_release() -> N
     (announced,) = [e for e in harness.publisher.events if getattr(e, "item_id", "") == "jira:A"]
     assert isinstance(announced, RiskChangedV1)
     assert (announced.url, announced.release_id) == (url, "jira:version/7")
+
+
+async def test_a_risk_change_carries_the_titles_of_the_items_it_names_by_id() -> None:
+    harness = Harness()
+    await harness.feed(
+        [
+            item("jira:A", 1, target=10, title="Checkout redesign"),
+            item("jira:B", 1, target=30, title="Payments API v2"),
+            BLOCKED[2],
+        ]
+    )
+    [announced] = harness.publisher.risk("jira:A")
+    assert announced.chain == ("jira:A", "jira:B")
+    assert [reason.blocker_id for reason in announced.reasons] == ["jira:B"]
+    # Its own title is the event's ``title``; ``titles`` is for the others.
+    assert announced.titles == {"jira:B": "Payments API v2"}

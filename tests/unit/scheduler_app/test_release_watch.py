@@ -95,6 +95,7 @@ async def test_slip_past_the_date_is_announced_once_even_when_redelivered() -> N
     assert dates == (day(10), day(15), day(8))
     assert slipped.slip_days == 5
     assert slipped.threatened_by == ("jira:A",)
+    assert slipped.titles == {"jira:A": "jira:A"}  # the test items are titled by their ids
     assert slipped.name == "Release R"
 
 
@@ -113,6 +114,7 @@ async def test_wobble_is_quiet_a_big_move_and_the_recovery_are_announced() -> No
     ]
     assert len({e.event_id for e in harness.released()}) == 3
     assert harness.released()[-1].threatened_by == ()
+    assert harness.released()[-1].titles == {}
 
 
 async def test_without_a_step_only_crossings_are_announced() -> None:
