@@ -131,6 +131,11 @@ def risk_cells(row: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
+def reason_text(reason: dict[str, Any]) -> str:
+    """A reason from the read API in words; ``told`` names its blocker by title too."""
+    return str(reason.get("told") or reason.get("message") or reason.get("code", ""))
+
+
 def risk_table(rows: list[dict[str, Any]]) -> str:
     """Columns as wide as their longest cell, so long ids never push the others out of line."""
     cells = [risk_cells(row) for row in rows]
@@ -146,6 +151,6 @@ def risk_table(rows: list[dict[str, Any]]) -> str:
     header = line(RISK_COLUMNS, "why")
     lines = [header, "-" * len(header)]
     for row, values in zip(rows, cells, strict=True):
-        why = "; ".join(reason.get("message", reason.get("code", "")) for reason in row["reasons"])
+        why = "; ".join(map(reason_text, row["reasons"]))
         lines.append(line(values, why or "-"))
     return "\n".join(lines)

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import typer
 
 from services.cli.api import call
-from services.cli.demo import risk_table
+from services.cli.demo import reason_text, risk_table
 
 SchedulerUrl = Annotated[
     str, typer.Option("--scheduler-url", envvar="SLIPSTREAM_SCHEDULER_URL", help="Scheduler API.")
@@ -46,7 +46,7 @@ def explain_text(found: dict[str, Any]) -> str:
         f"slip {found.get('slip_days') or 0}d",
     ]
     for reason in found.get("reasons", []):
-        lines.append(f"  because {reason.get('message', reason.get('code'))}")
+        lines.append(f"  because {reason_text(reason)}")
     lines.append("critical chain (each waits on the next):")
     for depth, member in enumerate(found.get("explanation", [])):
         lines.append(

@@ -5,6 +5,7 @@ BSON has no date type, so calendar dates are stored as midnight UTC datetimes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -105,6 +106,11 @@ def assessment_document(assessment: Assessment, item: Item | None) -> dict[str, 
 
 def reasons_from_document(document: dict[str, Any]) -> tuple[RiskReason, ...]:
     return tuple(RiskReason.model_validate(reason) for reason in document.get("reasons", []))
+
+
+def told_reasons(document: dict[str, Any], titles: Mapping[str, str]) -> list[str]:
+    """The stored reasons in words, each naming its blocker by title too (``RiskReason.told``)."""
+    return [reason.told(titles) for reason in reasons_from_document(document)]
 
 
 def signature_of_document(document: dict[str, Any] | None) -> Signature:

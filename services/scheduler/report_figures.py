@@ -8,10 +8,11 @@ track then, its forecast within its target.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from services.scheduler.documents import told_reasons
 from services.scheduler.history import latest_per_item
 
 Document = dict[str, Any]
@@ -43,6 +44,8 @@ class Chain:
     members: tuple[str, ...]
     root_cause: str
     why: str
+    # What the members are called, so the report names each beside its id.
+    titles: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -129,17 +132,21 @@ def longest_chains(current: Sequence[Document], count: int = 3) -> list[Chain]:
     """Slipping items with the longest chains behind them; the last member is the root cause."""
     slipping = [d for d in current if d.get("level") in RISKY and (d.get("slip_days") or 0) > 0]
     slipping.sort(key=lambda d: (-len(d.get("chain") or ()), -(d.get("slip_days") or 0), d["_id"]))
-    return [
-        Chain(
-            item_id=d["_id"],
-            title=d.get("title"),
-            slip_days=int(d.get("slip_days") or 0),
-            members=tuple(d.get("chain") or (d["_id"],)),
-            root_cause=(d.get("chain") or [d["_id"]])[-1],
-            why="; ".join(r.get("message") or r.get("code", "") for r in d.get("reasons", [])),
-        )
-        for d in slipping[:count]
-    ]
+    titles = {d["_id"]: d["title"] for d in current if d.get("title")}
+    return [chain_of(d, titles) for d in slipping[:count]]
+
+
+def chain_of(document: Document, titles: dict[str, str]) -> Chain:
+    members = tuple(document.get("chain") or (document["_id"],))
+    return Chain(
+        item_id=document["_id"],
+        title=document.get("title"),
+        slip_days=int(document.get("slip_days") or 0),
+        members=members,
+        root_cause=members[-1],
+        why="; ".join(told_reasons(document, titles)),
+        titles={m: titles[m] for m in members if m in titles},
+    )
 
 
 def waiting_demand(

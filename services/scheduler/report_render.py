@@ -13,6 +13,7 @@ from html import escape
 
 from services.scheduler.report_charts import at_risk_chart, release_chart
 from services.scheduler.report_figures import WeeklyReport
+from shared.events import named
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,13 @@ def sections(report: WeeklyReport) -> list[Section]:
     ]
     recovered = [(d["_id"], d.get("title") or "", d.get("level", "")) for d in report.recovered]
     chains = [
-        (c.item_id, signed(c.slip_days), " → ".join(c.members), c.root_cause, c.why)
+        (
+            c.item_id,
+            signed(c.slip_days),
+            " → ".join(named(m, c.titles) for m in c.members),
+            named(c.root_cause, c.titles),
+            c.why,
+        )
         for c in report.chains
     ]
     demand = [

@@ -13,10 +13,11 @@ import json
 from datetime import datetime
 from typing import Any
 
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.scheduler.aliases import all_names, deciding_edges, names_for
-from services.scheduler.documents import edge_is_live
+from services.scheduler.documents import edge_is_live, told_reasons
 from services.scheduler.domain.dates import NO_DATE, day_of, ordinal
 from services.scheduler.domain.explanation import continue_chain, first_links
 from services.scheduler.domain.forecast import slip
@@ -94,6 +95,22 @@ def chain_member(item_id: str, assessment: dict[str, Any], item: dict[str, Any])
     }
 
 
+def with_told(reasons: list[dict[str, Any]], titles: dict[str, str]) -> list[dict[str, Any]]:
+    """Each stored reason with ``told``: its message naming its blocker by title too."""
+    told = told_reasons({"reasons": reasons}, titles)
+    return [{**reason, "told": words} for reason, words in zip(reasons, told, strict=True)]
+
+
+async def names_in(
+    collection: AsyncCollection[dict[str, Any]], field: str, ids: set[str]
+) -> dict[str, str]:
+    """``field`` of each document of ``ids`` that has one, by id."""
+    if not ids:
+        return {}
+    found = collection.find({"_id": {"$in": sorted(ids)}}, projection={field: 1})
+    return {d["_id"]: d[field] async for d in found if d.get(field)}
+
+
 class RiskViews:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.assessments = db["assessments"]
@@ -118,9 +135,11 @@ class RiskViews:
         rows = [risk_row(document) for document in page]
         waiting = await self.demand_on([row["item_id"] for row in rows])
         names = await self.release_names({row["release_id"] for row in rows} - {None})
+        titles = await self.blocker_titles(rows)
         return [
             {
                 **row,
+                "reasons": with_told(row["reasons"], titles),
                 "release_name": names.get(row["release_id"]),
                 "demand": demand_of(waiting.get(row["item_id"])),
             }
@@ -129,10 +148,12 @@ class RiskViews:
 
     async def release_names(self, ids: set[str]) -> dict[str, str]:
         """What people call the page's releases ("Checkout launch", not its tracker id)."""
-        if not ids:
-            return {}
-        found = self.releases.find({"_id": {"$in": sorted(ids)}}, projection={"name": 1})
-        return {d["_id"]: d["name"] async for d in found if d.get("name")}
+        return await names_in(self.releases, "name", ids)
+
+    async def blocker_titles(self, rows: list[dict[str, Any]]) -> dict[str, str]:
+        """What the blockers the rows' reasons name by id are called."""
+        ids = {reason.get("blocker_id") for row in rows for reason in row["reasons"]}
+        return await names_in(self.items, "title", ids - {None})
 
     async def demand_on(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         return {d["_id"]: d async for d in self.demand.find({"_id": {"$in": ids}})}
@@ -168,8 +189,10 @@ class RiskViews:
         ]
         row = risk_row({**item, **assessment})
         names = await self.release_names({row["release_id"]} - {None})
+        titles = await self.blocker_titles([row])
         return {
             **row,
+            "reasons": with_told(row["reasons"], titles),
             "release_name": names.get(row["release_id"]),
             "status": item.get("status"),
             "start": day(item.get("start")),

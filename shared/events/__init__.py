@@ -9,7 +9,13 @@ from shared.events.feedback import (
     WaitingCustomer,
 )
 from shared.events.notify import NotificationFailedV1, NotificationSentV1
-from shared.events.risk import ReleaseRiskChangedV1, RiskChangedV1, RiskLevel, RiskReason
+from shared.events.risk import (
+    ReleaseRiskChangedV1,
+    RiskChangedV1,
+    RiskLevel,
+    RiskReason,
+    named,
+)
 from shared.events.work import (
     DependencyAddedV1,
     DependencyRemovedV1,
@@ -66,4 +72,5 @@ __all__ = [
     "Source",
     "WaitingCustomer",
     "derive_event_id",
+    "named",
 ]

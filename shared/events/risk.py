@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 from typing import ClassVar
@@ -28,6 +29,20 @@ class RiskReason(BaseModel):
     message: str
     blocker_id: str | None = None
     evidence: dict[str, str] = {}
+
+    def told(self, titles: Mapping[str, str]) -> str:
+        """The message as a person reads it: the engine names the blocker by id (a rename
+        must not rewrite every dependant's assessment), this says which item that is."""
+        blocker = self.blocker_id
+        if blocker and blocker in titles:
+            return self.message.replace(blocker, named(blocker, titles), 1)
+        return self.message
+
+
+def named(item_id: str, titles: Mapping[str, str]) -> str:
+    """An id as a person reads it: what the item is, then the id to find it by."""
+    title = titles.get(item_id)
+    return f"{title} ({item_id})" if title and title != item_id else item_id
 
 
 class RiskChangedV1(Event):

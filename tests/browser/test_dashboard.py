@@ -66,6 +66,7 @@ def test_board_ranks_by_score_and_filters_narrow_it(
     checkout = page.inner_text(f'#rows tr[data-item="{CHECKOUT}"]')
     assert "off track" in checkout
     assert "Checkout launch" in checkout, "the release by its name, not only its id"
+    assert "Ledger migration (github:acme/api#42) is forecast to finish" in checkout
     assert "Checkout launch" in page.inner_text("select[name=release]")
     page.screenshot(path=artifacts / "board.png", full_page=True)
 
@@ -74,17 +75,19 @@ def test_board_ranks_by_score_and_filters_narrow_it(
     assert board_ids(page) == [CHECKOUT]
     assert "team=web" in page.url
     page.select_option("select[name=team]", "")
+    # The text matches what a row says: the ledger by its title, and the checkout because
+    # its reason names the ledger; the limiter neither.
     page.fill("input[name=text]", "ledger")
     page.wait_for_function(
         f"() => [...document.querySelectorAll('#rows tr[data-item]')]"
-        f".map(r => r.dataset.item).join() === '{LEDGER}'"
+        f".map(r => r.dataset.item).join() === '{CHECKOUT},{LEDGER}'"
     )
     assert "text=ledger" in page.url
     page.screenshot(path=artifacts / "board-filtered.png", full_page=True)
 
     page.reload()
     page.wait_for_selector(f'#rows tr[data-item="{LEDGER}"]')
-    assert board_ids(page) == [LEDGER], "the filter survives a reload: it lives in the URL"
+    assert board_ids(page) == [CHECKOUT, LEDGER], "the filter survives a reload: in the URL"
 
 
 def test_item_page_shows_the_chain_with_dates_and_tool(
@@ -103,6 +106,7 @@ def test_item_page_shows_the_chain_with_dates_and_tool(
     # Each reason's evidence reads as facts, the blocker a link to its page; no raw JSON.
     assert "release Checkout launch (github:acme/web/milestone/3)" in page.inner_text("main p")
     why = page.inner_text("ul.reasons")
+    assert "Ledger migration (github:acme/api#42) is forecast to finish" in why
     assert "days late: 16" in why
     assert "blocker forecast: " + ledger["forecast"] in why
     assert "null" not in why

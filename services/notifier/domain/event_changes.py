@@ -7,8 +7,6 @@ news each time and carry what a person needs to act on them in ``reasons`` and `
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from services.notifier.domain.change import Change
 from shared.events import (
     DemandSurgedV1,
@@ -16,24 +14,9 @@ from shared.events import (
     ReleaseRiskChangedV1,
     RiskChangedV1,
     RiskLevel,
-    RiskReason,
     WaitingCustomer,
+    named,
 )
-
-
-def named(item_id: str, titles: Mapping[str, str]) -> str:
-    """An id as a person reads it: what the item is, then the id to find it by."""
-    title = titles.get(item_id)
-    return f"{title} ({item_id})" if title else item_id
-
-
-def told(reason: RiskReason, titles: Mapping[str, str]) -> str:
-    """The engine's reason names its blocker by id (a rename must not rewrite every
-    dependant's assessment); the message says which item that is."""
-    blocker = reason.blocker_id
-    if blocker and blocker in titles:
-        return reason.message.replace(blocker, named(blocker, titles), 1)
-    return reason.message
 
 
 def change_from_risk(event: RiskChangedV1) -> Change:
@@ -50,7 +33,7 @@ def change_from_risk(event: RiskChangedV1) -> Change:
         target=event.target,
         forecast=event.forecast,
         slip_days=event.slip_days,
-        reasons=tuple(told(reason, titles) for reason in event.reasons),
+        reasons=tuple(reason.told(titles) for reason in event.reasons),
         chain=tuple(named(item_id, titles) for item_id in event.chain),
         url=event.url,
         customers=event.customers,

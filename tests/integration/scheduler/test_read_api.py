@@ -27,7 +27,7 @@ async def api(scheduler: Scheduler, unique: str) -> AsyncIterator[httpx.AsyncCli
         [
             release(f"rel-{u}", 12),
             item(f"github:acme/web#1{u}", 1, target=10, team=f"web{u}", release_id=f"rel-{u}"),
-            item(f"jira:API-{u}", 1, target=20, team=f"api{u}", owner="dev"),
+            item(f"jira:API-{u}", 1, target=20, team=f"api{u}", owner="dev", title="Payments API"),
             item(f"jira:DB-{u}", 1, target=25, team=f"api{u}"),
             item(f"jira:CALM-{u}", 1, target=5, team=f"web{u}", release_id=f"rel-{u}"),
             edge(f"jira:API-{u}", f"github:acme/web#1{u}", 2),
@@ -49,6 +49,9 @@ async def test_risk_is_ranked_and_filtered(api: httpx.AsyncClient, unique: str) 
     assert rows[0]["level"] == "off_track"
     assert rows[0]["score"] > rows[1]["score"]
     assert rows[0]["release_name"] == f"Release rel-{unique}", "named, beside its id"
+    [blocked] = [r for r in rows[0]["reasons"] if r["code"] == "blocker_late"]
+    assert blocked["message"].startswith(f"jira:API-{unique} is forecast to finish on")
+    assert blocked["told"].startswith(f"Payments API (jira:API-{unique}) is forecast to finish")
     api_rows = (await api.get("/risk", params={"team": f"api{unique}"})).json()
     assert {r["release_name"] for r in api_rows} == {None}, "no release, no name"
     bad = await api.get("/risk", params={"level": "doomed"})
@@ -121,6 +124,7 @@ async def test_item_explains_its_whole_chain_with_dates(
         ("2026-03-27", "2026-03-27"),
     ]
     assert found["reasons"][0]["code"] == "blocker_late"
+    assert found["reasons"][0]["told"].startswith(f"Payments API (jira:API-{unique}) is forecast")
     assert found["release_name"] == f"Release rel-{unique}", "named as on the board"
 
 

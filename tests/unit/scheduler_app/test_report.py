@@ -32,7 +32,7 @@ def kept(i: str, days: int, level: str, forecast: int | None = None) -> dict[str
             "level": level, "forecast": None if forecast is None else on(forecast)}  # fmt: skip
 
 
-WAITS = [{"code": "blocked_late", "message": "waits on B | late"}]
+WAITS = [{"code": "blocker_late", "message": "waits on B | late", "blocker_id": "B"}]
 CURRENT = [
     current("A", "off_track", 80.0, 5, 15, chain=["A", "B", "C"], reasons=WAITS),
     current("B", "at_risk", 50.0, 2, 12, chain=["B", "C"]),
@@ -78,7 +78,9 @@ def test_longest_slipping_chains_name_their_root_cause(report: Any) -> None:
         ("A", ("A", "B", "C"), "C"),
         ("B", ("B", "C"), "C"),
     ]
-    assert report.chains[0].why == "waits on B | late"
+    # The reason names its blocker by title too; C is not assessed, so it has none.
+    assert report.chains[0].why == "waits on B title (B) | late"
+    assert report.chains[0].titles == {"A": "A title", "B": "B title"}
 
 
 def test_demand_lists_weighted_items_with_their_risk(report: Any) -> None:
@@ -101,7 +103,8 @@ def test_markdown_has_every_section_and_escapes_table_cells(report: Any) -> None
         "## Where customer demand waits",
     ]
     assert "| Spring | 2026-03-11 | 2026-03-16 | +5d | +3d |" in text
-    assert "| A | +5d | A → B → C | C | waits on B \\| late |" in text
+    chain = "A title (A) → B title (B) → C"
+    assert f"| A | +5d | {chain} | C | waits on B title (B) \\| late |" in text
     assert "<svg" not in text
 
 

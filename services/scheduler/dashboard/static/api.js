@@ -28,8 +28,13 @@ export function releaseHtml(row, { inline = false } = {}) {
     : `${esc(row.release_name)}<br><small class="id">${id}</small>`;
 }
 
+// A reason in words: ``told`` names its blocker by title as well as by id.
+export function reasonText(reason) {
+  return reason.told || reason.message || reason.code;
+}
+
 export function why(reasons) {
-  return (reasons || []).map((r) => r.message || r.code).join("; ");
+  return (reasons || []).map(reasonText).join("; ");
 }
 
 export function distinct(rows, key) {

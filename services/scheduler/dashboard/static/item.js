@@ -1,6 +1,6 @@
 // Item page: the explanation — the critical chain with dates and the tool each edge came from,
 // the reasons with their evidence, who waits on it, and its risk history.
-import { get, esc, level, itemLink, failed, idPath, releaseHtml } from "./api.js";
+import { get, esc, level, itemLink, failed, idPath, releaseHtml, reasonText } from "./api.js";
 import { demandHtml, feedbackHtml } from "./feedback.js";
 import { drawHistory, historyTable } from "./history.js";
 
@@ -36,7 +36,7 @@ function evidence(reason) {
 
 function reasonsHtml(reasons) {
   if (!reasons.length) return `<p class="empty">No reasons: on track.</p>`;
-  return `<ul class="reasons">${reasons.map((r) => `<li><strong>${esc(r.message || r.code)}</strong>
+  return `<ul class="reasons">${reasons.map((r) => `<li><strong>${esc(reasonText(r))}</strong>
     <small>(${esc(r.code)})</small><ul>${evidence(r)}</ul></li>`).join("")}</ul>`;
 }
 
