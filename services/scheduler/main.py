@@ -33,6 +33,7 @@ from services.scheduler.projections import MongoWorkStore
 from services.scheduler.reconcile import reconcile
 from services.scheduler.release_watch import ReleaseWatch
 from services.scheduler.report_http import ReportReader, report_router
+from services.scheduler.report_render import style_hash as report_style_hash
 from services.scheduler.timer import RecheckTimer
 from services.scheduler.views import RiskViews
 from shared.auth import require
@@ -129,7 +130,7 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     runtime.on_stop.append(leadership.stop)
     runtime.on_stop.append(checkpoints.stop)
     runtime.readiness["role"] = leadership.ready
-    runtime.style_hashes = vendored_style_hashes()
+    runtime.style_hashes = (*vendored_style_hashes(), report_style_hash())
     app = runtime.create_app("Slipstream scheduler")
     # For ``slipstream docs``, which never starts the broker.
     app.state.register_subscribers = register_subscribers

@@ -130,6 +130,24 @@ def test_releases_show_target_forecast_and_threats(
     page.screenshot(path=artifacts / "releases.png", full_page=True)
 
 
+def test_the_weekly_report_opens_from_the_dashboard_styled_and_naming_the_chain(
+    page: Any, stack: Stack, artifacts: Path
+) -> None:
+    wait_for_blocked_checkout(stack)
+    open_view(page, "#/", f'#rows tr[data-item="{CHECKOUT}"]')
+    page.click("nav >> text=Weekly report")
+    page.wait_for_selector("h1:has-text('Slipstream weekly status')")
+    # Its own stylesheet applies under the scheduler's CSP (a refused one is a console error).
+    styles = page.eval_on_selector(
+        "table", "t => [getComputedStyle(t).borderCollapse, getComputedStyle(document.body).margin]"
+    )
+    assert styles[0] == "collapse"
+    assert page.locator("svg").count() == 2
+    chains = page.inner_text("table:below(h2:has-text('Longest slipping chains'))")
+    assert "Checkout redesign (github:acme/web#7) → Ledger migration (github:acme/api#42)" in chains
+    page.screenshot(path=artifacts / "report.png", full_page=True)
+
+
 def test_graph_draws_the_nodes_edges_and_critical_chain(
     page: Any, stack: Stack, artifacts: Path
 ) -> None:
