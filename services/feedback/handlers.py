@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,6 +27,12 @@ from shared.events.streams import FeedbackEvent
 
 # Publishes what a recompute decided (the subscriber's and the API's publisher).
 Announce = Callable[[Sequence[Event]], Awaitable[None]]
+# What the items are called, as feedback's projection of work heard it (``WorkProjection``).
+Titles = Callable[[Collection[str]], Awaitable[dict[str, str]]]
+
+
+async def no_titles(item_ids: Collection[str]) -> dict[str, str]:
+    return {}
 
 
 def received(event: FeedbackReceivedV1) -> FeedbackReceivedV1:
@@ -48,6 +54,8 @@ class Weighing:
     from_file: Mapping[str, Organisation] = field(default_factory=dict)
     surges: SurgePolicy = field(default_factory=SurgePolicy)
     tags: TagRules = field(default_factory=TagRules)
+    # Only for the message a surge becomes; demand never depends on a title.
+    titles: Titles = no_titles
 
     async def directory(self) -> Directory:
         # The API's edits (stored) win over the file, which only seeds what nobody changed.
@@ -71,6 +79,7 @@ class Weighing:
         last = await self.store.last_surges(items)
         changes: list[Event] = []
         moved: dict[str, Demand] = {}
+        surging: list[tuple[str, Rate, Demand]] = []
         for item_id in items:
             after = self.rules.weigh([a.feedback for a in asked[item_id]], directory)
             if demand_changed(before.get(item_id), after):
@@ -79,7 +88,11 @@ class Weighing:
             times = [a.at for a in asked[item_id]]
             found = surge_to_announce(times, now, last.get(item_id), self.surges)
             if found is not None:
-                changes.append(self.surged(item_id, found, after, now))
+                surging.append((item_id, found, after))
+        # Read only when something surges (rarely): a batch of feedback costs no extra read.
+        titles = await self.titles([item_id for item_id, _, _ in surging]) if surging else {}
+        for item_id, found, after in surging:
+            changes.append(self.surged(item_id, found, after, now, titles.get(item_id)))
         if announce is not None and changes:
             await announce(changes)
         await self.store.save_demands(moved, known=before.keys())
@@ -88,7 +101,9 @@ class Weighing:
                 await self.store.save_surge(event.item_id, now)
         return changes
 
-    def surged(self, item_id: str, found: Rate, demand: Demand, now: datetime) -> DemandSurgedV1:
+    def surged(
+        self, item_id: str, found: Rate, demand: Demand, now: datetime, title: str | None
+    ) -> DemandSurgedV1:
         window = self.surges.window.total_seconds()
         return DemandSurgedV1(
             # One id per item and window: a retried batch in the same window is one event.
@@ -102,6 +117,7 @@ class Weighing:
             customers=demand.customers,
             organisations=demand.organisations,
             weight=demand.weight,
+            title=title,
         )
 
 

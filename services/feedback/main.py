@@ -60,8 +60,9 @@ def create_app(settings: FeedbackSettings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings)
     store = MongoFeedbackStore(runtime.db)
     tags = TagRules.from_config(settings.tag_rules)
-    weighing = Weighing(store, demand_rules(settings), from_file, surge_policy(settings), tags)
     work = MongoWorkProjection(runtime.db)
+    policy = surge_policy(settings)
+    weighing = Weighing(store, demand_rules(settings), from_file, policy, tags, work.titles)
     publisher = CountingPublisher(
         JetStreamPublisher(runtime.broker),
         runtime.telemetry.meter,

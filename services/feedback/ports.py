@@ -110,6 +110,10 @@ class WorkProjection(Protocol):
 
     async def item(self, item_id: str) -> WorkItem | None: ...
 
+    async def titles(self, item_ids: Collection[str]) -> dict[str, str]:
+        """The titles of those of the items heard of with one."""
+        ...
+
     async def released_among(self, release_ids: Collection[str]) -> set[str]:
         """Those of ``release_ids`` stored in the released state (one read for a batch)."""
         ...

@@ -62,6 +62,8 @@ class DemandSurgedV1(Event):
     customers: int
     organisations: int
     weight: float
+    # Added later, optional: the item's title as feedback last heard it from its tracker.
+    title: str | None = None
 
 
 class WaitingCustomer(BaseModel):

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pymongo import MongoClient
 from typer.testing import CliRunner
 
 from services.cli.demo import scenario
@@ -315,6 +316,10 @@ def test_work_finishing_puts_a_closable_loop_naming_its_customers_on_the_bus(
 
 def test_a_burst_of_feedback_on_a_quiet_item_puts_one_surge_on_the_bus(stack: Stack) -> None:
     wanted = "standard:dark-mode"
+    dark = {"item_id": wanted, "title": "Dark mode", "status": "todo"}
+    post_standard(stack, "msg-dark", "item.changed", dark)
+    with MongoClient(stack.mongodb_url) as client:  # feedback has heard of it, and its title
+        wait_until(lambda: client.slipstream.feedback_items.find_one({"_id": wanted}))
     for n in range(5):  # FEEDBACK_SURGE_MIN_RECENT's default, against no baseline at all
         post_feedback(stack, f"standard:ticket/dark-{n}", f"p{n}@co{n}.test", wanted)
 
@@ -325,6 +330,7 @@ def test_a_burst_of_feedback_on_a_quiet_item_puts_one_surge_on_the_bus(stack: St
 
     [surge] = wait_until(surges)
     assert (surge["recent"], surge["customers"], surge["organisations"]) == (5, 5, 5)
+    assert surge["title"] == "Dark mode", "named for the message it becomes"
     rows = httpx.get(
         f"{stack.urls['feedback']}/demand", params={"limit": 500}, headers=stack.auth
     ).json()

@@ -211,6 +211,10 @@ class InMemoryWorkProjection:
         found = self.items.get(item_id)
         return None if found is None else found[1]
 
+    async def titles(self, item_ids: Collection[str]) -> dict[str, str]:
+        found = (self.items[i][1] for i in item_ids if i in self.items)
+        return {item.item_id: item.title for item in found if item.title}
+
     async def released_among(self, release_ids: Collection[str]) -> set[str]:
         released = ReleaseState.RELEASED.value
         return {r for r in release_ids if r in self.releases and self.releases[r][1] == released}

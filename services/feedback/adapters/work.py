@@ -137,6 +137,10 @@ class MongoWorkProjection:
         found = await self.items.find_one({"_id": item_id})
         return None if found is None else item_of(found)
 
+    async def titles(self, item_ids: Collection[str]) -> dict[str, str]:
+        found = self.items.find({"_id": {"$in": sorted(item_ids)}}, projection={"title": 1})
+        return {d["_id"]: d["title"] async for d in found if d.get("title")}
+
     async def released_among(self, release_ids: Collection[str]) -> set[str]:
         if not release_ids:
             return set()

@@ -79,6 +79,7 @@ def change_from_surge(event: DemandSurgedV1) -> Change:
         item_id=event.item_id,
         level=RiskLevel.AT_RISK,
         kind="demand_surge",
+        title=event.title,
         reasons=(pace, who),
     )
 

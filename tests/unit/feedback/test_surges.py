@@ -8,8 +8,8 @@ import pytest
 
 from services.feedback.domain.surges import SurgePolicy, rate, surge_to_announce, trend
 from services.feedback.handlers import Weighing, project_feedback
-from shared.events import DemandSurgedV1, FeedbackReceivedV1
-from tests.support.fakes import InMemoryFeedbackStore
+from shared.events import DemandSurgedV1, FeedbackReceivedV1, ItemChangedV1
+from tests.support.fakes import InMemoryFeedbackStore, InMemoryWorkProjection
 
 pytestmark = pytest.mark.unit
 
@@ -67,13 +67,19 @@ def said(number: int, hours: float) -> FeedbackReceivedV1:
 
 
 async def test_projecting_a_burst_announces_one_surge_with_the_items_demand() -> None:
-    store = InMemoryFeedbackStore()
-    weighing = Weighing(store)
+    store, work = InMemoryFeedbackStore(), InMemoryWorkProjection()
+    await work.apply_items([ItemChangedV1(
+        event_id="i", occurred_at=NOW, source="jira", item_id="jira:PAY-12", title="Pay by link",
+        status="todo",
+        source_updated_at=NOW,
+    )])  # fmt: skip
+    weighing = Weighing(store, titles=work.titles)
     await project_feedback([said(0, 200)], store, NOW, weighing)
     first = await project_feedback([said(n, n) for n in range(1, 6)], store, NOW, weighing)
     surges = [e for e in first if isinstance(e, DemandSurgedV1)]
     assert [(s.item_id, s.recent, s.customers, s.window_seconds) for s in surges] == [
         ("jira:PAY-12", 5, 6, 86400.0)
     ]
+    assert surges[0].title == "Pay by link"
     again = await project_feedback([said(6, 0.5)], store, NOW, weighing)
     assert not any(isinstance(e, DemandSurgedV1) for e in again)

@@ -40,7 +40,7 @@ RELEASE = ReleaseRiskChangedV1(
 )  # fmt: skip
 SURGE = DemandSurgedV1(
     event_id="surge-1", **COMMON, item_id="jira:PAY-12", recent=14, baseline=1.5,
-    window_seconds=86_400, customers=9, organisations=4, weight=12.0,
+    window_seconds=86_400, customers=9, organisations=4, weight=12.0, title="Pay by link",
 )  # fmt: skip
 LOOP = LoopClosableV1(
     event_id="loop-1", **COMMON, item_id="github:acme/web#7", because="done", title="Export",
@@ -90,6 +90,7 @@ def test_a_demand_surge_reaches_a_subscriber_whatever_their_min_level() -> None:
     change = CHANGES_TO_NOTIFY(SURGE)
     assert routes_for(change, [OPS], [sub]) == [Route("ops", ChannelKind.WEBHOOK, 0)]
     assert "14 pieces of feedback in the last 24 h against a usual 1.5" in change.reasons
+    assert headline([change]) == "Pay by link has a surge of customer demand"
 
 
 def test_a_closable_loop_goes_to_each_account_owner_by_email_or_identity() -> None:
