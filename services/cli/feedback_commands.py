@@ -19,8 +19,16 @@ def _call(method: str, url: str, **kwargs: Any) -> Any:
     return call("feedback", method, url, **kwargs).json()
 
 
+def clipped(text: str | None, width: int) -> str:
+    text = text or "-"
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def demand_table(rows: list[dict[str, Any]]) -> str:
-    header = f"{'item':<30} {'weight':>7} {'customers':>9} {'orgs':>5} {'ARR waiting':>12}  trend"
+    header = (
+        f"{'item':<30} {'title':<24} {'weight':>7} {'customers':>9} {'orgs':>5} "
+        f"{'ARR waiting':>12}  trend"
+    )
     lines = [header, "-" * len(header)]
     for row in rows:
         arr = "-" if row["arr_waiting"] is None else f"{row['arr_waiting']:,.0f}"
@@ -28,8 +36,8 @@ def demand_table(rows: list[dict[str, Any]]) -> str:
         counts = " ".join(str(n) for n in trend.get("per_window", []))
         surging = "  SURGING" if trend.get("surging") else ""
         lines.append(
-            f"{row['item_id']:<30} {row['weight']:>7.2f} {row['customers']:>9} "
-            f"{row['organisations']:>5} {arr:>12}  {counts}{surging}"
+            f"{row['item_id']:<30} {clipped(row.get('title'), 24):<24} {row['weight']:>7.2f} "
+            f"{row['customers']:>9} {row['organisations']:>5} {arr:>12}  {counts}{surging}"
         )
     return "\n".join(lines)
 

@@ -53,7 +53,8 @@ def reading_router(views: FeedbackViews, clock: Callable[[], datetime]) -> APIRo
     async def demand(
         team: str | None = None, release: str | None = None, limit: int = Query(50, ge=1, le=5000)
     ) -> list[dict[str, Any]]:
-        """Items ranked by weighted demand, heaviest first, each with its recent trend.
+        """Items ranked by weighted demand, heaviest first, each with its title (null until a
+        work tool names the item) and its recent trend.
 
         ``team`` and ``release`` filter by the item's team and release as the work tools last
         reported them; an item feedback has not seen in WORK matches no filter.

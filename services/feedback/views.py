@@ -27,10 +27,13 @@ class FeedbackViews:
             None if team is None and release is None else await self.work.items_where(team, release)
         )
         ranked = await self.store.ranked_demand(limit, among)
-        asked = await self.store.asked_on([item_id for item_id, _ in ranked])
+        ids = [item_id for item_id, _ in ranked]
+        asked = await self.store.asked_on(ids)
+        titles = await self.work.titles(ids)
         return [
             {
                 "item_id": item_id,
+                "title": titles.get(item_id),
                 **asdict(demand),
                 "trend": self.trend([a.at for a in asked[item_id]], now),
             }

@@ -212,6 +212,7 @@ def test_the_cli_shows_demand_and_an_items_feedback_and_links(
     ranked = runner.invoke(app, ["demand", *feedback])
     assert ranked.exit_code == 0, ranked.output
     assert BLOCKED in ranked.output
+    assert "Launch banner" in ranked.output, "each item by its title too"
     relinked = runner.invoke(app, ["link", "standard:ticket/2", BLOCKED, *feedback])
     assert relinked.exit_code == 0, relinked.output
     pieces = runner.invoke(app, ["feedback", BLOCKED, *feedback])

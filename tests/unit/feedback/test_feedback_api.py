@@ -20,7 +20,7 @@ from services.feedback.handlers import Weighing, project_feedback
 from services.feedback.http import feedback_router
 from services.feedback.main import create_app
 from services.feedback.views import FeedbackViews
-from shared.events import DemandChangedV1, Event, FeedbackReceivedV1
+from shared.events import DemandChangedV1, Event, FeedbackReceivedV1, ItemChangedV1
 from shared.http import install_problem_handlers
 from tests.support.fakes import InMemoryFeedbackStore, InMemoryWorkProjection
 
@@ -60,21 +60,22 @@ def setup() -> tuple[TestClient, Weighing, Published]:
     batch = [said("z1", "ann@acme.test"), said("z2", "bo@gmail.com"), said("z3", "cy@x.test", ())]
     asyncio.run(project_feedback(batch, store, NOW, weighing))
     published = Published()
+    work = InMemoryWorkProjection()
+    named = ItemChangedV1(event_id="i1", occurred_at=NOW, source="jira", item_id="jira:PAY-1",
+                          title="Pay by link", status="todo", source_updated_at=NOW)  # fmt: skip
+    asyncio.run(work.apply_items([named]))
     app = FastAPI()
     install_problem_handlers(app)
-    app.include_router(
-        feedback_router(
-            FeedbackViews(weighing, InMemoryWorkProjection()), weighing, published, lambda: NOW
-        )
-    )
+    views = FeedbackViews(weighing, work)
+    app.include_router(feedback_router(views, weighing, published, lambda: NOW))
     return TestClient(app, raise_server_exceptions=False), weighing, published
 
 
 def test_demand_ranks_items_and_an_items_feedback_says_who_and_how(setup: tuple) -> None:
     client, _, _ = setup
     assert client.get("/demand").json() == [
-        {"item_id": "jira:PAY-1", "customers": 2, "weight": 2.0, "organisations": 1,
-         "arr_waiting": None,
+        {"item_id": "jira:PAY-1", "title": "Pay by link", "customers": 2, "weight": 2.0,
+         "organisations": 1, "arr_waiting": None,
          "trend": {"window_hours": 24.0, "per_window": [0, 0, 0, 0, 0, 0, 2], "recent": 2,
                    "baseline": 0.0, "surging": False}}
     ]  # fmt: skip
