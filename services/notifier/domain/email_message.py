@@ -8,6 +8,7 @@ from html import escape
 
 from services.notifier.domain.change import Change
 from services.notifier.domain.message_content import ItemSummary, headline, summarise
+from shared.events import RiskLevel
 
 
 @dataclass(frozen=True)
@@ -28,16 +29,29 @@ def plain_item(item: ItemSummary) -> str:
     return "\n".join(lines)
 
 
+# Inline styles only: mail clients drop <style> blocks and external sheets.
+LEVEL_COLOURS = {
+    RiskLevel.OFF_TRACK: "#b42318",
+    RiskLevel.AT_RISK: "#b54708",
+    RiskLevel.ON_TRACK: "#067647",
+}
+PAGE = "font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; color: #1d2939;"
+ITEM = "margin: 0 0 14px; line-height: 1.45;"
+QUIET = "color: #475467;"
+
+
 def html_item(item: ItemSummary) -> str:
     title = escape(item.title)
     name = f'<a href="{escape(item.link)}">{title}</a>' if item.link else title
-    parts = [f"<li><strong>{name}</strong> {escape(item.status)}"]
+    colour = LEVEL_COLOURS[item.level]
+    status = f'<strong style="color: {colour};">{escape(item.status)}</strong>'
+    parts = [f'<li style="{ITEM}"><strong>{name}</strong> {status}']
     parts += [f"<br>{escape(item.dates)}"] if item.dates else []
     parts += [f"<br><strong>{escape(item.waiting)}</strong>"] if item.waiting else []
-    parts += [f"<br>why: {escape(reason)}" for reason in item.why]
-    parts += (
-        ["<br>critical chain: " + " &rarr; ".join(map(escape, item.chain))] if item.chain else []
-    )
+    parts += [f'<br><span style="{QUIET}">why:</span> {escape(r)}' for r in item.why]
+    if item.chain:
+        chain = " &rarr; ".join(map(escape, item.chain))
+        parts.append(f'<br><span style="{QUIET}">critical chain:</span> {chain}')
     parts += [f"<br>{escape(item.related_label or '')}: {escape(e)}" for e in item.related]
     return "".join(parts) + "</li>"
 
@@ -46,5 +60,9 @@ def email_content(changes: Sequence[Change]) -> EmailContent:
     items = [summarise(change) for change in changes]
     subject = "[Slipstream] " + headline(changes)
     plain = headline(changes) + "\n\n" + "\n".join(plain_item(item) for item in items) + "\n"
-    html = f"<h2>{escape(headline(changes))}</h2><ul>{''.join(html_item(i) for i in items)}</ul>"
+    listed = "".join(html_item(i) for i in items)
+    html = (
+        f'<div style="{PAGE}"><h2 style="font-size: 18px;">{escape(headline(changes))}</h2>'
+        f'<ul style="padding-left: 20px;">{listed}</ul></div>'
+    )
     return EmailContent(subject, plain, html)

@@ -124,7 +124,7 @@ def test_each_kind_renders_on_every_channel(event: object) -> None:
     mail = email_content([change])
     assert mail.subject.startswith("[Slipstream] ")
     assert change.item_id in mail.plain
-    assert "<li>" in mail.html
+    assert "<li " in mail.html
     window = collect(None, "ops", "webhook", change, 0, NOW)
     body = rendered(window, 1, OPS, window.ranked())["payload"]
     assert json.loads(json.dumps(body))["data"]["items"][0]["kind"] == change.kind

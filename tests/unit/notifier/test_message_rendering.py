@@ -74,7 +74,11 @@ def test_email_has_plain_and_escaped_html_parts_saying_the_same() -> None:
     assert "- Item <1> is off track (github:acme/web#1)" in content.plain
     assert "Item &lt;1&gt;" in content.html
     assert "<1>" not in content.html
-    assert content.html.count("<li>") == 2
+    assert content.html.count("<li ") == 2
+    # The level reads at a glance, in inline style (mail clients drop <style> blocks).
+    assert '<strong style="color: #b42318;">is off track</strong>' in content.html
+    assert '<strong style="color: #b54708;">is at risk</strong>' in content.html
+    assert "<style" not in content.html
 
 
 def test_who_waits_on_an_item_is_said_in_slack_and_in_both_email_parts() -> None:
