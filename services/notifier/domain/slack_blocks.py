@@ -23,23 +23,32 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def mrkdwn(text: str) -> str:
+    """Text from a tracker or a customer, made inert for Slack's mrkdwn: an issue titled
+    ``<!channel>`` would otherwise notify the whole channel, and ``<url|x>`` disguise a link.
+    Slack asks for exactly these three to be escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def item_blocks(item: ItemSummary) -> list[dict[str, Any]]:
-    lines = [f"*{item.title}* {item.status}"]
+    lines = [f"*{mrkdwn(item.title)}* {mrkdwn(item.status)}"]
     if item.dates:
-        lines.append(item.dates)
+        lines.append(mrkdwn(item.dates))
     if item.waiting:
-        lines.append(f"*{item.waiting}*")
+        lines.append(f"*{mrkdwn(item.waiting)}*")
     if item.why:
-        lines.append("*Why:* " + "; ".join(item.why))
+        lines.append("*Why:* " + "; ".join(map(mrkdwn, item.why)))
     if item.chain:
-        lines.append("*Critical chain:* " + " → ".join(item.chain))
+        lines.append("*Critical chain:* " + " → ".join(map(mrkdwn, item.chain)))
     if item.related:
-        lines += [f"*{item.related_label}:*"] + [f"• {entry}" for entry in item.related]
+        label = mrkdwn(item.related_label or "")
+        lines += [f"*{label}:*"] + [f"• {mrkdwn(entry)}" for entry in item.related]
     section = {
         "type": "section",
         "text": {"type": "mrkdwn", "text": clip("\n".join(lines), MAX_SECTION_TEXT)},
     }
-    where = f"<{item.link}|{item.item_id}>" if item.link else item.item_id
+    name = mrkdwn(item.item_id)
+    where = f"<{mrkdwn(item.link)}|{name}>" if item.link else name
     context = {
         "type": "context",
         "elements": [{"type": "mrkdwn", "text": clip(where, MAX_SECTION_TEXT)}],
@@ -59,4 +68,5 @@ def slack_message(changes: Sequence[Change]) -> dict[str, Any]:
     if len(fits) < len(changes):
         more = f"…and {len(changes) - len(fits)} more; see GET /notifications for the full list"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": more}})
-    return {"text": title, "blocks": blocks}
+    # The header is plain_text, shown as written; the fallback ``text`` is mrkdwn.
+    return {"text": mrkdwn(title), "blocks": blocks}

@@ -34,12 +34,37 @@ def change(index: int, level: RiskLevel = RiskLevel.OFF_TRACK, why: str = "block
 
 def test_one_item_says_its_level_dates_why_chain_and_links_back() -> None:
     message = slack_message([change(7)])
-    assert message["text"] == "Item <7> is off track"
+    assert message["text"] == "Item &lt;7&gt; is off track"  # mrkdwn, escaped
+    assert message["blocks"][0]["text"]["text"] == "Item <7> is off track"  # plain_text
     section = message["blocks"][1]["text"]["text"]
     assert "forecast 2026-12-20 vs target 2026-12-10 (10 days late)" in section
     assert "*Why:* blocked" in section
     assert "jira:API-1 → github:acme/web#7" in section
     assert "https://github.com/acme/web/issues/7" in message["blocks"][2]["elements"][0]["text"]
+    assert block_kit_errors(message) == []
+
+
+def test_text_from_a_tracker_cannot_mention_the_channel_or_disguise_a_link_in_slack() -> None:
+    hostile = replace(
+        change(3, why="see <https://evil.test|your bank> & <@U123>"),
+        title="<!channel> ship it",
+        chain=("<!here>", "github:acme/web#3"),
+    )
+    message = slack_message([hostile])
+    section = message["blocks"][1]["text"]["text"]
+    assert "*&lt;!channel&gt; ship it* is off track" in section
+    assert "*Why:* see &lt;https://evil.test|your bank&gt; &amp; &lt;@U123&gt;" in section
+    assert "&lt;!here&gt; → github:acme/web#3" in section
+    assert message["text"] == "&lt;!channel&gt; ship it is off track"
+    # Slack parses mentions in mrkdwn only; the plain_text header shows the title as written.
+    parsed = [message["text"], section, message["blocks"][2]["elements"][0]["text"]]
+    assert not any(mark in text for text in parsed for mark in ("<!", "<@"))
+    assert message["blocks"][0]["text"] == {
+        "type": "plain_text",
+        "text": "<!channel> ship it is off track",
+    }
+    # Our own link back still is one.
+    assert message["blocks"][2]["elements"][0]["text"].startswith("<https://github.com/")
     assert block_kit_errors(message) == []
 
 
