@@ -151,12 +151,23 @@ def notifications(
     """The notification log, newest first (GET /notifications)."""
     query = {"status": status, "person": person, "since": since, "limit": limit}
     params = {k: v for k, v in query.items() if v is not None}
-    for n in call("GET", f"{notifier_url}/notifications", params=params):
-        typer.echo(
-            f"{n['id']:<40} {n.get('status', '-'):<9} {n.get('person_id') or '-':<20} "
-            f"{n.get('channel') or '-':<8} {n.get('status_code') or '-'!s:>4} "
-            f"{n.get('error') or ''}"
+    typer.echo(notifications_table(call("GET", f"{notifier_url}/notifications", params=params)))
+
+
+def notifications_table(rows: list[dict[str, Any]]) -> str:
+    """When, to whom, how it went, and what it said (older rows have no headline)."""
+    header = f"{'created (UTC)':<16} {'status':<8} {'person':<16} {'channel':<7} {'code':>4}  what"
+    lines = [header, "-" * len(header)]
+    for n in rows:
+        created = str(n.get("created_at") or "-")[:16].replace("T", " ")
+        what = n.get("headline") or n.get("event_type") or "-"
+        error = f"  ({n['error']})" if n.get("error") else ""
+        lines.append(
+            f"{created:<16} {n.get('status', '-'):<8} {n.get('person_id') or '-':<16} "
+            f"{n.get('channel') or '-':<7} {n.get('status_code') or '-'!s:>4}  {what}{error}"
         )
+        lines.append(f"{'':<16} {n['id']}")
+    return "\n".join(lines)
 
 
 def redrive(

@@ -33,6 +33,7 @@ from services.notifier.adapters.outbox import LEASE, MongoOutbox
 from services.notifier.domain.change import Change
 from services.notifier.domain.digest import DigestWindow
 from services.notifier.domain.email_message import email_content
+from services.notifier.domain.message_content import headline
 from services.notifier.domain.pacing import by_destination, held_due_times, hold_rest_until
 from services.notifier.domain.people import ChannelKind, Person
 from services.notifier.domain.retry import AttemptResult, Verdict, judge
@@ -340,5 +341,7 @@ def rendered(
         "destination": destination,
         "event_type": "notify.digest",
         "cause_event_ids": [c.cause_id for c in changes],
+        # What the message said, in a line: the log is read by people asking "was X told?".
+        "headline": headline(changes),
         "payload": payload,
     }

@@ -19,7 +19,7 @@ from services.notifier.adapters.outbox import MongoOutbox
 from services.notifier.adapters.report_timers import MongoReportTimers
 from services.notifier.adapters.scheduler_reports import HttpReports
 from services.notifier.domain.people import ChannelKind, Person
-from services.notifier.domain.report_message import report_payload
+from services.notifier.domain.report_message import TITLE, report_payload
 from services.notifier.domain.report_schedule import ReportSchedule, next_run
 from shared.events import derive_event_id
 
@@ -82,5 +82,6 @@ class ReportRuns:
             "destination": destinations[channel],
             "event_type": "notify.report",
             "cause_event_ids": [],
+            "headline": TITLE,
             "payload": report_payload(channel, figures, html, markdown, self.reports.link()),
         }

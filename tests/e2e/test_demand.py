@@ -180,6 +180,13 @@ def test_the_notification_of_a_slip_says_who_waits_on_the_item(
     data = wait_until(told)
     assert (data["customers"], data["organisations"]) == (3, 2)
     assert data["title"] == "CSV export"
+    # The notification log says what each message said, as `slipstream notifications` shows.
+    notifier = ["--notifier-url", stack.urls["notifier"]]
+    logged = CliRunner(env={"SLIPSTREAM_TOKEN": stack.admin_token}).invoke(
+        app, ["notifications", "--status", "sent", *notifier]
+    )
+    assert logged.exit_code == 0, logged.output
+    assert "CSV export is off track" in logged.output
 
 
 def test_a_manual_unlink_lowers_the_demand_the_scheduler_shows(stack: Stack) -> None:

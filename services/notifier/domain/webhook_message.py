@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from services.notifier.domain.event_changes import change_from_risk
+from services.notifier.domain.message_content import headline
 from shared.events import RiskChangedV1, derive_event_id
 
 
@@ -55,6 +57,7 @@ def implicit_message(change: RiskChangedV1, destination: str) -> dict[str, Any]:
         "event_type": notification.event_type,
         "cause_event_id": change.event_id,
         "cause_event_ids": [change.event_id],
+        "headline": headline([change_from_risk(change)]),
         "payload": json.loads(notification.body),
         "signing": CONFIGURED_SECRET,
     }

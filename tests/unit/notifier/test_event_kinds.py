@@ -126,8 +126,9 @@ def test_each_kind_renders_on_every_channel(event: object) -> None:
     assert change.item_id in mail.plain
     assert "<li " in mail.html
     window = collect(None, "ops", "webhook", change, 0, NOW)
-    body = rendered(window, 1, OPS, window.ranked())["payload"]
-    assert json.loads(json.dumps(body))["data"]["items"][0]["kind"] == change.kind
+    row = rendered(window, 1, OPS, window.ranked())
+    assert json.loads(json.dumps(row["payload"]))["data"]["items"][0]["kind"] == change.kind
+    assert row["headline"] == headline([change]), "the log says what the message said"
 
 
 def test_loop_and_release_messages_list_who_waits_and_what_threatens() -> None:
