@@ -28,6 +28,8 @@ READS = {
     "notifier": {"NOTIFIER_SCHEDULER_URL": ("scheduler", "NOTIFIER_SCHEDULER_TOKEN")},
 }
 READERS = tuple(READS)
+# Whose page a service links people to: its URL setting -> the service that serves the page.
+LINKS = {"notifier": {"NOTIFIER_DASHBOARD_URL": "scheduler"}}
 START_ORDER = (("ingest", "feedback"), ("scheduler",), ("notifier",))
 
 
@@ -169,6 +171,8 @@ def start_stack(
                 for setting, (service, token) in READS.get(name, {}).items():
                     child_env[setting] = f"http://{host}:{bound[service]}"
                     child_env.setdefault(token, tokens[name])
+                for setting, service in LINKS.get(name, {}).items():
+                    child_env.setdefault(setting, f"http://{host}:{bound[service]}/")
                 started[name] = _start_service(name, child_env, data_dir)
                 children.append(started[name])
             for name in phase:

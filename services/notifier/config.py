@@ -28,6 +28,10 @@ class NotifierSettings(ServiceSettings):
     delivery_concurrency: int = Field(8, ge=1)
     # Where scheduled reports come from (the scheduler's GET /report).
     scheduler_url: str = "http://127.0.0.1:8081"
+    # Where people open the dashboard (the scheduler's page, as they reach it): each message
+    # links every item to its explanation there. Unset, messages carry no such link
+    # (``slipstream up`` sets it to the dashboard it prints).
+    dashboard_url: str | None = None
     # A ``read`` token for it (NOTIFIER_SCHEDULER_TOKEN); ``slipstream up`` makes one.
     scheduler_token: SecretStr | None = None
     # NOTIFIER_PEOPLE: YAML of person id -> PUT /people body, loaded at start-up.

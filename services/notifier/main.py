@@ -51,6 +51,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         secret, publisher,
         # Outcome events in atomic batches on the NOTIFY stream: one sync a tick's worth.
         AtomicBatches(lambda: runtime.broker.connection, runtime.telemetry.tracer),
+        settings.dashboard_url,
     )  # fmt: skip
     token = settings.scheduler_token
     reports = HttpReports(

@@ -33,7 +33,7 @@ from services.notifier.adapters.outbox import LEASE, MongoOutbox
 from services.notifier.domain.change import Change
 from services.notifier.domain.digest import DigestWindow
 from services.notifier.domain.email_message import email_content
-from services.notifier.domain.message_content import headline
+from services.notifier.domain.message_content import explained_at, headline
 from services.notifier.domain.pacing import by_destination, held_due_times, hold_rest_until
 from services.notifier.domain.people import ChannelKind, Person
 from services.notifier.domain.retry import AttemptResult, Verdict, judge
@@ -82,6 +82,7 @@ class OutboxWorker:
         configured_secret: str = "",
         publisher: EventPublisher | None = None,
         batches: AtomicBatches | None = None,
+        dashboard: str | None = None,
     ) -> None:
         self.directory, self.windows, self.told, self.outbox = directory, windows, told, outbox
         self.http, self.smtp, self.throttle, self.tracer = http, smtp, throttle, tracer
@@ -92,6 +93,7 @@ class OutboxWorker:
         self.configured_secret = configured_secret
         self.publisher = publisher
         self.batches = batches
+        self.dashboard = dashboard  # NOTIFIER_DASHBOARD_URL: messages link items to it
         self.backlog = False  # whether the last tick left due messages unclaimed
         # Messages recorded already claimed (``MongoOutbox.record_claimed``), to send next.
         self.handed: list[dict[str, Any]] = []
@@ -237,7 +239,7 @@ class OutboxWorker:
                 held.append((window, version, at))  # held, still collecting
                 self.digests.add(1, {"outcome": "held"})
                 continue
-            records.append(rendered(window, version, person, changes))
+            records.append(rendered(window, version, person, changes, self.dashboard))
             told.append(window)
             closing.append((window, version))
             self.digests.add(1, {"outcome": "recorded"})
@@ -321,17 +323,26 @@ def still_leased(messages: list[dict[str, Any]], now: datetime) -> list[dict[str
 
 
 def rendered(
-    window: DigestWindow, version: int, person: Person, changes: Sequence[Change]
+    window: DigestWindow,
+    version: int,
+    person: Person,
+    changes: Sequence[Change],
+    dashboard: str | None = None,
 ) -> dict[str, Any]:
     channel = ChannelKind(window.channel)
     destination: str | None
     payload: dict[str, Any]
     if channel is ChannelKind.SLACK:
-        destination, payload = person.channels.slack_webhook_url, slack_message(changes)
+        destination, payload = person.channels.slack_webhook_url, slack_message(changes, dashboard)
     elif channel is ChannelKind.EMAIL:
-        destination, payload = person.channels.email_address, email_content(changes).__dict__
+        mail = email_content(changes, dashboard)
+        destination, payload = person.channels.email_address, mail.__dict__
     else:
-        items = [json.loads(json.dumps(change_document(c), default=str)) for c in changes]
+        items = [
+            json.loads(json.dumps(change_document(c), default=str))
+            | ({"explained": explained_at(c, dashboard)} if dashboard else {})
+            for c in changes
+        ]
         destination = person.channels.webhook_url
         payload = {"type": "notify.digest", "data": {"person_id": person.person_id, "items": items}}
     return {

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ from services.cli.demo import repository as github_repository
 from services.cli.demo import scenario
 from services.cli.stack import Stack
 from tests.browser.conftest import post, sign_in
-from tests.e2e.test_demand import post_feedback
+from tests.e2e.test_demand import post_feedback, post_standard
+from tests.support.notifier_receivers import slack_stand_in
 from tests.support.streams import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -143,6 +145,33 @@ def test_the_weekly_report_opens_from_the_dashboard_styled_and_naming_the_chain(
     chains = page.inner_text("table:below(h2:has-text('Longest slipping chains'))")
     assert "Checkout redesign (github:acme/web#7) → Ledger migration (github:acme/api#42)" in chains
     page.screenshot(path=artifacts / "report.png", full_page=True)
+
+
+def test_a_slack_message_links_to_the_items_explanation_on_the_dashboard(
+    page: Any, stack: Stack, artifacts: Path
+) -> None:
+    # Crosses ingest -> scheduler -> notifier -> a Slack stand-in, then the link -> the page.
+    overdue = "standard:overdue-export"
+    notifier, auth = stack.urls["notifier"], stack.auth
+    with slack_stand_in() as slack:
+        channels = {"slack": {"webhook_url": f"{slack.url}/mo"}}
+        person = {"name": "Mo", "identities": ["standard:mo"], "channels": channels}
+        assert httpx.put(f"{notifier}/people/mo", json=person, headers=auth).status_code == 201
+        mine = {"person_id": "mo", "channel": "slack", "digest_seconds": 0,
+                "filter": {"item": overdue}}  # fmt: skip
+        assert httpx.post(f"{notifier}/subscriptions", json=mine, headers=auth).status_code == 201
+        target = (date.today() - timedelta(days=3)).isoformat()
+        work = {"item_id": overdue, "title": "Overdue export", "status": "in_progress"}
+        post_standard(stack, "msg-overdue-export", "item.changed", {**work, "target": target})
+        [message] = wait_until(lambda: slack.accepted or None, timeout=60)
+    context = next(b for b in message["blocks"] if b["type"] == "context")
+    found = re.search(r"<([^|>]+)\|Why, in Slipstream>", context["elements"][0]["text"])
+    assert found, context
+    assert found[1] == f"{stack.urls['scheduler']}/#/item/standard%3Aoverdue-export"
+    page.goto(found[1])
+    page.wait_for_selector("h1:has-text('Overdue export')", timeout=30_000)
+    assert "off track" in page.inner_text("h1")
+    page.screenshot(path=artifacts / "from-slack.png", full_page=True)
 
 
 def test_graph_draws_the_nodes_edges_and_critical_chain(

@@ -26,6 +26,7 @@ def plain_item(item: ItemSummary) -> str:
     lines += ["  critical chain: " + " -> ".join(item.chain)] if item.chain else []
     lines += [f"  {item.related_label}: {entry}" for entry in item.related]
     lines += [f"  {item.link}"] if item.link else []
+    lines += [f"  why, in Slipstream: {item.explained}"] if item.explained else []
     return "\n".join(lines)
 
 
@@ -53,11 +54,13 @@ def html_item(item: ItemSummary) -> str:
         chain = " &rarr; ".join(map(escape, item.chain))
         parts.append(f'<br><span style="{QUIET}">critical chain:</span> {chain}')
     parts += [f"<br>{escape(item.related_label or '')}: {escape(e)}" for e in item.related]
+    if item.explained:
+        parts.append(f'<br><a href="{escape(item.explained)}">Why, in Slipstream</a>')
     return "".join(parts) + "</li>"
 
 
-def email_content(changes: Sequence[Change]) -> EmailContent:
-    items = [summarise(change) for change in changes]
+def email_content(changes: Sequence[Change], dashboard: str | None = None) -> EmailContent:
+    items = [summarise(change, dashboard) for change in changes]
     subject = "[Slipstream] " + headline(changes)
     plain = headline(changes) + "\n\n" + "\n".join(plain_item(item) for item in items) + "\n"
     listed = "".join(html_item(i) for i in items)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from services.notifier.domain.change import Change
 from shared.events import RiskLevel
@@ -43,6 +44,8 @@ class ItemSummary:
     related_label: str | None
     related: tuple[str, ...]
     link: str | None
+    # Its explanation on the dashboard (chain, who waits, history), when one is configured.
+    explained: str | None = None
 
 
 def link_for(item_id: str, url: str | None = None) -> str | None:
@@ -86,7 +89,17 @@ def waiting_line(change: Change) -> str | None:
     return f"{people} {'is' if change.customers == 1 else 'are'} waiting on it"
 
 
-def summarise(change: Change) -> ItemSummary:
+def explained_at(change: Change, dashboard: str | None) -> str | None:
+    """The dashboard's page for the change: a release's on the releases view, else the item's."""
+    if not dashboard:
+        return None
+    base = dashboard.rstrip("/")
+    if change.kind == "release":
+        return f"{base}/#/releases"
+    return f"{base}/#/item/{quote(change.item_id, safe='')}"
+
+
+def summarise(change: Change, dashboard: str | None = None) -> ItemSummary:
     prefix = "Release " if change.kind == "release" else ""
     return ItemSummary(
         item_id=change.item_id,
@@ -100,6 +113,7 @@ def summarise(change: Change) -> ItemSummary:
         related_label=RELATED_LABEL.get(change.kind) if change.related else None,
         related=change.related,
         link=link_for(change.item_id, change.url),
+        explained=explained_at(change, dashboard),
     )
 
 

@@ -49,6 +49,8 @@ def item_blocks(item: ItemSummary) -> list[dict[str, Any]]:
     }
     name = mrkdwn(item.item_id)
     where = f"<{mrkdwn(item.link)}|{name}>" if item.link else name
+    if item.explained:
+        where += f" · <{mrkdwn(item.explained)}|Why, in Slipstream>"
     context = {
         "type": "context",
         "elements": [{"type": "mrkdwn", "text": clip(where, MAX_SECTION_TEXT)}],
@@ -56,7 +58,7 @@ def item_blocks(item: ItemSummary) -> list[dict[str, Any]]:
     return [section, context]
 
 
-def slack_message(changes: Sequence[Change]) -> dict[str, Any]:
+def slack_message(changes: Sequence[Change], dashboard: str | None = None) -> dict[str, Any]:
     title = headline(changes)
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": clip(title, MAX_HEADER_TEXT)}}
@@ -64,7 +66,7 @@ def slack_message(changes: Sequence[Change]) -> dict[str, Any]:
     room = (MAX_BLOCKS - len(blocks) - 1) // BLOCKS_PER_ITEM  # keep one for "and N more"
     fits = changes if len(changes) * BLOCKS_PER_ITEM <= MAX_BLOCKS - 1 else changes[:room]
     for change in fits:
-        blocks += item_blocks(summarise(change))
+        blocks += item_blocks(summarise(change, dashboard))
     if len(fits) < len(changes):
         more = f"…and {len(changes) - len(fits)} more; see GET /notifications for the full list"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": more}})

@@ -34,6 +34,7 @@ pytestmark = pytest.mark.integration
 
 T0 = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 SECRET = "whsec_dGVzdC1zZWNyZXQ="
+DASHBOARD = "https://slipstream.example.com/"
 
 
 class Rig:
@@ -47,6 +48,7 @@ class Rig:
         self.worker = OutboxWorker(
             self.directory, windows, told, self.outbox, http, smtp,
             ThrottlePolicy(limit=100, window_seconds=3600), NoOpTracer(), NoOpMeter("test"),
+            dashboard=DASHBOARD,
         )  # fmt: skip
 
     async def route_all(self, changes: list[Change], now: datetime) -> None:
@@ -120,6 +122,12 @@ async def test_a_root_slip_over_30_dependants_is_one_message_per_person(
     slack_items = [b for b in slack.accepted[0]["blocks"] if b["type"] == "section"]
     assert len(slack_items) == 10
     assert "10 items" in slack.accepted[0]["blocks"][0]["text"]["text"]
+    # Each item links to its explanation on the dashboard, on every channel.
+    explained = f"{DASHBOARD}#/item/github%3Aacme%2Fweb%23"
+    contexts = [
+        b["elements"][0]["text"] for b in slack.accepted[0]["blocks"] if b["type"] == "context"
+    ]
+    assert all(f"· <{explained}" in c and "|Why, in Slipstream>" in c for c in contexts), contexts
 
     assert len(mailbox.messages) == 1
     mail = mailbox.messages[0]
@@ -130,6 +138,7 @@ async def test_a_root_slip_over_30_dependants_is_one_message_per_person(
     plain = parts["text/plain"].get_payload(decode=True)
     assert isinstance(plain, bytes)
     assert plain.decode().count("is off track") == 10
+    assert plain.decode().count(f"why, in Slipstream: {explained}") == 10
 
     hooks = sink.snapshot()
     assert len(hooks) == 1
@@ -138,7 +147,9 @@ async def test_a_root_slip_over_30_dependants_is_one_message_per_person(
         SECRET, hook.headers["webhook-id"], int(hook.headers["webhook-timestamp"]),
         hook.body, hook.headers["webhook-signature"],
     )  # fmt: skip
-    assert len(json.loads(hook.body)["data"]["items"]) == 10
+    items = json.loads(hook.body)["data"]["items"]
+    assert len(items) == 10
+    assert all(i["explained"].startswith(explained) for i in items)
     ids = {m["_id"] for m in await rig.messages()}
     assert hook.headers["webhook-id"] in ids
     assert mail["Message-ID"].strip("<>").removesuffix("@slipstream") in ids

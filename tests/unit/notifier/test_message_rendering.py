@@ -134,3 +134,27 @@ def test_the_waiting_line_counts_people_and_their_organisations(
 def test_nobody_waiting_says_nothing_about_it() -> None:
     assert "waiting" not in slack_message([change(7)])["blocks"][1]["text"]["text"]
     assert "waiting" not in email_content([change(7)]).plain
+
+
+def test_each_item_links_to_its_explanation_when_a_dashboard_is_configured() -> None:
+    item, release = (
+        change(7),
+        replace(change(8), kind="release", item_id="github:acme/web/milestone/3"),
+    )
+    dashboard = "https://slipstream.example.com/"
+    message = slack_message([item, release], dashboard)
+    contexts = [b["elements"][0]["text"] for b in message["blocks"] if b["type"] == "context"]
+    assert contexts[0].endswith(
+        " · <https://slipstream.example.com/#/item/github%3Aacme%2Fweb%237|Why, in Slipstream>"
+    )
+    assert contexts[1].endswith(" · <https://slipstream.example.com/#/releases|Why, in Slipstream>")
+    assert block_kit_errors(message) == []
+    mail = email_content([item], dashboard)
+    assert (
+        "  why, in Slipstream: https://slipstream.example.com/#/item/github%3Aacme%2Fweb%237"
+        in mail.plain
+    )
+    assert '<a href="https://slipstream.example.com/#/item/github%3Aacme%2Fweb%237">' in mail.html
+    # Without one, nothing points anywhere it cannot reach.
+    assert "Slipstream>" not in str(slack_message([item]))
+    assert "why, in Slipstream" not in email_content([item]).plain
