@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from services.cli.stack import LINKS, READS
 from shared.settings import ServiceSettings
 from tests.unit.deploy.support import (
     APP_PORTS,
@@ -114,6 +115,19 @@ def test_ingest_and_notifier_receive_their_secrets(services: dict[str, Any]) -> 
         assert f"INGEST_{source}_SECRET" in ingest
     notifier = services["notifier"]["environment"]
     assert {"NOTIFIER_WEBHOOK_URL", "NOTIFIER_WEBHOOK_SECRET"} <= notifier.keys()
+
+
+@pytest.mark.parametrize("reader", sorted(READS))
+def test_a_service_reading_anothers_api_is_pointed_at_it_not_at_loopback(
+    services: dict[str, Any], reader: str
+) -> None:
+    # The same table `slipstream up` fills in; inside a container 127.0.0.1 is itself.
+    env = services[reader]["environment"]
+    for setting, (service, token) in READS[reader].items():
+        assert env[setting] == f"http://{service}:{APP_PORTS[service]}"
+        assert token in env, f"{reader} needs a read token for {service}"
+    for setting in LINKS.get(reader, {}):
+        assert env[setting].startswith("${SLIPSTREAM_DASHBOARD_URL:-http"), env[setting]
 
 
 # --- docker-compose.yml: infrastructure ---------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from services.cli.stack import LINKS, READS
 from tests.unit.deploy.support import (
     APP_PORTS,
     DEPLOY,
@@ -95,6 +96,11 @@ def test_each_k8s_service_runs_replicas_of_the_one_image_with_probes(
     assert env[f"{name.upper()}_HOST"] == "0.0.0.0"
     config_maps = [s["configMapRef"]["name"] for s in container["envFrom"] if "configMapRef" in s]
     assert config_maps == ["slipstream-env"]
+    # Another service's API by its Service name (as `slipstream up` fills in), not loopback.
+    for setting, (service, _) in READS.get(name, {}).items():
+        assert env[setting] == f"http://{service}:{APP_PORTS[service]}"
+    for setting in LINKS.get(name, {}):
+        assert env[setting].startswith("https://"), "people open the dashboard over TLS"
 
 
 def test_cluster_streams_are_replicated_three_ways(k8s_docs: list[dict[str, Any]]) -> None:
