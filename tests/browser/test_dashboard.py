@@ -45,6 +45,15 @@ def open_view(page: Any, hash_: str, ready: str) -> None:
     page.wait_for_selector(ready, timeout=30_000)
 
 
+def assert_each_date_labelled_once(page: Any) -> None:
+    """The history chart's date axis names each date once, however short its span."""
+    dates = page.eval_on_selector_all(
+        "#history .vis-data-axis .vis-y-axis", "ls => ls.map(l => l.innerText).filter(Boolean)"
+    )
+    assert dates, "the date axis has labels"
+    assert len(dates) == len(set(dates)), f"a date labelled twice: {dates}"
+
+
 def board_ids(page: Any) -> list[str]:
     return list(page.eval_on_selector_all("#rows tr[data-item]", "r => r.map(x => x.dataset.item)"))
 
@@ -171,6 +180,8 @@ def test_a_slack_message_links_to_the_items_explanation_on_the_dashboard(
     page.goto(found[1])
     page.wait_for_selector("h1:has-text('Overdue export')", timeout=30_000)
     assert "off track" in page.inner_text("h1")
+    page.wait_for_selector("#history svg")
+    assert_each_date_labelled_once(page)  # forecast = target: one date, a short axis
     page.screenshot(path=artifacts / "from-slack.png", full_page=True)
 
 
@@ -288,6 +299,7 @@ def test_demand_on_the_board_and_linked_feedback_and_history_on_the_item_page(
     assert "3 customers / 2 orgs" in page.inner_text("p.demand")
     page.wait_for_selector("#history svg")
     assert page.inner_text("#history .vis-legend-text").split() == ["forecast", "target"]
+    assert_each_date_labelled_once(page)
 
     def drawn_as_kept() -> tuple[list[str], list[dict[str, Any]]] | None:
         # The page redraws when the live feed says the item changed, so page and API are

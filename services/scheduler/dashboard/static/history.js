@@ -14,11 +14,17 @@ function points(history, item) {
   return items;
 }
 
+// The date axis spans at least this much, so its ticks fall a day or more apart and no two
+// are labelled with the same date (a few days' span put two ticks on each day).
+const SHORTEST_SPAN = 12 * DAY;
+
 function range(items) {
   const xs = items.map((p) => Date.parse(p.x));
   const ys = items.map((p) => p.y);
+  const low = Math.min(...ys), high = Math.max(...ys);
+  const pad = Math.max(2 * DAY, (SHORTEST_SPAN - (high - low)) / 2);
   return { start: new Date(Math.min(...xs) - DAY), end: new Date(Math.max(...xs) + DAY),
-    min: Math.min(...ys) - 2 * DAY, max: Math.max(...ys) + 2 * DAY };
+    min: low - pad, max: high + pad };
 }
 
 function asDay(value) {
