@@ -30,6 +30,11 @@ def mrkdwn(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def link_target(url: str) -> str:
+    """A URL inside ``<url|text>``: a ``|`` in it would end the URL and start the label."""
+    return mrkdwn(url).replace("|", "%7C")
+
+
 def item_blocks(item: ItemSummary) -> list[dict[str, Any]]:
     lines = [f"*{mrkdwn(item.title)}* {mrkdwn(item.status)}"]
     if item.dates:
@@ -48,9 +53,9 @@ def item_blocks(item: ItemSummary) -> list[dict[str, Any]]:
         "text": {"type": "mrkdwn", "text": clip("\n".join(lines), MAX_SECTION_TEXT)},
     }
     name = mrkdwn(item.item_id)
-    where = f"<{mrkdwn(item.link)}|{name}>" if item.link else name
+    where = f"<{link_target(item.link)}|{name}>" if item.link else name
     if item.explained:
-        where += f" · <{mrkdwn(item.explained)}|Why, in Slipstream>"
+        where += f" · <{link_target(item.explained)}|Why, in Slipstream>"
     context = {
         "type": "context",
         "elements": [{"type": "mrkdwn", "text": clip(where, MAX_SECTION_TEXT)}],

@@ -63,8 +63,11 @@ def test_text_from_a_tracker_cannot_mention_the_channel_or_disguise_a_link_in_sl
         "type": "plain_text",
         "text": "<!channel> ship it is off track",
     }
-    # Our own link back still is one.
+    # Our own link back still is one, and a URL from a tracker cannot carry its own label.
     assert message["blocks"][2]["elements"][0]["text"].startswith("<https://github.com/")
+    relabelled = slack_message([replace(hostile, url="https://evil.test/x|Your bank")])
+    context = relabelled["blocks"][2]["elements"][0]["text"]
+    assert context == "<https://evil.test/x%7CYour bank|github:acme/web#3>"
     assert block_kit_errors(message) == []
 
 
