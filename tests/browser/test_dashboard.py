@@ -320,3 +320,31 @@ def test_demand_on_the_board_and_linked_feedback_and_history_on_the_item_page(
     _, history = wait_until(drawn_as_kept, timeout=15)
     assert history, "the checkout's slip was kept"
     page.screenshot(path=artifacts / "item-history-feedback.png", full_page=True)
+
+
+def test_customer_demand_ranks_where_customers_wait_with_pace_and_risk(
+    page: Any, stack: Stack, artifacts: Path
+) -> None:
+    # The same three pieces as the demand test above (again is a no-op): two organisations.
+    wait_for_blocked_checkout(stack)
+    for number, email in enumerate(("ann@acme.test", "bo@acme.test", "cy@globex.test")):
+        post_feedback(stack, f"standard:ticket/{number}", email, CHECKOUT)
+
+    def ranked() -> list[dict[str, Any]] | None:
+        answer = httpx.get(f"{stack.urls['scheduler']}/customer-demand", headers=stack.auth)
+        rows = answer.json()["demand"]
+        return rows if any(r["item_id"] == CHECKOUT and r["customers"] == 3 for r in rows) else None
+
+    assert wait_until(ranked)[0]["title"] == "Checkout redesign", "heaviest first, by its title"
+    open_view(page, "#/demand", f'#rows tr[data-item="{CHECKOUT}"]')
+    row = page.inner_text(f'#rows tr[data-item="{CHECKOUT}"]')
+    assert "Checkout redesign" in row
+    assert "3 customers / 2 orgs" in row
+    assert "off track" in row, "beside its delivery risk, from the scheduler"
+    pace = page.get_attribute(f'#rows tr[data-item="{CHECKOUT}"] svg.pace', "aria-label")
+    assert pace is not None
+    assert pace.startswith("feedback per 24 h, oldest first: ")
+    assert pace.endswith(", 3")
+    page.screenshot(path=artifacts / "demand.png", full_page=True)
+    page.click(f'#rows tr[data-item="{CHECKOUT}"] a')
+    page.wait_for_selector("h1:has-text('Checkout redesign')")

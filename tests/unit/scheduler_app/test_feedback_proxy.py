@@ -48,3 +48,15 @@ async def test_an_unreachable_feedback_service_gives_an_empty_list_and_says_so()
     answer = await proxy.on_item("jira:OPS-1")
     assert answer["feedback"] == []
     assert answer["note"].startswith("Feedback is unavailable (ConnectError")
+
+
+async def test_the_demand_view_forwards_feedbacks_ranking_or_says_why_it_has_none() -> None:
+    seen: list[str] = []
+    rows = [{"item_id": "jira:PAY-1", "customers": 3}]
+    proxy = FeedbackProxy("http://feedback", NoOpTracer(), transport=answering(200, rows, seen))
+    assert await proxy.demand({"limit": "200"}) == {"demand": rows, "note": None}
+    assert seen == ["http://feedback/demand?limit=200"]
+    failing = FeedbackProxy("http://feedback", NoOpTracer(), transport=answering(503, {}, []))
+    answer = await failing.demand({})
+    assert answer["demand"] == []
+    assert answer["note"] == "Feedback is unavailable (status 503); customer demand is not shown."

@@ -4,10 +4,13 @@ import { boardView } from "./board.js";
 import { itemView } from "./item.js";
 import { releasesView } from "./releases.js";
 import { graphView } from "./graph.js";
+import { demandView } from "./demand.js";
 import { send } from "./api.js";
 
 const main = document.getElementById("main");
-const views = { "": boardView, item: itemView, releases: releasesView, graph: graphView };
+const views = {
+  "": boardView, item: itemView, releases: releasesView, graph: graphView, demand: demandView,
+};
 let current = null;
 
 function route() {
