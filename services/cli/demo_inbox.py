@@ -37,12 +37,13 @@ def demo_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
-def described(payload: dict[str, Any]) -> str:
-    """What a delivered ``risk.changed`` body says, in the email digest's words."""
+def described(payload: dict[str, Any], dashboard: str | None = None) -> str:
+    """What a delivered ``risk.changed`` body says, in the email digest's words (with the
+    link to the item's explanation a digest carries, when the dashboard is known)."""
     if payload.get("type") != "risk.changed":
         return f"a {payload.get('type')!r} message"
     change = change_from_risk(RiskChangedV1.model_validate(payload["data"]))
-    return plain_item(summarise(change))
+    return plain_item(summarise(change, dashboard))
 
 
 def verdict(secret: str, headers: dict[str, str], body: bytes, now: datetime) -> str | None:
@@ -62,6 +63,8 @@ class DemoInbox:
     def __init__(self, secret: str, say: Callable[[str], None]) -> None:
         self.secret = secret
         self.say = say
+        # The dashboard its messages link to; known once the stack is up (``up`` sets it).
+        self.dashboard: str | None = None
         self.received: list[dict[str, Any]] = []
         self._arrived = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -92,7 +95,7 @@ class DemoInbox:
             return HTTPStatus.UNAUTHORIZED
         try:
             payload = json.loads(body)
-            text = described(payload)
+            text = described(payload, self.dashboard)
         except (ValueError, KeyError, TypeError, ValidationError) as exc:
             self.say(f"demo inbox could not read a delivery: {exc}")
             return HTTPStatus.BAD_REQUEST

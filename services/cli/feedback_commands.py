@@ -8,6 +8,7 @@ from urllib.parse import quote
 import typer
 
 from services.cli.api import call
+from services.notifier.domain.slack_blocks import clip
 
 FeedbackUrl = Annotated[
     str, typer.Option("--feedback-url", envvar="SLIPSTREAM_FEEDBACK_URL", help="Feedback API.")
@@ -17,11 +18,6 @@ DEFAULT_FEEDBACK_URL = "http://127.0.0.1:8082"
 
 def _call(method: str, url: str, **kwargs: Any) -> Any:
     return call("feedback", method, url, **kwargs).json()
-
-
-def clipped(text: str | None, width: int) -> str:
-    text = text or "-"
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def demand_table(rows: list[dict[str, Any]]) -> str:
@@ -36,7 +32,7 @@ def demand_table(rows: list[dict[str, Any]]) -> str:
         counts = " ".join(str(n) for n in trend.get("per_window", []))
         surging = "  SURGING" if trend.get("surging") else ""
         lines.append(
-            f"{row['item_id']:<30} {clipped(row.get('title'), 24):<24} {row['weight']:>7.2f} "
+            f"{row['item_id']:<30} {clip(row.get('title') or '-', 24):<24} {row['weight']:>7.2f} "
             f"{row['customers']:>9} {row['organisations']:>5} {arr:>12}  {counts}{surging}"
         )
     return "\n".join(lines)

@@ -104,6 +104,7 @@ def _serve(stack: Stack, data_dir: Path, demo: bool, inbox: DemoInbox | None) ->
         if inbox is not None:
             # The demo's stand-in for an owner's webhook (NOTIFIER_WEBHOOK_URL).
             typer.echo(f"{'inbox':<9} {inbox.url}")
+            inbox.dashboard = f"{stack.urls['scheduler']}/"
         typer.echo(f"data and logs in {data_dir.resolve()}; Ctrl-C stops everything")
         if demo:
             secrets = demo_secrets(data_dir)

@@ -108,9 +108,9 @@ def reasons_from_document(document: dict[str, Any]) -> tuple[RiskReason, ...]:
     return tuple(RiskReason.model_validate(reason) for reason in document.get("reasons", []))
 
 
-def told_reasons(document: dict[str, Any], titles: Mapping[str, str]) -> list[str]:
-    """The stored reasons in words, each naming its blocker by title too (``RiskReason.told``)."""
-    return [reason.told(titles) for reason in reasons_from_document(document)]
+def told_reasons(reasons: list[dict[str, Any]], titles: Mapping[str, str]) -> list[str]:
+    """Stored reasons in words, each naming its blocker by title too (``RiskReason.told``)."""
+    return [RiskReason.model_validate(reason).told(titles) for reason in reasons]
 
 
 def signature_of_document(document: dict[str, Any] | None) -> Signature:

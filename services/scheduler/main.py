@@ -139,7 +139,7 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     app.include_router(risk_router(*views), dependencies=read)
     app.include_router(report_router(ReportReader(runtime.db)), dependencies=read)
     proxy = FeedbackProxy(settings.feedback_url, runtime.telemetry.tracer, settings.feedback_token)
-    mount_dashboard(app, feed, sessions, proxy)
+    mount_dashboard(app, feed, sessions, proxy, views[0].verdicts)
     return app
 
 

@@ -144,7 +144,7 @@ def chain_of(document: Document, titles: dict[str, str]) -> Chain:
         slip_days=int(document.get("slip_days") or 0),
         members=members,
         root_cause=members[-1],
-        why="; ".join(told_reasons(document, titles)),
+        why="; ".join(told_reasons(document.get("reasons", []), titles)),
         titles={m: titles[m] for m in members if m in titles},
     )
 

@@ -97,7 +97,7 @@ def chain_member(item_id: str, assessment: dict[str, Any], item: dict[str, Any])
 
 def with_told(reasons: list[dict[str, Any]], titles: dict[str, str]) -> list[dict[str, Any]]:
     """Each stored reason with ``told``: its message naming its blocker by title too."""
-    told = told_reasons({"reasons": reasons}, titles)
+    told = told_reasons(reasons, titles)
     return [{**reason, "told": words} for reason, words in zip(reasons, told, strict=True)]
 
 
@@ -154,6 +154,15 @@ class RiskViews:
         """What the blockers the rows' reasons name by id are called."""
         ids = {reason.get("blocker_id") for row in rows for reason in row["reasons"]}
         return await names_in(self.items, "title", ids - {None})
+
+    async def verdicts(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Each of the items' level and forecast, as stored: one read for a page of them."""
+        fields = {"level": 1, "forecast": 1}
+        found = self.assessments.find({"_id": {"$in": ids}}, projection=fields)
+        return {
+            d["_id"]: {"level": d.get("level"), "forecast": day(d.get("forecast"))}
+            async for d in found
+        }
 
     async def demand_on(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         return {d["_id"]: d async for d in self.demand.find({"_id": {"$in": ids}})}

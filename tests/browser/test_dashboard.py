@@ -338,7 +338,9 @@ def test_customer_demand_ranks_where_customers_wait_with_pace_and_risk(
         rows = answer.json()["demand"]
         return rows if any(r["item_id"] == CHECKOUT and r["customers"] == 3 for r in rows) else None
 
-    assert wait_until(ranked)[0]["title"] == "Checkout redesign", "heaviest first, by its title"
+    [heaviest, *_] = wait_until(ranked)
+    assert heaviest["title"] == "Checkout redesign", "heaviest first, by its title"
+    assert heaviest["level"] == "off_track", "with the scheduler's own verdict on it"
     open_view(page, "#/demand", f'#rows tr[data-item="{CHECKOUT}"]')
     row = page.inner_text(f'#rows tr[data-item="{CHECKOUT}"]')
     assert "Checkout redesign" in row

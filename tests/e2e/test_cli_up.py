@@ -142,7 +142,9 @@ def test_the_demo_tells_the_owner_once_signed_and_a_second_run_tells_nobody(
         banner = wait_for_banner(first)
         assert printed_urls(banner)["inbox"].endswith("/demo-inbox")
         # The table's last row and the message's last line, in whichever order they come.
-        printed = lines_until(first, "github:acme/api#43", "  https://github.com/acme/web/")
+        printed = lines_until(
+            first, "github:acme/api#43", "  https://github.com/acme/web/", "  why, in Slipstream: "
+        )
         told = [n for n, line in enumerate(printed) if line.startswith(RECEIVED)]
         assert len(told) == 1, printed
         assert "signature verified" in printed[told[0]]
@@ -157,6 +159,9 @@ def test_the_demo_tells_the_owner_once_signed_and_a_second_run_tells_nobody(
             line.startswith("  why: Ledger migration (github:acme/api#42) is forecast to finish")
             for line in message
         ), message
+        # As a digest would, the inbox links to the checkout's explanation on the dashboard.
+        explained = f"{printed_urls(banner)['dashboard']}#/item/github%3Aacme%2Fweb%237"
+        assert f"  why, in Slipstream: {explained}" in rest, rest
         # The customers asked before the checkout was blocked, so its message names them.
         assert "  3 customers from 2 organisations are waiting on it" in message
         assert not any("refused" in line for line in printed)

@@ -7,6 +7,7 @@ single origin. When feedback is down the page still renders: an empty list and a
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -86,7 +87,11 @@ class FeedbackProxy:
         return f"Feedback is unavailable ({why}); {missing}."
 
 
-def feedback_router(proxy: FeedbackProxy) -> APIRouter:
+# The scheduler's own verdict on each of some items (``RiskViews.verdicts``).
+Verdicts = Callable[[list[str]], Awaitable[dict[str, dict[str, Any]]]]
+
+
+def feedback_router(proxy: FeedbackProxy, verdicts: Verdicts) -> APIRouter:
     router = APIRouter()
 
     @router.get("/linked-feedback/{item_id:path}", include_in_schema=False)
@@ -96,7 +101,12 @@ def feedback_router(proxy: FeedbackProxy) -> APIRouter:
 
     @router.get("/customer-demand", include_in_schema=False)
     async def customer_demand(limit: int = Query(200, ge=1, le=5000)) -> dict[str, Any]:
-        """Where customers wait, heaviest first, as the feedback service weighs it."""
-        return await proxy.demand({"limit": str(limit)})
+        """Where customers wait, heaviest first, as the feedback service weighs it, each with
+        the scheduler's level and forecast for it (null for an item it has not assessed)."""
+        answer = await proxy.demand({"limit": str(limit)})
+        found = await verdicts([row["item_id"] for row in answer["demand"]])
+        empty = {"level": None, "forecast": None}
+        rows = [row | found.get(row["item_id"], empty) for row in answer["demand"]]
+        return {**answer, "demand": rows}
 
     return router

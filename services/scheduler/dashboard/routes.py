@@ -12,7 +12,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 
-from services.scheduler.dashboard.feedback_proxy import FeedbackProxy, feedback_router
+from services.scheduler.dashboard.feedback_proxy import FeedbackProxy, Verdicts, feedback_router
 from services.scheduler.dashboard.live import RiskFeed
 from services.scheduler.dashboard.sessions import MongoSessions
 from services.scheduler.dashboard.signin import signin_router
@@ -50,10 +50,10 @@ def vendored_style_hashes() -> tuple[str, ...]:
 
 
 def mount_dashboard(
-    app: FastAPI, feed: RiskFeed, sessions: MongoSessions, proxy: FeedbackProxy
+    app: FastAPI, feed: RiskFeed, sessions: MongoSessions, proxy: FeedbackProxy, verdicts: Verdicts
 ) -> None:
     """The page and sign-in are open; everything the page reads needs ``read``."""
     app.include_router(dashboard_router(feed))
     app.include_router(signin_router(sessions))
-    app.include_router(feedback_router(proxy), dependencies=[require("read")])
+    app.include_router(feedback_router(proxy, verdicts), dependencies=[require("read")])
     app.mount("/dashboard", StaticFiles(directory=STATIC), name="dashboard")

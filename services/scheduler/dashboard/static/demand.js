@@ -1,5 +1,6 @@
 // Customer demand: where customers wait, heaviest first, each item's recent pace of feedback
-// and its delivery risk. Feedback's ranking, forwarded by the scheduler (one origin).
+// and its delivery risk. Feedback's ranking, forwarded by the scheduler (one origin), which
+// adds its own level and forecast for each item.
 import { get, esc, level, itemLink, failed, demandText } from "./api.js";
 
 const BAR = 8; // px per window in the pace chart
@@ -15,21 +16,19 @@ function paceHtml(trend) {
     return `<rect x="${i * BAR}" y="${TALL - height}" width="${BAR - 2}" height="${height}">
       <title>${esc(n)}</title></rect>`;
   }).join("");
-  const hours = esc(trend.window_hours);
-  const label = `feedback per ${hours} h, oldest first: ${counts.join(", ")}`;
+  const label = `feedback per ${trend.window_hours} h, oldest first: ${counts.join(", ")}`;
   const surging = trend.surging ? ` <span class="surging">surging</span>` : "";
   return `<svg class="pace" width="${counts.length * BAR}" height="${TALL}" role="img"
     aria-label="${esc(label)}">${bars}</svg>${surging}`;
 }
 
-function rowHtml(row, risk) {
-  const assessed = risk.get(row.item_id);
+function rowHtml(row) {
   return `<tr data-item="${esc(row.item_id)}">
     <td>${itemLink(row.item_id, row.title)}<br><small class="id">${esc(row.item_id)}</small></td>
     <td>${esc(demandText(row))}</td><td class="num">${esc(row.weight.toFixed(2))}</td>
     <td>${paceHtml(row.trend)}</td>
-    <td>${assessed ? level(assessed.level) : "–"}</td>
-    <td class="date">${esc((assessed && assessed.forecast) || "–")}</td></tr>`;
+    <td>${row.level ? level(row.level) : "–"}</td>
+    <td class="date">${esc(row.forecast || "–")}</td></tr>`;
 }
 
 export async function demandView(main) {
@@ -38,11 +37,10 @@ export async function demandView(main) {
     <th class="num">Weight</th><th>Pace</th><th>Risk</th><th>Forecast</th></tr></thead>
     <tbody id="rows"></tbody></table>`;
   const load = async () => {
-    const [{ demand, note }, risk] = await Promise.all([
-      get("/customer-demand?limit=200"), get("/risk?limit=5000")]);
+    // Each row carries the scheduler's level and forecast for its item.
+    const { demand, note } = await get("/customer-demand?limit=200");
     main.querySelector("#note").innerHTML = note ? `<p class="empty" role="note">${esc(note)}</p>` : "";
-    const byItem = new Map(risk.map((r) => [r.item_id, r]));
-    main.querySelector("#rows").innerHTML = demand.map((row) => rowHtml(row, byItem)).join("") ||
+    main.querySelector("#rows").innerHTML = demand.map(rowHtml).join("") ||
       `<tr><td colspan="6" class="empty">No customer is waiting on anything yet.</td></tr>`;
   };
   try { await load(); } catch (error) { return failed(main, error); }
