@@ -7,7 +7,7 @@ on the embedded MongoDB-compatible server.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, cast
 
 import bson
@@ -108,6 +108,13 @@ async def find_decoded(
     if sum(map(len, batches)) < DECODE_OFF_LOOP_BYTES:
         return decode_batches(batches, collection)
     return await asyncio.to_thread(decode_batches, batches, collection)
+
+
+async def drop_indexes(collection: AsyncCollection[Any], names: Collection[str]) -> None:
+    """Drop those of the named indexes the collection has (ones a newer version retired)."""
+    present = {index["name"] async for index in await collection.list_indexes()}
+    for name in sorted(present & set(names)):
+        await collection.drop_index(name)
 
 
 def duplicate_positions(exc: BulkWriteError) -> set[int]:

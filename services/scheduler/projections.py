@@ -32,9 +32,10 @@ from shared.events import (
     ReleaseChangedV1,
 )
 from shared.events.streams import SchedulerEvent
-from shared.mongo import find_decoded, write_new_or_guarded
+from shared.mongo import drop_indexes, find_decoded, write_new_or_guarded
 
 _SOURCE = "source_updated_at"
+RETIRED_ITEM_INDEXES = ("team_1", "release_id_1")
 
 
 def edge_id(blocker_id: str, blocked_id: str) -> str:
@@ -148,8 +149,11 @@ class MongoWorkStore:
         self.db = db
 
     async def ensure_indexes(self) -> None:
-        await self.db["items"].create_index([("team", ASCENDING)])
-        await self.db["items"].create_index([("release_id", ASCENDING)])
+        # Only what a query here asks: on the embedded server every index costs each insert
+        # about 55 µs and each update about 110 µs, changed or not. Team and release views
+        # read the assessments, so the items' own team and release indexes (made by earlier
+        # versions) served nothing and are dropped.
+        await drop_indexes(self.db["items"], RETIRED_ITEM_INDEXES)
         await self.db["items"].create_index([("node_id", ASCENDING)])
         await self.db["schedules"].create_index([("item_ref", ASCENDING)])
         await self.db["dependencies"].create_index([("blocked_id", ASCENDING)])

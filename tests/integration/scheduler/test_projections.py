@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from services.scheduler.projections import edge_id
+from services.scheduler.projections import MongoWorkStore, edge_id
 from shared.events import DemandChangedV1
 from tests.integration.scheduler.conftest import Scheduler
 from tests.unit.scheduler_app.support import at, edge, item, removed
@@ -135,3 +137,23 @@ async def test_demand_projection_keeps_who_waits_and_ignores_older_news(
     stored = await scheduler.document("demand", a)
     assert stored is not None
     assert (stored["customers"], stored["organisations"], stored["arr_waiting"]) == (3, 2, 5e3)
+
+
+async def test_indexes_are_what_queries_ask_and_retired_ones_are_dropped(db: Any) -> None:
+    # As an earlier version left the items: with a team and a release index nothing reads.
+    await db["items"].create_index("team")
+    await db["items"].create_index("release_id")
+    store = MongoWorkStore(db)
+
+    await store.ensure_indexes()
+    await store.ensure_indexes()  # each start makes them again: a second run changes nothing
+
+    assert sorted(await db["items"].index_information()) == ["_id_", "node_id_1"]
+    ranked = [name for name in await db["assessments"].index_information() if name != "_id_"]
+    assert sorted(ranked) == [
+        "level_1_score_-1__id_1",
+        "owner_1_score_-1__id_1",
+        "release_id_1_score_-1__id_1",
+        "score_-1__id_1",
+        "team_1_score_-1__id_1",
+    ]
