@@ -30,7 +30,7 @@ from shared.events import RiskLevel
 DIGESTS = "notifier_digests"
 TOLD = "notifier_told"
 MAX_CONFLICTS = 20
-TUPLES = ("reasons", "chain", "related", "recipients")
+TUPLES = ("reasons", "chain", "chain_ids", "related", "recipients")
 Collector = Callable[["DigestWindow | None"], DigestWindow]
 
 

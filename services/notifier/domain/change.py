@@ -38,6 +38,8 @@ class Change:
     slip_days: int = 0
     reasons: tuple[str, ...] = ()
     chain: tuple[str, ...] = ()
+    # The chain's members by id, in the same order (``chain`` names them for people).
+    chain_ids: tuple[str, ...] = ()
     url: str | None = None
     # release: the items carrying it past its date; loop_closable: the customers waiting.
     related: tuple[str, ...] = ()

@@ -41,6 +41,13 @@ ITEM = "margin: 0 0 14px; line-height: 1.45;"
 QUIET = "color: #475467;"
 
 
+def html_chain_members(item: ItemSummary) -> list[str]:
+    if not item.chain_pages:
+        return [escape(name) for name in item.chain]
+    pages = zip(item.chain, item.chain_pages, strict=True)
+    return [f'<a href="{escape(page)}">{escape(name)}</a>' for name, page in pages]
+
+
 def html_item(item: ItemSummary) -> str:
     title = escape(item.title)
     name = f'<a href="{escape(item.link)}">{title}</a>' if item.link else title
@@ -51,7 +58,7 @@ def html_item(item: ItemSummary) -> str:
     parts += [f"<br><strong>{escape(item.waiting)}</strong>"] if item.waiting else []
     parts += [f'<br><span style="{QUIET}">why:</span> {escape(r)}' for r in item.why]
     if item.chain:
-        chain = " &rarr; ".join(map(escape, item.chain))
+        chain = " &rarr; ".join(html_chain_members(item))
         parts.append(f'<br><span style="{QUIET}">critical chain:</span> {chain}')
     parts += [f"<br>{escape(item.related_label or '')}: {escape(e)}" for e in item.related]
     if item.explained:

@@ -35,6 +35,7 @@ def change_from_risk(event: RiskChangedV1) -> Change:
         slip_days=event.slip_days,
         reasons=tuple(reason.told(titles) for reason in event.reasons),
         chain=tuple(named(item_id, titles) for item_id in event.chain),
+        chain_ids=tuple(event.chain),
         url=event.url,
         customers=event.customers,
         organisations=event.organisations,

@@ -46,6 +46,8 @@ class ItemSummary:
     link: str | None
     # Its explanation on the dashboard (chain, who waits, history), when one is configured.
     explained: str | None = None
+    # Each chain member's page on the dashboard, beside ``chain`` (empty without one).
+    chain_pages: tuple[str, ...] = ()
 
 
 def link_for(item_id: str, url: str | None = None) -> str | None:
@@ -93,10 +95,21 @@ def explained_at(change: Change, dashboard: str | None) -> str | None:
     """The dashboard's page for the change: a release's on the releases view, else the item's."""
     if not dashboard:
         return None
-    base = dashboard.rstrip("/")
     if change.kind == "release":
-        return f"{base}/#/releases"
-    return f"{base}/#/item/{quote(change.item_id, safe='')}"
+        return f"{dashboard.rstrip('/')}/#/releases"
+    return item_page(dashboard, change.item_id)
+
+
+def item_page(dashboard: str, item_id: str) -> str:
+    return f"{dashboard.rstrip('/')}/#/item/{quote(item_id, safe='')}"
+
+
+def chain_pages(change: Change, dashboard: str | None) -> tuple[str, ...]:
+    """Where to follow each member of the critical chain: its own explanation, whose chain
+    goes on from there (a chain written before ids travelled with it links nowhere)."""
+    if not dashboard or len(change.chain_ids) != len(change.chain):
+        return ()
+    return tuple(item_page(dashboard, item_id) for item_id in change.chain_ids)
 
 
 def summarise(change: Change, dashboard: str | None = None) -> ItemSummary:
@@ -114,6 +127,7 @@ def summarise(change: Change, dashboard: str | None = None) -> ItemSummary:
         related=change.related,
         link=link_for(change.item_id, change.url),
         explained=explained_at(change, dashboard),
+        chain_pages=chain_pages(change, dashboard),
     )
 
 

@@ -103,6 +103,7 @@ def slip(index: int, owner: str, level: RiskLevel = RiskLevel.OFF_TRACK) -> Chan
         slip_days=10,
         reasons=("blocked by github:acme/web#0, which slipped 10 days",),
         chain=("github:acme/web#0", f"github:acme/web#{index}"),
+        chain_ids=("github:acme/web#0", f"github:acme/web#{index}"),
     )
 
 
@@ -128,6 +129,9 @@ async def test_a_root_slip_over_30_dependants_is_one_message_per_person(
         b["elements"][0]["text"] for b in slack.accepted[0]["blocks"] if b["type"] == "context"
     ]
     assert all(f"· <{explained}" in c and "|Why, in Slipstream>" in c for c in contexts), contexts
+    # The slipping root is one click away from every dependant's critical chain.
+    root = f"<{explained}0|github:acme/web#0> → <{explained}"
+    assert all(root in s["text"]["text"] for s in slack_items), slack_items[0]
 
     assert len(mailbox.messages) == 1
     mail = mailbox.messages[0]

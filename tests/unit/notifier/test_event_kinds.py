@@ -170,6 +170,7 @@ def test_a_risk_change_says_what_each_id_it_names_is_when_it_knows() -> None:
         "Checkout redesign (github:acme/web#7)",
         "Payments API v2 (github:acme/api#42)",
     )
+    assert change.chain_ids == event.chain  # to link each member to its own page
     slack = slack_message([change])["blocks"][1]["text"]["text"]
     assert "*Why:* Payments API v2 (github:acme/api#42) is forecast" in slack
     # An announcement from before titles were carried reads as it always did.

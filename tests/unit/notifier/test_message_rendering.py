@@ -161,3 +161,40 @@ def test_each_item_links_to_its_explanation_when_a_dashboard_is_configured() -> 
     # Without one, nothing points anywhere it cannot reach.
     assert "Slipstream>" not in str(slack_message([item]))
     assert "why, in Slipstream" not in email_content([item]).plain
+
+
+DASHBOARD = "http://slipstream.test/"
+
+
+def test_each_chain_member_links_to_its_own_explanation_when_a_dashboard_is_set() -> None:
+    chained = replace(
+        change(7),
+        chain=("Checkout <redesign> (github:acme/web#7)", "Ledger migration (jira:API-1)"),
+        chain_ids=("github:acme/web#7", "jira:API-1"),
+    )
+    section = slack_message([chained], DASHBOARD)["blocks"][1]["text"]["text"]
+    html = email_content([chained], DASHBOARD).html
+
+    web, api = "github%3Aacme%2Fweb%237", "jira%3AAPI-1"
+    assert (
+        f"*Critical chain:* <http://slipstream.test/#/item/{web}|Checkout &lt;redesign&gt; "
+        f"(github:acme/web#7)> → <http://slipstream.test/#/item/{api}|Ledger migration "
+        "(jira:API-1)>"
+    ) in section
+    page = f"http://slipstream.test/#/item/{api}"
+    assert f'<a href="{page}">Ledger migration (jira:API-1)</a>' in html
+    assert "Checkout &lt;redesign&gt;" in html
+    assert block_kit_errors(slack_message([chained], DASHBOARD)) == []
+
+
+def test_a_chain_without_ids_or_without_a_dashboard_is_named_but_not_linked() -> None:
+    # A digest entry stored before chains carried their ids has names only.
+    named_only = change(7)
+    linked = replace(named_only, chain_ids=named_only.chain)
+
+    assert (
+        "jira:API-1 → github:acme/web#7"
+        in (slack_message([named_only], DASHBOARD)["blocks"][1]["text"]["text"])
+    )
+    assert "jira:API-1 → github:acme/web#7" in slack_message([linked])["blocks"][1]["text"]["text"]
+    assert "critical chain:</span> jira:API-1 &rarr;" in email_content([linked]).html
