@@ -89,9 +89,12 @@ class RiskAnnouncer:
         counts = Counter(document.get("level") for document in stored)
         return [Observation(counts[level.value], {"level": level.value}) for level in RiskLevel]
 
-    def _prepare(self, cause: Cause, now: datetime) -> tuple[Reassessment, list[Announcement]]:
-        """The diff against the store, its announcements and their history entries (pure CPU)."""
-        result = self.mirror.diff(self.live.portfolio)
+    def _announcements(
+        self, result: Reassessment, cause: Cause, now: datetime
+    ) -> list[Announcement]:
+        """The diff's announcements and their history entries (pure CPU).
+
+        Touches only the changed items' documents, which ``store_quiet`` leaves alone."""
         announcements = []
         for change in result.changes:
             previous = self.mirror.stored.get(change.item_id, {}).get(ANNOUNCED_AS)
@@ -100,7 +103,7 @@ class RiskAnnouncer:
             result.history.append(history_document(event))
             if (document := result.upserts.get(change.item_id)) is not None:
                 document[ANNOUNCED_AS] = event.event_id
-        return result, announcements
+        return announcements
 
     async def _publish(self, announcements: list[Announcement]) -> None:
         await publish_in_batches(self.batches, self.publisher, announcements)
@@ -111,6 +114,20 @@ class RiskAnnouncer:
         events = [event for event, _ in announcements]
         told = await told_with_waiting(events, self.live.portfolio, self.work)
         return [(event, cause) for event, (_, cause) in zip(told, announcements, strict=True)]
+
+    async def _announce(
+        self, result: Reassessment, cause: Cause, now: datetime
+    ) -> list[Announcement]:
+        """Build, publish and store the diff's announcements (publish before store)."""
+        # A thread: the first start announces one event per item at risk (60,000 at 100,000).
+        announcements = await asyncio.to_thread(self._announcements, result, cause, now)
+        announcements = await self._told_with_waiting(announcements)
+        # An announced item's document and history are stored once its event is acked, while
+        # later events are still being published.
+        await publish_then_store(
+            self._publish, self.mirror, announcements, result, self.announce_part
+        )
+        return announcements
 
     async def reassess(
         self, trigger: str, recompute: Callable[[], Awaitable[object]], cause: Cause, now: datetime
@@ -123,26 +140,22 @@ class RiskAnnouncer:
         with self.tracer.start_as_current_span(f"reassess risk ({trigger})") as span:
             await recompute()
             recomputed = time.perf_counter()
-            # A thread, because after a reload the diff builds a document for every item and
-            # the first start announces one event per item at risk (12,000 at 100,000 items).
-            result, announcements = await asyncio.to_thread(self._prepare, cause, now)
-            announcements = await self._told_with_waiting(announcements)
-            # Publish before store (see ``mirror``): an announced item's document and history
-            # are stored once its event is acked, while later events are still published.
+            # A thread, because after a reload the diff builds a document for every item.
+            result = await asyncio.to_thread(self.mirror.diff, self.live.portfolio)
             prepared = time.perf_counter()
-            # The release check is before the commit too (a failure repeats the pass, and this
-            # check with it), but owes nothing to the risk changes: it runs beside them, as
-            # does storing the documents that announce nothing.
+            # Three things at once, all before the commit (a failure repeats the pass, and each
+            # of them with it): the announcements; the documents that announce nothing, stored
+            # from the moment the diff is known (on a first start 40,000 of them, which the
+            # database writes while the 60,000 announcements are still being built); and the
+            # release check, which owes nothing to the risk changes.
             work: list[Coroutine[Any, Any, object]] = [
-                publish_then_store(
-                    self._publish, self.mirror, announcements, result, self.announce_part
-                ),
+                self._announce(result, cause, now),
                 self.mirror.store_quiet(result),
             ]
             if self.releases is not None:
                 live, stored = self.live.portfolio, self.mirror.stored
                 work.append(self.releases.announce(trigger, live, result, stored, now))
-            await all_of(*work)
+            announcements: list[Announcement] = (await all_of(*work))[0]
             published = time.perf_counter()
             for event, _ in announcements:
                 self.published.add(1, {"level": event.level.value, "trigger": trigger})
@@ -168,7 +181,7 @@ class RiskAnnouncer:
                     written=len(result.upserts),
                     removed=len(result.removals),
                     seconds=round(elapsed, 4),
-                    # Where a long one went: engine, diff and events, publishing, storing.
+                    # Where a long one went: engine, diff, announcing and storing, commit.
                     phases=[
                         round(b - a, 3)
                         for a, b in itertools.pairwise(
