@@ -101,8 +101,11 @@ class AssessmentMirror:
             if old is not None and ANNOUNCED_AS in old:
                 # Kept until the next announcement replaces it (the announcer sets it).
                 document[ANNOUNCED_AS] = old[ANNOUNCED_AS]
-            if old != document:
-                result.upserts[item_id] = document
+            if old == document:
+                # The same document rebuilds the same signature: nothing to announce. After a
+                # restart that is every item, so the signature is not rebuilt 100,000 times.
+                return
+            result.upserts[item_id] = document
         if signature_of_document(old) != signature_of(now):
             before = None if old is None else assessment_from_document(old)
             result.changes.append(AssessmentChange(before=before, after=now))
