@@ -129,6 +129,24 @@ class RiskAnnouncer:
         )
         return announcements
 
+    async def _announce_and_store(
+        self, trigger: str, result: Reassessment, cause: Cause, now: datetime
+    ) -> list[Announcement]:
+        """Three things at once, all before the commit (a failure repeats the pass, and each of
+        them with it): the announcements; the documents that announce nothing, stored from the
+        moment the diff is known (on a first start 40,000 of them, which the database writes
+        while the 60,000 announcements are still being built); and the release check, which
+        owes nothing to the risk changes."""
+        work: list[Coroutine[Any, Any, object]] = [
+            self._announce(result, cause, now),
+            self.mirror.store_quiet(result),
+        ]
+        if self.releases is not None:
+            live, stored = self.live.portfolio, self.mirror.stored
+            work.append(self.releases.announce(trigger, live, result, stored, now))
+        announced: list[Announcement] = (await all_of(*work))[0]
+        return announced
+
     async def reassess(
         self, trigger: str, recompute: Callable[[], Awaitable[object]], cause: Cause, now: datetime
     ) -> int:
@@ -143,23 +161,12 @@ class RiskAnnouncer:
             # A thread, because after a reload the diff builds a document for every item.
             result = await asyncio.to_thread(self.mirror.diff, self.live.portfolio)
             prepared = time.perf_counter()
-            # Three things at once, all before the commit (a failure repeats the pass, and each
-            # of them with it): the announcements; the documents that announce nothing, stored
-            # from the moment the diff is known (on a first start 40,000 of them, which the
-            # database writes while the 60,000 announcements are still being built); and the
-            # release check, which owes nothing to the risk changes.
-            work: list[Coroutine[Any, Any, object]] = [
-                self._announce(result, cause, now),
-                self.mirror.store_quiet(result),
-            ]
-            if self.releases is not None:
-                live, stored = self.live.portfolio, self.mirror.stored
-                work.append(self.releases.announce(trigger, live, result, stored, now))
-            announcements: list[Announcement] = (await all_of(*work))[0]
-            published = time.perf_counter()
-            for event, _ in announcements:
-                self.published.add(1, {"level": event.level.value, "trigger": trigger})
-            await self.mirror.commit(result)
+            async with self.mirror.filling(result):
+                announcements = await self._announce_and_store(trigger, result, cause, now)
+                published = time.perf_counter()
+                for event, _ in announcements:
+                    self.published.add(1, {"level": event.level.value, "trigger": trigger})
+                await self.mirror.commit(result)
             if self.checkpoints is not None:
                 self.checkpoints.nudge(now)
             if self.feed is not None:
@@ -181,7 +188,8 @@ class RiskAnnouncer:
                     written=len(result.upserts),
                     removed=len(result.removals),
                     seconds=round(elapsed, 4),
-                    # Where a long one went: engine, diff, announcing and storing, commit.
+                    # Where a long one went: engine, diff, announcing and storing, commit
+                    # (with a first fill's indexes).
                     phases=[
                         round(b - a, 3)
                         for a, b in itertools.pairwise(

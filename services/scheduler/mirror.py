@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import operator
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,9 @@ from services.scheduler.domain.model import signature_of
 from services.scheduler.ports import AssessmentStore
 
 WRITE_SLICE = 5_000
+# A pass writing at least this many documents into an empty store is a first fill (see
+# ``AssessmentMirror.filling``); fewer are cheaper written into their indexes.
+FIRST_FILL = 10_000
 # The id of the event that announced a stored assessment: the next announcement's id chains on
 # it (``handlers.risk_changed``), so the stored document is all a restart needs to repeat it.
 ANNOUNCED_AS = "announced_as"
@@ -55,6 +59,8 @@ class Reassessment:
 
 class AssessmentMirror:
     """What the assessments collection holds, as this process last read or wrote it."""
+
+    first_fill = FIRST_FILL
 
     def __init__(self, store: AssessmentStore) -> None:
         self.store = store
@@ -109,6 +115,13 @@ class AssessmentMirror:
         if signature_of_document(old) != signature_of(now):
             before = None if old is None else assessment_from_document(old)
             result.changes.append(AssessmentChange(before=before, after=now))
+
+    def filling(self, result: Reassessment) -> AbstractAsyncContextManager[None]:
+        """Around storing ``result``: on a first start, with nothing stored and every item to
+        write, the store indexes the documents once they are all written."""
+        if self.stored or len(result.upserts) < self.first_fill:
+            return nullcontext()
+        return self.store.filling_empty()
 
     async def store_quiet(self, result: Reassessment) -> None:
         """Store the documents no announcement waits for, while the announcements go out.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -59,6 +60,11 @@ class AssessmentStore(Protocol):
         ...
 
     async def all(self) -> list[dict[str, Any]]: ...
+
+    def filling_empty(self) -> AbstractAsyncContextManager[None]:
+        """Around writing every document into a store that holds none (a first start): the
+        store may index them once written, not on each write; the outcome is the same."""
+        ...
 
 
 class ReleaseOutlookStore(Protocol):

@@ -15,11 +15,11 @@ from typing import Any, NamedTuple
 from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.scheduler.adapters.mongo import ensure_assessment_indexes
 from services.scheduler.aliases import nodes_named
 from services.scheduler.documents import item_document, release_document
 from services.scheduler.plans import schedule_documents
 from services.scheduler.ports import BelievedNew
-from services.scheduler.risk_table import RANK
 from shared.dispatch import Dispatch
 from shared.events import (
     DemandChangedV1,
@@ -158,12 +158,7 @@ class MongoWorkStore:
         await self.db["schedules"].create_index([("item_ref", ASCENDING)])
         await self.db["dependencies"].create_index([("blocked_id", ASCENDING)])
         await self.db["dependencies"].create_index([("blocker_id", ASCENDING)])
-        assessments = self.db["assessments"]
-        # /risk ranks by score then id; each filter's index ends in that whole order, so a
-        # page is a walk of index ranges (a sort on score alone would still sort ties).
-        await assessments.create_index(RANK)
-        for field in ("level", "team", "release_id", "owner"):
-            await assessments.create_index([(field, ASCENDING), *RANK])
+        await ensure_assessment_indexes(self.db["assessments"])
 
     async def apply(
         self, events: Sequence[Event], believed_new: BelievedNew = lambda collection, key: False

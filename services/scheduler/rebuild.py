@@ -78,7 +78,8 @@ async def rebuild_into(
         # Each item's last announcement on the stream, as the announcer stored it.
         if item_id in announced:
             document[ANNOUNCED_AS] = announced[item_id]
-    await mirror.commit(result)
+    async with mirror.filling(result):
+        await mirror.commit(result)
     report.rebuilt["assessments"] = len(result.upserts)
     return report
 

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from shared.mongo import find_decoded, insert_new, save_whole
+from services.scheduler.risk_table import RANK
+from shared.mongo import drop_indexes, find_decoded, insert_new, save_whole
+
+# The fields ``/risk`` filters by.
+RISK_FILTERS = ("level", "team", "release_id", "owner")
+
+
+def assessment_indexes() -> list[IndexModel]:
+    """/risk ranks by score then id; each filter's index ends in that whole order, so a page is
+    a walk of index ranges (a sort on score alone would still sort ties)."""
+    return [IndexModel(RANK), *(IndexModel([(f, ASCENDING), *RANK]) for f in RISK_FILTERS)]
+
+
+async def ensure_assessment_indexes(collection: AsyncCollection[dict[str, Any]]) -> None:
+    await collection.create_indexes(assessment_indexes())
 
 
 class MongoAssessmentStore:
@@ -36,6 +52,27 @@ class MongoAssessmentStore:
 
     async def all(self) -> list[dict[str, Any]]:
         return await find_decoded(self.collection, {})
+
+    @asynccontextmanager
+    async def filling_empty(self) -> AsyncIterator[None]:
+        """Fill an empty collection first and index it afterwards.
+
+        On the embedded server each index costs every insert a walk of the collection's
+        index catalogue; building an index over stored documents does not (20,000
+        assessments: 5.4 s inserted into their five indexes, 4.0 s inserted and then
+        indexed). Only an empty collection is left unindexed meanwhile, and the indexes come
+        back however the fill ends (if this process dies first, the next start's
+        ``ensure_indexes`` builds them).
+        """
+        empty = await self.collection.find_one({}, {"_id": 1}) is None
+        if empty:
+            names = [model.document["name"] for model in assessment_indexes()]
+            await drop_indexes(self.collection, names)
+        try:
+            yield
+        finally:
+            if empty:
+                await ensure_assessment_indexes(self.collection)
 
 
 async def ensure_history_indexes(db: AsyncDatabase[dict[str, Any]], retention_days: int) -> None:

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from services.scheduler.adapters.mongo import MongoAssessmentStore
+from services.scheduler.projections import MongoWorkStore
+from services.scheduler.risk_table import RANK
 
 pytestmark = pytest.mark.integration
 
@@ -32,3 +34,51 @@ async def test_a_history_entry_recorded_again_keeps_its_first_copy(db: Any) -> N
 
     history = {d["_id"]: d async for d in db["assessment_history"].find({})}
     assert history == {"risk-1": {"_id": "risk-1", "level": "at_risk"}, "risk-2": {"_id": "risk-2"}}
+
+
+async def secondary_indexes(db: Any) -> list[str]:
+    return sorted(name for name in await db["assessments"].index_information() if name != "_id_")
+
+
+async def test_an_empty_collection_is_filled_first_and_indexed_afterwards(db: Any) -> None:
+    await MongoWorkStore(db).ensure_indexes()
+    indexed = await secondary_indexes(db)
+    assert len(indexed) == 5
+    store = MongoAssessmentStore(db)
+
+    async with store.filling_empty():
+        assert await secondary_indexes(db) == []
+        await store.save([{"_id": f"jira:A-{n}", "score": float(n)} for n in range(50)], fresh=True)
+
+    assert await secondary_indexes(db) == indexed
+    assert len(await store.all()) == 50
+    # /risk reads its first page off the rank index again, not a sort of the collection.
+    plan = await db["assessments"].find({}).sort(RANK).limit(5).explain()
+    assert "'indexName': 'score_-1__id_1'" in str(plan["queryPlanner"]["winningPlan"])
+
+
+async def test_a_collection_with_documents_keeps_its_indexes_while_written(db: Any) -> None:
+    await MongoWorkStore(db).ensure_indexes()
+    store = MongoAssessmentStore(db)
+    await store.save([{"_id": "jira:OLD", "score": 1.0}])
+
+    async with store.filling_empty():
+        assert len(await secondary_indexes(db)) == 5
+        await store.save([{"_id": "jira:NEW", "score": 2.0}], fresh=True)
+
+    assert len(await secondary_indexes(db)) == 5
+
+
+async def test_a_fill_that_fails_still_leaves_the_collection_indexed(db: Any) -> None:
+    await MongoWorkStore(db).ensure_indexes()
+    store = MongoAssessmentStore(db)
+
+    async def fill_then_fail() -> None:
+        async with store.filling_empty():
+            await store.save([{"_id": "jira:A", "score": 1.0}], fresh=True)
+            raise ConnectionError("the database went away mid-fill")
+
+    with pytest.raises(ConnectionError):
+        await fill_then_fail()
+
+    assert len(await secondary_indexes(db)) == 5

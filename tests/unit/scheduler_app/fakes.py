@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Collection, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -78,6 +79,8 @@ class InMemoryAssessmentStore:
         # A save including one of these ids fails, once for each: the store going away just as
         # that item's document is written, whatever else is written around it.
         self.failing: set[str] = set()
+        # How many passes wrote an empty store whole (``filling_empty``).
+        self.fills = 0
 
     def fail_saving(self, item_id: str) -> None:
         self.failing.add(item_id)
@@ -98,6 +101,10 @@ class InMemoryAssessmentStore:
 
     async def all(self) -> list[dict[str, Any]]:
         return [copy.deepcopy(d) for d in self.documents.values()]
+
+    def filling_empty(self) -> AbstractAsyncContextManager[None]:
+        self.fills += 1
+        return nullcontext()
 
 
 class InMemoryLease:

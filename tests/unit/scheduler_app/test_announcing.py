@@ -199,3 +199,19 @@ async def test_a_risk_change_carries_the_titles_of_the_items_it_names_by_id() ->
     assert [reason.blocker_id for reason in announced.reasons] == ["jira:B"]
     # Its own title is the event's ``title``; ``titles`` is for the others.
     assert announced.titles == {"jira:B": "Payments API v2"}
+
+
+async def test_only_a_pass_writing_an_empty_store_whole_is_a_first_fill() -> None:
+    small, first = Harness(), Harness()
+    for harness in (small, first):
+        harness.announcer.mirror.first_fill = 3
+
+    await small.feed([item("jira:A", 1, target=10), item("jira:B", 1, target=30)])
+    await first.feed([item(f"jira:C-{n}", 1, target=10) for n in range(3)])
+    assert small.assessments.fills == 0, "two documents are cheaper written into the indexes"
+    assert first.assessments.fills == 1
+    assert len(first.assessments.documents) == 3  # every item's document, as without
+
+    for harness in (small, first):
+        await harness.feed([item(f"jira:D-{n}", 1, target=10) for n in range(3)])
+    assert (small.assessments.fills, first.assessments.fills) == (0, 1), "documents are stored"
