@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -14,6 +16,9 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from services.scheduler.risk_table import RANK
 from shared.mongo import drop_indexes, find_decoded, insert_new, save_whole
+from shared.telemetry import log_fields
+
+logger = logging.getLogger(__name__)
 
 # The fields ``/risk`` filters by.
 RISK_FILTERS = ("level", "team", "release_id", "owner")
@@ -72,7 +77,13 @@ class MongoAssessmentStore:
             yield
         finally:
             if empty:
+                began = time.perf_counter()
                 await ensure_assessment_indexes(self.collection)
+                # How long a first start spent indexing what it wrote.
+                logger.info(
+                    "assessments indexed after filling",
+                    extra=log_fields(seconds=round(time.perf_counter() - began, 3)),
+                )
 
 
 async def ensure_history_indexes(db: AsyncDatabase[dict[str, Any]], retention_days: int) -> None:
