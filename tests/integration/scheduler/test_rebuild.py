@@ -11,6 +11,7 @@ from nats.js import JetStreamContext
 
 from services.scheduler.documents import from_bson_date
 from services.scheduler.domain import RiskPolicy
+from services.scheduler.mirror import AssessmentMirror
 from services.scheduler.rebuild import COLLECTIONS, differences, rebuild_into, swap
 from shared.broker import ensure_streams
 from shared.events import DemandChangedV1, Event
@@ -81,9 +82,17 @@ async def snapshot(db: Any, u: str) -> dict[str, list[dict[str, Any]]]:
     return {name: [d async for d in db[name].find(mine).sort("_id", 1)] for name in COLLECTIONS}
 
 
+@pytest.mark.parametrize("first_fill", [False, True], ids=["through-indexes", "indexed-after"])
 async def test_rebuilt_projections_equal_live_ones_document_for_document(
-    js: JetStreamContext, db: Any, client: Any, unique: str
+    js: JetStreamContext,
+    db: Any,
+    client: Any,
+    unique: str,
+    first_fill: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    if first_fill:  # as a rebuild of 10,000 items or more writes its assessments
+        monkeypatch.setattr(AssessmentMirror, "first_fill", 1)
     live = Scheduler(db)
     await live.start()
     published: set[str] = set()
@@ -98,10 +107,12 @@ async def test_rebuilt_projections_equal_live_ones_document_for_document(
         report = await rebuild_into(rebuilt, js, RiskPolicy(), TODAY)
         assert report.events >= len(published)
         expected, actual = await snapshot(db, unique), await snapshot(rebuilt, unique)
+        indexes = [await d["assessments"].index_information() for d in (db, rebuilt)]
     finally:
         await client.drop_database(f"rebuilt_{unique}")
 
     assert actual == expected
+    assert sorted(indexes[1]) == sorted(indexes[0])  # /risk reads the rebuild as it read live
     assert len(expected["assessments"]) == 5  # PAY moved: its assessment went with it
     assert len(expected["dependencies"]) == 4
     ship = next(d for d in expected["assessments"] if "SHIP" in d["_id"])
