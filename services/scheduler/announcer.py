@@ -119,6 +119,8 @@ class RiskAnnouncer:
         self, result: Reassessment, cause: Cause, now: datetime
     ) -> list[Announcement]:
         """Build, publish and store the diff's announcements (publish before store)."""
+        if not result.changes:
+            return []  # a pass that changes no signature: no thread hop for nothing
         # A thread: the first start announces one event per item at risk (60,000 at 100,000).
         announcements = await asyncio.to_thread(self._announcements, result, cause, now)
         announcements = await self._told_with_waiting(announcements)

@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from html import escape
 
 from services.notifier.domain.change import Change
-from services.notifier.domain.message_content import ItemSummary, headline, summarise
+from services.notifier.domain.message_content import (
+    ItemSummary,
+    chain_links,
+    headline,
+    summarise,
+)
 from shared.events import RiskLevel
 
 
@@ -41,13 +46,6 @@ ITEM = "margin: 0 0 14px; line-height: 1.45;"
 QUIET = "color: #475467;"
 
 
-def html_chain_members(item: ItemSummary) -> list[str]:
-    if not item.chain_pages:
-        return [escape(name) for name in item.chain]
-    pages = zip(item.chain, item.chain_pages, strict=True)
-    return [f'<a href="{escape(page)}">{escape(name)}</a>' for name, page in pages]
-
-
 def html_item(item: ItemSummary) -> str:
     title = escape(item.title)
     name = f'<a href="{escape(item.link)}">{title}</a>' if item.link else title
@@ -58,7 +56,10 @@ def html_item(item: ItemSummary) -> str:
     parts += [f"<br><strong>{escape(item.waiting)}</strong>"] if item.waiting else []
     parts += [f'<br><span style="{QUIET}">why:</span> {escape(r)}' for r in item.why]
     if item.chain:
-        chain = " &rarr; ".join(html_chain_members(item))
+        chain = " &rarr; ".join(
+            f'<a href="{escape(page)}">{escape(name)}</a>' if page else escape(name)
+            for name, page in chain_links(item)
+        )
         parts.append(f'<br><span style="{QUIET}">critical chain:</span> {chain}')
     parts += [f"<br>{escape(item.related_label or '')}: {escape(e)}" for e in item.related]
     if item.explained:

@@ -112,6 +112,12 @@ def chain_pages(change: Change, dashboard: str | None) -> tuple[str, ...]:
     return tuple(item_page(dashboard, item_id) for item_id in change.chain_ids)
 
 
+def chain_links(item: ItemSummary) -> list[tuple[str, str | None]]:
+    """Each chain member's name and its page to follow (None without a dashboard)."""
+    pages: tuple[str | None, ...] = item.chain_pages or (None,) * len(item.chain)
+    return list(zip(item.chain, pages, strict=True))
+
+
 def summarise(change: Change, dashboard: str | None = None) -> ItemSummary:
     prefix = "Release " if change.kind == "release" else ""
     return ItemSummary(

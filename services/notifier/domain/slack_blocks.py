@@ -11,7 +11,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from services.notifier.domain.change import Change
-from services.notifier.domain.message_content import ItemSummary, headline, summarise
+from services.notifier.domain.message_content import (
+    ItemSummary,
+    chain_links,
+    headline,
+    summarise,
+)
 
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
@@ -35,14 +40,6 @@ def link_target(url: str) -> str:
     return mrkdwn(url).replace("|", "%7C")
 
 
-def chain_members(item: ItemSummary) -> list[str]:
-    """Each member named, and a link to follow it where the dashboard has its page."""
-    if not item.chain_pages:
-        return [mrkdwn(name) for name in item.chain]
-    pages = zip(item.chain, item.chain_pages, strict=True)
-    return [f"<{link_target(page)}|{mrkdwn(name)}>" for name, page in pages]
-
-
 def item_blocks(item: ItemSummary) -> list[dict[str, Any]]:
     lines = [f"*{mrkdwn(item.title)}* {mrkdwn(item.status)}"]
     if item.dates:
@@ -52,7 +49,11 @@ def item_blocks(item: ItemSummary) -> list[dict[str, Any]]:
     if item.why:
         lines.append("*Why:* " + "; ".join(map(mrkdwn, item.why)))
     if item.chain:
-        lines.append("*Critical chain:* " + " → ".join(chain_members(item)))
+        members = [
+            f"<{link_target(page)}|{mrkdwn(name)}>" if page else mrkdwn(name)
+            for name, page in chain_links(item)
+        ]
+        lines.append("*Critical chain:* " + " → ".join(members))
     if item.related:
         label = mrkdwn(item.related_label or "")
         lines += [f"*{label}:*"] + [f"• {mrkdwn(entry)}" for entry in item.related]
