@@ -134,6 +134,17 @@ def test_item_page_shows_the_chain_with_dates_and_tool(
     assert blocker == "#/item/github%3Aacme%2Fapi%2342"
     page.screenshot(path=artifacts / "item.png", full_page=True)
 
+    # The blocker has been on track since its first assessment: no risk change was ever
+    # announced, so its page says the chart's one point is today's, not that nothing is kept.
+    page.click("ul.reasons a")
+    page.wait_for_selector("#history svg")
+    history = httpx.get(
+        f"{stack.urls['scheduler']}/items/github:acme/api%2342/history", headers=stack.auth
+    ).json()
+    assert history == []
+    empty = page.inner_text("#history + p.empty")
+    assert empty == "No risk change announced yet: the chart shows today's assessment."
+
 
 def test_releases_show_target_forecast_and_threats(
     page: Any, stack: Stack, artifacts: Path

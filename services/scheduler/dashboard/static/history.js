@@ -47,8 +47,12 @@ export function drawHistory(container, history, item) {
   });
 }
 
+// History keeps announced changes only, so an item on track from its first assessment has
+// none: the chart's one point is today's assessment, and the text says so.
 export function historyTable(history) {
-  if (!history.length) return `<p class="empty">No assessment kept yet.</p>`;
+  if (!history.length) {
+    return `<p class="empty">No risk change announced yet: the chart shows today's assessment.</p>`;
+  }
   const rows = history.map((h) => `<tr><td class="date">${esc(h.at.slice(0, 16).replace("T", " "))}
     </td><td>${esc(h.level)}</td><td class="date">${esc(h.forecast || "–")}</td>
     <td class="date">${esc(h.target || "–")}</td><td class="num">${esc(h.slip_days ?? 0)}d</td></tr>`);
