@@ -7,7 +7,10 @@ on the embedded MongoDB-compatible server.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Sequence
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, cast
 
 import bson
@@ -18,7 +21,9 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
 from shared.settings import ServiceSettings
-from shared.telemetry import Telemetry
+from shared.telemetry import Telemetry, log_fields
+
+logger = logging.getLogger(__name__)
 
 _SKIPPED_COMMANDS = frozenset({"hello", "ismaster", "isMaster", "ping", "endSessions"})
 
@@ -115,6 +120,36 @@ async def drop_indexes(collection: AsyncCollection[Any], names: Collection[str])
     present = {index["name"] async for index in await collection.list_indexes()}
     for name in sorted(present & set(names)):
         await collection.drop_index(name)
+
+
+@asynccontextmanager
+async def indexed_after_filling(
+    collection: AsyncCollection[Any], names: Collection[str], build: Callable[[], Awaitable[None]]
+) -> AsyncIterator[None]:
+    """Fill an empty collection first and build its named indexes (``build``) afterwards.
+
+    On the embedded server each index costs every insert a walk of the collection's index
+    catalogue; building an index over stored documents does not (20,000 assessments: 5.4 s
+    inserted into their five indexes, 4.0 s inserted and then indexed). Only an empty
+    collection is left unindexed meanwhile, and the indexes come back however the fill ends
+    (if this process dies first, the next start's own index check builds them).
+    """
+    empty = await collection.find_one({}, {"_id": 1}) is None
+    if empty:
+        await drop_indexes(collection, names)
+    try:
+        yield
+    finally:
+        if empty:
+            began = time.perf_counter()
+            await build()
+            # How long a first start spent indexing what it wrote.
+            logger.info(
+                "indexed after filling",
+                extra=log_fields(
+                    collection=collection.name, seconds=round(time.perf_counter() - began, 3)
+                ),
+            )
 
 
 def duplicate_positions(exc: BulkWriteError) -> set[int]:

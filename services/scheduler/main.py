@@ -63,7 +63,7 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     store = MongoWorkStore(runtime.db)
     publisher = JetStreamPublisher(runtime.broker)
     live = LivePortfolio.empty(policy)
-    mirror = AssessmentMirror(MongoAssessmentStore(runtime.db))
+    mirror = AssessmentMirror(MongoAssessmentStore(runtime.db, settings.history_retention_days))
     feed = RiskFeed(runtime.telemetry.meter)
     # Atomic batches to the RISK stream: one sync a batch of announcements, not one each.
     batches = AtomicBatches(lambda: runtime.broker.connection, runtime.telemetry.tracer)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from services.scheduler.adapters.mongo import MongoAssessmentStore
+from services.scheduler.adapters.mongo import MongoAssessmentStore, ensure_history_indexes
 from services.scheduler.projections import MongoWorkStore
 from services.scheduler.risk_table import RANK
 
@@ -36,8 +36,8 @@ async def test_a_history_entry_recorded_again_keeps_its_first_copy(db: Any) -> N
     assert history == {"risk-1": {"_id": "risk-1", "level": "at_risk"}, "risk-2": {"_id": "risk-2"}}
 
 
-async def secondary_indexes(db: Any) -> list[str]:
-    return sorted(name for name in await db["assessments"].index_information() if name != "_id_")
+async def secondary_indexes(db: Any, collection: str = "assessments") -> list[str]:
+    return sorted(name for name in await db[collection].index_information() if name != "_id_")
 
 
 async def test_an_empty_collection_is_filled_first_and_indexed_afterwards(db: Any) -> None:
@@ -82,3 +82,37 @@ async def test_a_fill_that_fails_still_leaves_the_collection_indexed(db: Any) ->
         await fill_then_fail()
 
     assert len(await secondary_indexes(db)) == 5
+
+
+async def test_an_empty_history_is_filled_first_and_indexed_afterwards_with_its_retention(
+    db: Any,
+) -> None:
+    await ensure_history_indexes(db, 30)
+    store = MongoAssessmentStore(db, history_retention_days=30)
+    entries = [{"_id": f"risk-{n}", "item_id": "jira:A", "at": n} for n in range(20)]
+
+    async with store.filling_empty():
+        assert await secondary_indexes(db, "assessment_history") == []
+        await store.record(entries)
+
+    assert await secondary_indexes(db, "assessment_history") == ["at_ttl", "item_id_1_at_1"]
+    ttl = (await db["assessment_history"].index_information())["at_ttl"]
+    assert ttl["expireAfterSeconds"] == 30 * 86400
+    assert await db["assessment_history"].count_documents({}) == 20
+
+
+async def test_history_with_entries_or_without_a_known_retention_keeps_its_indexes(
+    db: Any,
+) -> None:
+    await ensure_history_indexes(db, 30)
+    # Without the retention the store could not build the TTL index again: it leaves it.
+    async with MongoAssessmentStore(db).filling_empty():
+        assert len(await secondary_indexes(db, "assessment_history")) == 2
+    store = MongoAssessmentStore(db, history_retention_days=30)
+    await store.record([{"_id": "risk-0", "item_id": "jira:A", "at": 0}])
+
+    async with store.filling_empty():
+        assert len(await secondary_indexes(db, "assessment_history")) == 2
+        await store.record([{"_id": "risk-1", "item_id": "jira:A", "at": 1}])
+
+    assert len(await secondary_indexes(db, "assessment_history")) == 2
