@@ -12,7 +12,9 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
+from services.cli.data_lock import hold_data_dir
 from services.cli.embedded import EmbeddedServer, start_mongo, start_nats
 from services.cli.processes import ChildProcess, stop_all
 from services.cli.token_commands import STACK_FILE, admin_token_path, ensure_token, registry
@@ -46,6 +48,8 @@ class Stack:
     children: list[ChildProcess] = field(default_factory=list)
     # The first admin token (also in ``admin_token_path``, mode 0600): for the CLI and tests.
     admin_token: str = ""
+    # Held while the stack runs: one stack per data directory (``hold_data_dir``).
+    lock: TextIO | None = None
 
     @property
     def admin_token_path(self) -> Path:
@@ -58,6 +62,9 @@ class Stack:
 
     def stop(self) -> None:
         stop_all(self.children)
+        if self.lock is not None:
+            self.lock.close()
+            self.lock = None
 
     def child(self, name: str) -> ChildProcess:
         return next(c for c in self.children if c.name == name)
@@ -147,18 +154,21 @@ def start_stack(
     """Start the stack; a port of 0 lets that service bind any free port (see ``Stack.urls``)."""
     env = dict(os.environ if env is None else env)
     ports = dict(ports or DEFAULT_PORTS)
+    # Before the ports: another stack on this directory holds them too, and "port in use"
+    # would send its owner looking for the wrong culprit.
+    lock = hold_data_dir(data_dir)
     for name, port in ports.items():
         if port and not port_is_free(host, port):
+            lock.close()
             raise PortInUse(
                 f"port {port} for {name} is already in use on {host}; "
                 f"set {name.upper()}_PORT or pass --{name}-port"
             )
-    data_dir.mkdir(parents=True, exist_ok=True)
     children: list[ChildProcess] = []
     try:
         nats_url = env.get("NATS_URL") or _started(start_nats(data_dir), children)
         mongodb_url = env.get("MONGODB_URL") or _started(start_mongo(data_dir), children)
-        stack = Stack(data_dir, nats_url, mongodb_url, {}, children)
+        stack = Stack(data_dir, nats_url, mongodb_url, {}, children, lock=lock)
         tokens = ensure_tokens(stack, env.get("MONGODB_DATABASE", "slipstream"))
         for name in SERVICES:
             port_file(data_dir, name).unlink(missing_ok=True)
@@ -184,6 +194,7 @@ def start_stack(
         (data_dir / STACK_FILE).write_text(json.dumps(where, indent=2) + "\n")
     except BaseException:
         stop_all(children)
+        lock.close()
         raise
     return stack
 

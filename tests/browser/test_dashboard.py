@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -52,6 +53,9 @@ def assert_each_date_labelled_once(page: Any) -> None:
     )
     assert dates, "the date axis has labels"
     assert len(dates) == len(set(dates)), f"a date labelled twice: {dates}"
+    days = [date.fromisoformat(d) for d in dates]
+    steps = {abs((later - earlier).days) for earlier, later in itertools.pairwise(days)}
+    assert len(steps) <= 1, f"dates labelled unevenly apart: {dates}"
 
 
 def customers_ask_for_the_checkout(stack: Stack) -> None:

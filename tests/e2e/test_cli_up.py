@@ -103,6 +103,22 @@ def test_ctrl_c_stops_every_child_and_the_data_survives_a_restart(tmp_path: Path
     counts = (tmp_path / "metrics" / "supervisor.prom").read_text()
     assert 'slipstream_restarts_total{process="scheduler"} 0.0' in counts
 
+    # A second `up` on the same data says who holds it, in one line, and leaves it serving.
+    again = subprocess.run(
+        [sys.executable, "-m", "services.cli.main", "up", "--data-dir", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode == 2
+    refused = again.stderr.strip()
+    assert refused == (
+        f"error: {tmp_path.resolve()} is in use by another slipstream up (pid {first.pid}); "
+        "stop it or pass another --data-dir"
+    )
+    assert httpx.get(f"{scheduler}/risk", headers=auth).status_code == 200
+
     first.send_signal(signal.SIGINT)
     assert first.wait(timeout=60) == 0
     assert processes_using(tmp_path) == []
