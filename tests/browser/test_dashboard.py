@@ -148,6 +148,10 @@ def test_item_page_shows_the_chain_with_dates_and_tool(
     assert history == []
     empty = page.inner_text("#history + p.empty")
     assert empty == "No risk change announced yet: the chart shows today's assessment."
+    # Nobody asked for the ledger: the page says so in words, with no lone dash for demand.
+    assert page.query_selector("p.demand") is None
+    waits = "No customer feedback linked to this item: nobody waits on it."
+    assert waits in page.inner_text("main")
 
 
 def test_releases_show_target_forecast_and_threats(

@@ -13,15 +13,24 @@ function pieceHtml(piece) {
     from ${esc(piece.source)} · linked by ${esc(piece.linked_by)}${link}${text}</li>`;
 }
 
+// On the item page; nobody waiting is said by the feedback line beneath, not by a lone dash.
 export function demandHtml(demand) {
-  const weight = demand && demand.customers ? ` · weight ${esc(demand.weight)}` : "";
-  return `<p class="demand">${esc(demandText(demand))}${weight}</p>`;
+  if (!demand || !demand.customers) return "";
+  return `<p class="demand">${esc(demandText(demand))} · weight ${esc(demand.weight)}</p>`;
+}
+
+function counted(count, one, many) {
+  return `${count} ${count === 1 ? one : many}`;
 }
 
 export function feedbackHtml({ feedback, note }) {
-  const notice = note ? `<p class="empty" role="note">${esc(note)}</p>` : "";
-  if (!feedback.length) return `${notice}<p class="empty">No feedback linked to this item.</p>`;
+  // With feedback unreachable, the note says what is missing: whether anyone waits is unknown.
+  if (note) return `<p class="empty" role="note">${esc(note)}</p>`;
+  if (!feedback.length) {
+    return `<p class="empty">No customer feedback linked to this item: nobody waits on it.</p>`;
+  }
   const customers = new Set(feedback.map((p) => p.customer_id)).size;
-  return `${notice}<p>${feedback.length} pieces from ${customers} customers.</p>
+  const pieces = counted(feedback.length, "piece", "pieces");
+  return `<p>${pieces} from ${counted(customers, "customer", "customers")}.</p>
     <ul class="feedback" aria-label="Linked feedback">${feedback.map(pieceHtml).join("")}</ul>`;
 }
