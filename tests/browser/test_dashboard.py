@@ -321,7 +321,11 @@ def test_demand_on_the_board_and_linked_feedback_and_history_on_the_item_page(
         "ul.feedback li small", "s => s.map(x => x.innerText).sort()"
     )
     assert organisations == ["domain:acme.test", "domain:acme.test", "domain:globex.test"]
-    assert "3 customers / 2 orgs" in page.inner_text("p.demand")
+    demand = httpx.get(
+        f"{stack.urls['scheduler']}/items/github:acme/web%237", headers=stack.auth
+    ).json()["demand"]
+    # The weight as the customer-demand page writes it, two decimals.
+    assert page.inner_text("p.demand") == f"3 customers / 2 orgs · weight {demand['weight']:.2f}"
     page.wait_for_selector("#history svg")
     assert page.inner_text("#history .vis-legend-text").split() == ["forecast", "target"]
     assert_each_date_labelled_once(page)

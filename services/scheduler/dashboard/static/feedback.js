@@ -16,7 +16,8 @@ function pieceHtml(piece) {
 // On the item page; nobody waiting is said by the feedback line beneath, not by a lone dash.
 export function demandHtml(demand) {
   if (!demand || !demand.customers) return "";
-  return `<p class="demand">${esc(demandText(demand))} · weight ${esc(demand.weight)}</p>`;
+  const weight = Number(demand.weight).toFixed(2);  // as the demand page writes it
+  return `<p class="demand">${esc(demandText(demand))} · weight ${esc(weight)}</p>`;
 }
 
 function counted(count, one, many) {
