@@ -16,14 +16,21 @@ from typing import TextIO
 LOCK_FILE = "up.lock"
 
 
-class DataDirInUse(Exception):
+class DataDirUnusable(Exception):
+    """The data directory cannot hold a stack: said in one line, not a traceback."""
+
+
+class DataDirInUse(DataDirUnusable):
     pass
 
 
 def hold_data_dir(data_dir: Path) -> TextIO:
     """Lock ``data_dir`` for this process; closing the returned file releases it."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    handle = (data_dir / LOCK_FILE).open("a+", encoding="utf-8")
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        handle = (data_dir / LOCK_FILE).open("a+", encoding="utf-8")
+    except OSError as exc:
+        raise DataDirUnusable(f"cannot use {data_dir} as the data directory: {exc}") from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

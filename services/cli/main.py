@@ -27,7 +27,7 @@ from services.cli import (
     scheduler_commands,
     token_commands,
 )
-from services.cli.data_lock import DataDirInUse
+from services.cli.data_lock import DataDirUnusable
 from services.cli.demo import GitHubDelivery, risk_table, scenario
 from services.cli.demo_feedback import ASKING, BLOCKED_ITEM, feedback_scenario
 from services.cli.demo_inbox import DemoInbox, demo_secret
@@ -88,7 +88,7 @@ def up(
             env.update(NOTIFIER_WEBHOOK_URL=inbox.url, NOTIFIER_WEBHOOK_SECRET=inbox.secret)
         try:
             stack = start_stack(data_dir, ports=ports, env=env)
-        except (PortInUse, DataDirInUse) as exc:
+        except (PortInUse, DataDirUnusable) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from exc
         _serve(stack, data_dir, demo, inbox)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from services.cli.data_lock import LOCK_FILE, DataDirInUse, hold_data_dir
+from services.cli.data_lock import LOCK_FILE, DataDirInUse, DataDirUnusable, hold_data_dir
 
 
 def test_a_second_holder_is_refused_naming_the_first_until_it_lets_go(tmp_path: Path) -> None:
@@ -44,3 +44,10 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path: Path) -> None:
 
     hold_data_dir(tmp_path).close()
     assert (tmp_path / LOCK_FILE).read_text() == f"{os.getpid()}\n"
+
+
+def test_a_directory_that_cannot_be_made_is_one_line_naming_it(tmp_path: Path) -> None:
+    occupied = tmp_path / "a-file"
+    occupied.write_text("not a directory\n")
+    with pytest.raises(DataDirUnusable, match=f"cannot use {occupied / 'data'} as the data"):
+        hold_data_dir(occupied / "data")
