@@ -83,20 +83,21 @@ class MongoAssessmentStore:
             yield
 
 
-HISTORY_INDEXES = ("item_id_1_at_1", "at_ttl")
+HISTORY_TIMELINE, HISTORY_TTL = "item_id_1_at_1", "at_ttl"
+HISTORY_INDEXES = (HISTORY_TIMELINE, HISTORY_TTL)
 
 
 async def ensure_history_indexes(db: AsyncDatabase[dict[str, Any]], retention_days: int) -> None:
     """Per-item timelines, and a TTL index that drops entries older than the retention."""
     history = db["assessment_history"]
-    await history.create_index([("item_id", ASCENDING), ("at", ASCENDING)])
+    await history.create_index([("item_id", ASCENDING), ("at", ASCENDING)], name=HISTORY_TIMELINE)
     ttl = retention_days * 86400
     try:
-        await history.create_index("at", name="at_ttl", expireAfterSeconds=ttl)
+        await history.create_index("at", name=HISTORY_TTL, expireAfterSeconds=ttl)
     except OperationFailure:
         # The retention changed since the index was made; an index's options cannot be edited.
-        await history.drop_index("at_ttl")
-        await history.create_index("at", name="at_ttl", expireAfterSeconds=ttl)
+        await history.drop_index(HISTORY_TTL)
+        await history.create_index("at", name=HISTORY_TTL, expireAfterSeconds=ttl)
 
 
 class MongoLease:
