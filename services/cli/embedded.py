@@ -94,14 +94,14 @@ def start_nats(
     host: str = "127.0.0.1",
     port: int | None = None,
     cluster: ClusterMember | None = None,
+    shared_fds: tuple[int, ...] = (),
 ) -> EmbeddedServer:
     port = port or free_port(host)
     data_dir.mkdir(parents=True, exist_ok=True)
     config = data_dir / "nats.conf"
     config.write_text(nats_config(data_dir, host, port, free_port(host), cluster))
-    child = ChildProcess.start(
-        "nats-server", [find_binary("nats-server"), "-c", str(config)], data_dir / "nats.log"
-    )
+    command = [find_binary("nats-server"), "-c", str(config)]
+    child = ChildProcess.start("nats-server", command, data_dir / "nats.log", shared_fds=shared_fds)
     wait_for_port(host, port, 20, child)
     return EmbeddedServer("nats", f"nats://{host}:{port}", child)
 
@@ -124,7 +124,12 @@ def start_nats_cluster(
     return servers
 
 
-def start_mongo(data_dir: Path, host: str = "127.0.0.1", port: int | None = None) -> EmbeddedServer:
+def start_mongo(
+    data_dir: Path,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    shared_fds: tuple[int, ...] = (),
+) -> EmbeddedServer:
     port = port or free_port(host)
     storage = data_dir / "mongo"
     storage.mkdir(parents=True, exist_ok=True)
@@ -141,6 +146,6 @@ def start_mongo(data_dir: Path, host: str = "127.0.0.1", port: int | None = None
         # server a third less CPU (one BSON encode and one table write fewer).
         "--standalone",
     ]
-    child = ChildProcess.start("secantusd", command, data_dir / "mongo.log")
+    child = ChildProcess.start("secantusd", command, data_dir / "mongo.log", shared_fds=shared_fds)
     wait_for_port(host, port, 60, child)
     return EmbeddedServer("mongodb", f"mongodb://{host}:{port}/?directConnection=true", child)

@@ -33,6 +33,9 @@ class ChildProcess:
     # What started it, so a supervisor can start it again the same way (see ``restart``).
     command: list[str] = field(default_factory=list)
     env: dict[str, str] | None = None
+    # Open files it shares with its parent: the data directory's lock (``hold_data_dir``),
+    # held until the last process of a stack has ended.
+    shared_fds: tuple[int, ...] = ()
 
     @classmethod
     def start(
@@ -41,13 +44,15 @@ class ChildProcess:
         command: Sequence[str],
         log_path: Path,
         env: Mapping[str, str] | None = None,
+        shared_fds: tuple[int, ...] = (),
     ) -> ChildProcess:
         kept = dict(env) if env is not None else None
-        return cls(name, _spawn(list(command), log_path, kept), log_path, list(command), kept)
+        popen = _spawn(list(command), log_path, kept, shared_fds)
+        return cls(name, popen, log_path, list(command), kept, shared_fds)
 
     def restart(self) -> None:
         """Start it again with the same command and environment, appending to the same log."""
-        self.popen = _spawn(self.command, self.log_path, self.env)
+        self.popen = _spawn(self.command, self.log_path, self.env, self.shared_fds)
 
     def exited(self) -> bool:
         return self.popen.poll() is not None
@@ -64,7 +69,7 @@ class ChildProcess:
 
 
 def _spawn(
-    command: list[str], log_path: Path, env: dict[str, str] | None
+    command: list[str], log_path: Path, env: dict[str, str] | None, shared_fds: tuple[int, ...]
 ) -> subprocess.Popen[bytes]:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
@@ -75,6 +80,7 @@ def _spawn(
             stdin=subprocess.DEVNULL,
             env=env,
             preexec_fn=_die_with_parent,
+            pass_fds=shared_fds,
         )
 
 

@@ -165,9 +165,16 @@ def start_stack(
                 f"set {name.upper()}_PORT or pass --{name}-port"
             )
     children: list[ChildProcess] = []
+    # Every child holds the lock too: the directory stays taken until the last of them has
+    # stopped, even when ``up`` itself was killed and its children are still closing files.
+    shared = (lock.fileno(),)
     try:
-        nats_url = env.get("NATS_URL") or _started(start_nats(data_dir), children)
-        mongodb_url = env.get("MONGODB_URL") or _started(start_mongo(data_dir), children)
+        nats_url = env.get("NATS_URL") or _started(
+            start_nats(data_dir, shared_fds=shared), children
+        )
+        mongodb_url = env.get("MONGODB_URL") or _started(
+            start_mongo(data_dir, shared_fds=shared), children
+        )
         stack = Stack(data_dir, nats_url, mongodb_url, {}, children, lock=lock)
         tokens = ensure_tokens(stack, env.get("MONGODB_DATABASE", "slipstream"))
         for name in SERVICES:
@@ -183,7 +190,7 @@ def start_stack(
                     child_env.setdefault(token, tokens[name])
                 for setting, service in LINKS.get(name, {}).items():
                     child_env.setdefault(setting, f"http://{host}:{bound[service]}/")
-                started[name] = _start_service(name, child_env, data_dir)
+                started[name] = _start_service(name, child_env, data_dir, shared)
                 children.append(started[name])
             for name in phase:
                 bound[name] = _bound_port(started[name], ports[name], data_dir)
@@ -199,9 +206,12 @@ def start_stack(
     return stack
 
 
-def _start_service(name: str, env: dict[str, str], data_dir: Path) -> ChildProcess:
+def _start_service(
+    name: str, env: dict[str, str], data_dir: Path, shared_fds: tuple[int, ...]
+) -> ChildProcess:
     log = data_dir / "logs" / f"{name}.log"
-    return ChildProcess.start(name, [sys.executable, "-m", f"services.{name}"], log, env)
+    command = [sys.executable, "-m", f"services.{name}"]
+    return ChildProcess.start(name, command, log, env, shared_fds)
 
 
 def _bound_port(child: ChildProcess, asked: int, data_dir: Path) -> int:

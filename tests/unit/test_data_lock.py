@@ -6,11 +6,18 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from services.cli.data_lock import LOCK_FILE, DataDirInUse, DataDirUnusable, hold_data_dir
+from services.cli.data_lock import (
+    LOCK_FILE,
+    DataDirInUse,
+    DataDirUnusable,
+    alive,
+    hold_data_dir,
+)
 
 
 def test_a_second_holder_is_refused_naming_the_first_until_it_lets_go(tmp_path: Path) -> None:
@@ -51,3 +58,64 @@ def test_a_directory_that_cannot_be_made_is_one_line_naming_it(tmp_path: Path) -
     occupied.write_text("not a directory\n")
     with pytest.raises(DataDirUnusable, match=f"cannot use {occupied / 'data'} as the data"):
         hold_data_dir(occupied / "data")
+
+
+# A stack's process that takes its time to stop: it shares the lock and ignores the SIGTERM
+# its parent's death sends it for a while, as a database server closing its files does.
+SLOW_TO_STOP = (
+    "import signal, time; signal.signal(signal.SIGTERM, lambda *_: None);"
+    "print('child up', flush=True); time.sleep(2)"
+)
+
+
+def test_the_children_of_an_up_killed_outright_hold_the_directory_until_they_end(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "child.log"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path;"
+            "from services.cli.data_lock import hold_data_dir;"
+            "from services.cli.processes import ChildProcess;"
+            f"lock = hold_data_dir(Path({str(tmp_path / 'data')!r}));"
+            f"ChildProcess.start('slow', [sys.executable, '-c', {SLOW_TO_STOP!r}],"
+            f" Path({str(log)!r}), shared_fds=(lock.fileno(),));"
+            "print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None
+    assert holder.stdout.readline() == "held\n"
+    while "child up" not in (log.read_text() if log.exists() else ""):
+        time.sleep(0.05)
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(timeout=10)
+
+    with pytest.raises(
+        DataDirInUse, match=f"servers of a slipstream up that has ended .pid {holder.pid}"
+    ):
+        hold_data_dir(tmp_path / "data")
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            hold_data_dir(tmp_path / "data").close()
+            break
+        except DataDirInUse:
+            assert time.monotonic() < deadline, "the child never let the directory go"
+            time.sleep(0.1)
+
+
+def test_a_killed_process_not_yet_reaped_is_not_alive() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    assert alive(child.pid)
+    child.send_signal(signal.SIGKILL)
+    # A zombie until waited for: its pid answers signals, yet nothing runs.
+    deadline = time.monotonic() + 10
+    while alive(child.pid):
+        assert time.monotonic() < deadline, "still running after SIGKILL"
+        time.sleep(0.05)
+    child.wait(timeout=10)
+    assert not alive(child.pid)
