@@ -91,6 +91,9 @@ DUPLICATE_KEY = 11000
 # Raw bytes a reply may hold before decoding moves to a worker thread: decoding 100,000
 # documents costs the event loop seconds, a handful costs less than the hop to a thread.
 DECODE_OFF_LOOP_BYTES = 1 << 20
+# Documents a reply may hold: a thread decoding one reply holds the GIL throughout (it is one
+# C call), and a whole 16 MB reply of assessments took 0.4 s, which health checks waited for.
+DECODE_BATCH_DOCUMENTS = 2_000
 
 
 def decode_batches(batches: Sequence[bytes], collection: AsyncCollection[Any]) -> list[Any]:
@@ -109,7 +112,8 @@ async def find_decoded(
     health checks and reads keep answering while a whole collection loads.
     """
     # Typed as documents by pymongo; a raw batch cursor yields each reply's BSON bytes.
-    batches = [cast(bytes, batch) async for batch in collection.find_raw_batches(query)]
+    cursor = collection.find_raw_batches(query, batch_size=DECODE_BATCH_DOCUMENTS)
+    batches = [cast(bytes, batch) async for batch in cursor]
     if sum(map(len, batches)) < DECODE_OFF_LOOP_BYTES:
         return decode_batches(batches, collection)
     return await asyncio.to_thread(decode_batches, batches, collection)

@@ -6,11 +6,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from pymongo import UpdateOne
+from pymongo import AsyncMongoClient, UpdateOne, monitoring
 
 from services.feedback.adapters.mongo import MongoFeedbackStore
 from shared.events import FeedbackReceivedV1
-from shared.mongo import bulk_upsert_guarded, write_new_or_guarded
+from shared.mongo import (
+    DECODE_BATCH_DOCUMENTS,
+    DECODE_OFF_LOOP_BYTES,
+    bulk_upsert_guarded,
+    find_decoded,
+    write_new_or_guarded,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -86,3 +92,46 @@ async def test_a_write_believed_new_that_is_stored_takes_its_guarded_upsert(db: 
     assert await write_new_or_guarded(db.things, writes) == [1, 2]
     assert (await db.things.find_one({"_id": "old"}))["value"] == "stored"
     assert (await db.things.find_one({"_id": "new"}))["value"] == "second"
+
+
+class Replies(monitoring.CommandListener):
+    """How many documents each find or getMore asked for (the most a reply may carry)."""
+
+    def __init__(self) -> None:
+        self.asked: list[int | None] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name in ("find", "getMore"):
+            self.asked.append(event.command.get("batchSize"))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+async def test_a_large_read_comes_whole_and_decoded_in_replies_of_bounded_size(
+    db: Any, mongodb_url: str
+) -> None:
+    # More documents than one reply may hold, and more bytes than are decoded on the event
+    # loop: decoded off the loop, reply by reply (each one C call holding the GIL), nothing
+    # lost between replies.
+    count = DECODE_BATCH_DOCUMENTS * 2 + 7
+    padding = "x" * (DECODE_OFF_LOOP_BYTES // DECODE_BATCH_DOCUMENTS)
+    await db.things.insert_many(
+        [{"_id": f"k{n:05d}", "at": T0, "padding": padding} for n in range(count)]
+    )
+    replies = Replies()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        mongodb_url, tz_aware=True, event_listeners=[replies]
+    )
+    try:
+        documents = await find_decoded(client[db.name].things, {})
+    finally:
+        await client.close()
+
+    assert [d["_id"] for d in documents] == [f"k{n:05d}" for n in range(count)]
+    assert documents[0]["at"] == T0
+    assert len(replies.asked) >= 3
+    assert set(replies.asked) == {DECODE_BATCH_DOCUMENTS}
