@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import gc
 import socket
 import sys
 from collections.abc import Callable
@@ -11,6 +10,8 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
+
+from shared.collector import collect_garbage_rarely
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -26,23 +27,6 @@ def port_is_free(host: str, port: int) -> bool:
 
 
 GRACEFUL_SHUTDOWN_SECONDS = 3
-
-# Container allocations between young-generation collections (CPython's default is 700), and
-# how many of each generation's collections before the next older one is considered.
-GC_THRESHOLDS = (100_000, 20, 100)
-
-
-def collect_garbage_rarely() -> None:
-    """Run the cycle collector a hundred times less often than CPython's default.
-
-    Acyclic garbage is freed by reference counting whatever this says; the collector only finds
-    cycles. A batch allocates tens of thousands of short-lived objects, and a scheduler holding
-    100,000 items keeps millions alive, so at the default every few hundred allocations start a
-    collection and the older generations' passes walk that whole heap: a third of a restart's
-    CPU (decoding, building, assessing and diffing 100,000 items: 10.7 s, 8.1 s with these
-    thresholds, 6.8 s with no collector at all).
-    """
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def bind_listener(host: str, port: int) -> socket.socket | None:

@@ -23,6 +23,7 @@ from services.scheduler.handlers import (
     read_projections,
 )
 from services.scheduler.ports import WorkStore
+from shared.collector import collector_paused
 from shared.concurrency import all_of
 from shared.telemetry import log_fields
 
@@ -33,33 +34,42 @@ async def reconcile(
     store: WorkStore, announcer: RiskAnnouncer, policy: RiskPolicy, now: datetime
 ) -> int:
     """Load the portfolio, compare with the stored assessments, announce and store the gaps."""
+    # Paused: the load allocates millions of objects that live on (see collector_paused).
+    async with announcer.live.lock:
+        with collector_paused():
+            return await _reconcile(store, announcer, policy, now)
+
+
+async def _reconcile(
+    store: WorkStore, announcer: RiskAnnouncer, policy: RiskPolicy, now: datetime
+) -> int:
+    """``reconcile`` with the lock held and the cycle collector paused."""
     live, mirror = announcer.live, announcer.mirror
-    async with live.lock:
-        began = time.perf_counter()
-        stored = await read_projections(store)
-        read, counts = time.perf_counter(), counts_of(stored)
-        # Reading the stored assessments is the database's work, building and assessing the
-        # portfolio (seconds of pure CPU, off the loop) is ours: they run at once.
-        loaded_in, (live.portfolio, built, assessed_in) = await all_of(
-            timed(mirror.load()),
-            asyncio.to_thread(assessed_portfolio, policy, stored, now.date()),
-        )
-        log_loaded(counts, read - began, built)
-        # Where a slow start goes: the projections, the stored assessments, then the rest.
-        logger.info(
-            "reconcile loaded",
-            extra=log_fields(
-                portfolio_seconds=round(time.perf_counter() - began, 3),
-                assessments_seconds=round(loaded_in, 3),
-                assess_seconds=round(assessed_in, 3),
-                assessments=len(mirror.stored),
-            ),
-        )
+    began = time.perf_counter()
+    stored = await read_projections(store)
+    read, counts = time.perf_counter(), counts_of(stored)
+    # Reading the stored assessments is the database's work, building and assessing the
+    # portfolio (seconds of pure CPU, off the loop) is ours: they run at once.
+    loaded_in, (live.portfolio, built, assessed_in) = await all_of(
+        timed(mirror.load()),
+        asyncio.to_thread(assessed_portfolio, policy, stored, now.date()),
+    )
+    log_loaded(counts, read - began, built)
+    # Where a slow start goes: the projections, the stored assessments, then the rest.
+    logger.info(
+        "reconcile loaded",
+        extra=log_fields(
+            portfolio_seconds=round(time.perf_counter() - began, 3),
+            assessments_seconds=round(loaded_in, 3),
+            assess_seconds=round(assessed_in, 3),
+            assessments=len(mirror.stored),
+        ),
+    )
 
-        async def assessed() -> None:
-            """Done above, while the stored assessments loaded."""
+    async def assessed() -> None:
+        """Done above, while the stored assessments loaded."""
 
-        return await announcer.reassess("reconcile", assessed, lambda change: None, now)
+    return await announcer.reassess("reconcile", assessed, lambda change: None, now)
 
 
 def assessed_portfolio(

@@ -1,12 +1,10 @@
-"""The listening socket is bound before the app is built, so a chosen port cannot be lost;
-and a served process collects cyclic garbage rarely."""
+"""The listening socket is bound before the app is built, so a chosen port cannot be lost."""
 
 from __future__ import annotations
 
-import gc
 import socket
 
-from shared.server import GC_THRESHOLDS, bind_listener, collect_garbage_rarely, port_is_free
+from shared.server import bind_listener, port_is_free
 
 
 def test_port_zero_binds_a_free_port_and_holds_it() -> None:
@@ -25,14 +23,3 @@ def test_a_taken_port_is_none_not_an_exception() -> None:
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
         assert bind_listener("127.0.0.1", squatter.getsockname()[1]) is None
-
-
-def test_a_served_process_collects_cycles_far_less_often_than_the_default() -> None:
-    default = gc.get_threshold()
-    try:
-        collect_garbage_rarely()
-        young, *older = gc.get_threshold()
-        assert (young, *older) == GC_THRESHOLDS
-        assert young >= 100 * 700  # CPython's default young threshold is 700
-    finally:
-        gc.set_threshold(*default)

@@ -8,6 +8,7 @@ to run. Off the loop that happens at once; on the loop it never could, and the s
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -97,6 +98,33 @@ async def test_reconcile_assesses_and_diffs_off_the_loop(monkeypatch: pytest.Mon
     assert witness.witnessed == ["assess_all", "diff"]
     assert changes > 0
     assert len(mirror.stored) == 200
+
+
+async def test_reconcile_pauses_the_cycle_collector_and_exempts_what_it_loaded_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Its passes over the objects a load keeps held the GIL for up to a second at 100,000 items.
+    collecting: list[tuple[str, bool]] = []
+
+    def noting(name: str, step: Callable[..., Any]) -> Callable[..., Any]:
+        def step_noted(*args: Any, **kwargs: Any) -> Any:
+            collecting.append((name, gc.isenabled()))
+            return step(*args, **kwargs)
+
+        return step_noted
+
+    for owner, name in ((Portfolio, "assess_all"), (AssessmentMirror, "diff")):
+        monkeypatch.setattr(owner, name, noting(name, getattr(owner, name)))
+    live = LivePortfolio.empty(RiskPolicy())
+    mirror = AssessmentMirror(InMemoryAssessmentStore())
+    announcer = RiskAnnouncer(live, mirror, RecordingPublisher(), telemetry()[0])
+    try:
+        assert await reconcile(await seeded_store(), announcer, RiskPolicy(), NOW) > 0
+        assert collecting == [("assess_all", False), ("diff", False)]
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 class MeetingStore(InMemoryAssessmentStore):
