@@ -34,6 +34,11 @@ def collector_paused() -> Iterator[None]:
     cyclic (the portfolio is freed by reference counting alone), so pausing the collector loses
     nothing, and freezing what exists afterwards keeps later passes off it. What an earlier load
     froze is unfrozen first, for the full passes to see again once this one replaces it.
+
+    The price: cycles that other tasks leave behind meanwhile are frozen with it and never
+    freed. Measured at 100,000 items, a ``gc.collect()`` in their place found 7,043 such
+    objects after a first start and 2,006 after a restart, and itself held the GIL for 1.4 s:
+    a few hundred kilobytes per load, against a second-long stall.
     """
     gc.unfreeze()
     was_enabled = gc.isenabled()
