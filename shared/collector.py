@@ -38,7 +38,7 @@ def collector_paused() -> Iterator[None]:
     The price: cycles that other tasks leave behind meanwhile are frozen with it and never
     freed. Measured at 100,000 items, a ``gc.collect()`` in their place found 7,043 such
     objects after a first start and 2,006 after a restart, and itself held the GIL for 1.4 s:
-    a few hundred kilobytes per load, against a second-long stall.
+    at most a few megabytes per load, against a second-long stall.
     """
     gc.unfreeze()
     was_enabled = gc.isenabled()
