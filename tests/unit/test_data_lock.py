@@ -29,21 +29,28 @@ def test_a_second_holder_is_refused_naming_the_first_until_it_lets_go(tmp_path: 
     hold_data_dir(tmp_path / "data").close()
 
 
-def test_a_killed_holder_leaves_no_stale_lock(tmp_path: Path) -> None:
+def holding(data_dir: Path, then: str = "") -> subprocess.Popen[str]:
+    """Another process holding ``data_dir`` (running ``then`` with its lock as ``lock``)."""
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
             "import sys, time; from pathlib import Path;"
             "from services.cli.data_lock import hold_data_dir;"
-            f"lock = hold_data_dir(Path({str(tmp_path)!r})); print('held', flush=True);"
-            "time.sleep(60)",
+            "from services.cli.processes import ChildProcess;"
+            f"lock = hold_data_dir(Path({str(data_dir)!r}));{then}"
+            "print('held', flush=True); time.sleep(60)",
         ],
         stdout=subprocess.PIPE,
         text=True,
     )
     assert holder.stdout is not None
     assert holder.stdout.readline() == "held\n"
+    return holder
+
+
+def test_a_killed_holder_leaves_no_stale_lock(tmp_path: Path) -> None:
+    holder = holding(tmp_path)
     with pytest.raises(DataDirInUse, match=f"pid {holder.pid}"):
         hold_data_dir(tmp_path)
     holder.send_signal(signal.SIGKILL)
@@ -72,23 +79,11 @@ def test_the_children_of_an_up_killed_outright_hold_the_directory_until_they_end
     tmp_path: Path,
 ) -> None:
     log = tmp_path / "child.log"
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from pathlib import Path;"
-            "from services.cli.data_lock import hold_data_dir;"
-            "from services.cli.processes import ChildProcess;"
-            f"lock = hold_data_dir(Path({str(tmp_path / 'data')!r}));"
-            f"ChildProcess.start('slow', [sys.executable, '-c', {SLOW_TO_STOP!r}],"
-            f" Path({str(log)!r}), shared_fds=(lock.fileno(),));"
-            "print('held', flush=True); time.sleep(60)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
+    holder = holding(
+        tmp_path / "data",
+        f"ChildProcess.start('slow', [sys.executable, '-c', {SLOW_TO_STOP!r}],"
+        f" Path({str(log)!r}), shared_fds=(lock.fileno(),));",
     )
-    assert holder.stdout is not None
-    assert holder.stdout.readline() == "held\n"
     while "child up" not in (log.read_text() if log.exists() else ""):
         time.sleep(0.05)
     holder.send_signal(signal.SIGKILL)
