@@ -25,7 +25,7 @@ from services.cli.main import _run_demo, app
 from services.cli.stack import Stack
 from shared.standard_webhooks import signed_headers
 from tests.support.receivers import Sink, http_sink
-from tests.support.stacks import running_stack
+from tests.support.stacks import post_github, running_stack
 from tests.support.streams import read_stream, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -86,10 +86,7 @@ def post_feedback(stack: Stack, feedback_id: str, email: str, item_id: str) -> N
 
 
 def post_work(stack: Stack) -> None:
-    for delivery in scenario(date.today()):
-        body, headers = delivery.signed(GITHUB_SECRET)
-        url = f"{stack.urls['ingest']}/webhooks/github"
-        assert httpx.post(url, content=body, headers=headers).status_code == 202
+    post_github(stack, scenario(date.today()), GITHUB_SECRET)
     target = (date.today() + timedelta(days=20)).isoformat()
     banner = {"item_id": BLOCKED, "title": "Launch banner", "status": "todo", "target": target}
     post_standard(stack, "msg-banner", "item.changed", banner)

@@ -21,7 +21,7 @@ from services.cli.demo import scenario
 from services.cli.stack import Stack
 from shared.standard_webhooks import signed_headers
 from tests.support.receivers import Sink, http_sink
-from tests.support.stacks import running_stack
+from tests.support.stacks import post_github, running_stack
 from tests.support.streams import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -52,13 +52,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sinks: tuple[Sink, Sink]) ->
         yield running
 
 
-def post_github(stack: Stack, which: slice, traceparent: str | None = None) -> None:
-    for delivery in scenario(date.today())[which]:
-        body, headers = delivery.signed(GITHUB_SECRET)
-        if traceparent is not None:
-            headers["traceparent"] = traceparent
-        url = f"{stack.urls['ingest']}/webhooks/github"
-        assert httpx.post(url, content=body, headers=headers).status_code == 202
+def post_scenario(stack: Stack, which: slice, traceparent: str | None = None) -> None:
+    post_github(stack, scenario(date.today())[which], GITHUB_SECRET, traceparent)
 
 
 def post_standard(
@@ -107,7 +102,7 @@ def test_every_service_exports_its_named_series_after_webhooks(
     stack: Stack, sinks: tuple[Sink, Sink]
 ) -> None:
     webhooks, _ = sinks
-    post_github(stack, slice(None))
+    post_scenario(stack, slice(None))
     post_feedback(stack, BLOCKED)
     wait_until(lambda: notified(webhooks, BLOCKED) or None)
 

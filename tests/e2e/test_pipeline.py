@@ -19,7 +19,7 @@ from services.cli.demo import scenario
 from services.cli.stack import Stack
 from shared.standard_webhooks import signature_matches
 from tests.support.receivers import Sink, http_sink, spans_by_trace
-from tests.support.stacks import running_stack
+from tests.support.stacks import post_github, running_stack
 from tests.support.streams import read_stream, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -51,13 +51,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sinks: tuple[Sink, Sink]) ->
 
 
 def post_scenario(stack: Stack) -> None:
-    with httpx.Client(timeout=10) as client:
-        for delivery in scenario(date.today()):
-            body, headers = delivery.signed(GITHUB_SECRET)
-            response = client.post(
-                f"{stack.urls['ingest']}/webhooks/github", content=body, headers=headers
-            )
-            assert response.status_code == 202, response.text
+    post_github(stack, scenario(date.today()), GITHUB_SECRET)
 
 
 def test_blocked_delivery_reaches_receiver_signed_and_traced(

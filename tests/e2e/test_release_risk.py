@@ -10,13 +10,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from services.cli.demo import GitHubDelivery, issue, milestone, repository
 from services.cli.stack import Stack
 from shared.events import ReleaseRiskChangedV1
-from tests.support.stacks import running_stack
+from tests.support.stacks import post_github, running_stack
 from tests.support.streams import read_stream, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -35,13 +34,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 def post(stack: Stack, deliveries: list[GitHubDelivery]) -> None:
-    with httpx.Client(timeout=10) as client:
-        for delivery in deliveries:
-            body, headers = delivery.signed(GITHUB_SECRET)
-            response = client.post(
-                f"{stack.urls['ingest']}/webhooks/github", content=body, headers=headers
-            )
-            assert response.status_code == 202, response.text
+    post_github(stack, deliveries, GITHUB_SECRET)
 
 
 def launch(today: date, now: datetime) -> tuple[list[GitHubDelivery], dict[str, Any]]:

@@ -16,7 +16,7 @@ from services.cli.demo import scenario
 from services.cli.stack import Stack
 from tests.e2e.test_pipeline import GITHUB_SECRET
 from tests.support.notifier_receivers import SlackStandIn, slack_stand_in
-from tests.support.stacks import running_stack
+from tests.support.stacks import post_github, running_stack
 from tests.support.streams import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -60,12 +60,7 @@ def test_each_chain_member_in_slack_links_to_its_own_explanation(
         assert client.put(f"{notifier}/people/mara", json=person).status_code == 201
         body = {"person_id": "mara", "channel": "slack", "digest_seconds": 0}
         assert client.post(f"{notifier}/subscriptions", json=body).status_code == 201
-        for delivery in scenario(date.today()):
-            raw, headers = delivery.signed(GITHUB_SECRET)
-            posted = client.post(
-                f"{stack.urls['ingest']}/webhooks/github", content=raw, headers=headers
-            )
-            assert posted.status_code == 202, posted.text
+        post_github(stack, scenario(date.today()), GITHUB_SECRET)
 
         section = wait_until(lambda: section_about(slack, "Checkout redesign"), 60)
         assert slack.rejected == []

@@ -7,10 +7,13 @@ process point the *tests'* shared servers elsewhere and must not leak into it.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
+
+from services.cli.demo import GitHubDelivery
 from services.cli.stack import ANY_FREE_PORTS, Stack, start_stack
 
 
@@ -28,3 +31,22 @@ def running_stack(data_dir: Path, settings: Mapping[str, str]) -> Iterator[Stack
         yield running
     finally:
         running.stop()
+
+
+def post_github(
+    stack: Stack,
+    deliveries: Iterable[GitHubDelivery],
+    secret: str,
+    traceparent: str | None = None,
+) -> None:
+    """Each delivery signed with ``secret`` to the stack's ingest, in order; each must be
+    accepted (202), or the test fails with ingest's answer."""
+    with httpx.Client(timeout=10) as client:
+        for delivery in deliveries:
+            body, headers = delivery.signed(secret)
+            if traceparent is not None:
+                headers["traceparent"] = traceparent
+            response = client.post(
+                f"{stack.urls['ingest']}/webhooks/github", content=body, headers=headers
+            )
+            assert response.status_code == 202, response.text
