@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from services.scheduler.documents import to_bson_date
+from services.scheduler.documents import packed_reasons, to_bson_date
 from shared.events import RiskChangedV1
 
 
@@ -26,7 +26,7 @@ def history_document(event: RiskChangedV1) -> dict[str, Any]:
         "slip_days": event.slip_days,
         "target": to_bson_date(event.target),
         "forecast": to_bson_date(event.forecast),
-        "reasons": [reason.model_dump(mode="json") for reason in event.reasons],
+        "reasons": packed_reasons(event.reasons),
         "chain": list(event.chain),
         "title": event.title,
         "team": event.team,

@@ -11,6 +11,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.scheduler.documents import stored_reasons
 from services.scheduler.history import matches
 from services.scheduler.history_checkpoints import HistoryCheckpoints
 from services.scheduler.views import day, risk_row
@@ -62,7 +63,7 @@ class HistoryViews:
                 "slip_days": d.get("slip_days"),
                 "target": day(d.get("target")),
                 "forecast": day(d.get("forecast")),
-                "reasons": d.get("reasons", []),
+                "reasons": stored_reasons(d),
                 "chain": d.get("chain", []),
             }
             async for d in cursor

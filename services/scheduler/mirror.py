@@ -22,6 +22,7 @@ from services.scheduler.documents import (
     assessment_document,
     assessment_from_document,
     signature_of_document,
+    stored_alike,
 )
 from services.scheduler.domain import Assessment, AssessmentChange, Portfolio
 from services.scheduler.domain.model import signature_of
@@ -107,7 +108,7 @@ class AssessmentMirror:
             if old is not None and ANNOUNCED_AS in old:
                 # Kept until the next announcement replaces it (the announcer sets it).
                 document[ANNOUNCED_AS] = old[ANNOUNCED_AS]
-            if old == document:
+            if stored_alike(old, document):
                 # The same document rebuilds the same signature: nothing to announce. After a
                 # restart that is every item, so the signature is not rebuilt 100,000 times.
                 return

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.scheduler.documents import told_reasons
+from services.scheduler.documents import stored_reasons, told_reasons
 from services.scheduler.history import latest_per_item
 
 Document = dict[str, Any]
@@ -144,7 +144,7 @@ def chain_of(document: Document, titles: dict[str, str]) -> Chain:
         slip_days=int(document.get("slip_days") or 0),
         members=members,
         root_cause=members[-1],
-        why="; ".join(told_reasons(document.get("reasons", []), titles)),
+        why="; ".join(told_reasons(stored_reasons(document), titles)),
         titles={m: titles[m] for m in members if m in titles},
     )
 

@@ -17,7 +17,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.scheduler.aliases import all_names, deciding_edges, names_for
-from services.scheduler.documents import edge_is_live, told_reasons
+from services.scheduler.documents import edge_is_live, stored_reasons, told_reasons
 from services.scheduler.domain.dates import NO_DATE, day_of, ordinal
 from services.scheduler.domain.explanation import continue_chain, first_links
 from services.scheduler.domain.forecast import slip
@@ -65,7 +65,7 @@ def risk_row(document: dict[str, Any]) -> dict[str, Any]:
         "team": document.get("team"),
         "owner": document.get("owner"),
         "release_id": document.get("release_id"),
-        "reasons": document.get("reasons", []),
+        "reasons": stored_reasons(document),
         "chain": document.get("chain", []),
     }
 

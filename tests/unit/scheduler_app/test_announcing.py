@@ -9,7 +9,12 @@ import pytest
 from services.cli.scheduler_commands import explain_text
 from services.scheduler.announcer import RiskAnnouncer
 from services.scheduler.dashboard.live import RiskFeed
-from services.scheduler.documents import assessment_document, signature_of_document
+from services.scheduler.documents import (
+    assessment_document,
+    reasons_from_document,
+    signature_of_document,
+    stored_reasons,
+)
 from services.scheduler.domain import RiskPolicy
 from services.scheduler.handlers import project_work
 from services.scheduler.live_portfolio import LivePortfolio
@@ -56,6 +61,58 @@ async def test_stored_document_rebuilds_the_engines_signature() -> None:
 
     document = assessment_document(assessment, harness.live.portfolio.item("jira:A"))
     assert signature_of_document(document) == assessment.signature
+
+
+async def test_reasons_are_stored_as_one_string_and_read_back_whole() -> None:
+    harness = Harness()
+    await harness.feed(BLOCKED)
+    assessment = harness.live.portfolio.assessment("jira:A")
+    assert assessment is not None
+
+    document = assessment_document(assessment, harness.live.portfolio.item("jira:A"))
+    assert isinstance(document["reasons"], str)
+    assert reasons_from_document(document) == assessment.reasons
+    listed = [reason.model_dump(mode="json") for reason in assessment.reasons]
+    assert stored_reasons(document) == listed
+    # As an older version stored them: the same reasons and the same signature.
+    older = {**document, "reasons": listed}
+    assert reasons_from_document(older) == assessment.reasons
+    assert signature_of_document(older) == assessment.signature
+
+
+async def test_a_restart_keeps_what_an_older_version_stored_with_listed_reasons() -> None:
+    # Rewriting every assessment after an upgrade took 100,000 items two minutes; a document
+    # that says the same with its reasons listed is left alone, and nothing is announced.
+    harness = Harness()
+    await harness.feed(BLOCKED)
+    stored = harness.assessments.documents["jira:A"]
+    stored["reasons"] = stored_reasons(stored)
+    older = dict(stored)
+
+    restarted = Harness()
+    restarted.store, restarted.assessments = harness.store, harness.assessments
+    restarted.announcer.mirror = AssessmentMirror(harness.assessments)
+    await reconcile(restarted.store, restarted.announcer, RiskPolicy(), NOW)
+
+    assert restarted.publisher.risk("jira:A") == []
+    assert harness.assessments.documents["jira:A"] == older
+
+
+async def test_a_changed_assessment_is_stored_packed_whatever_was_stored_before() -> None:
+    harness = Harness()
+    await harness.feed(BLOCKED)
+    stored = harness.assessments.documents["jira:A"]
+    stored["reasons"] = stored_reasons(stored)
+
+    restarted = Harness()
+    restarted.store, restarted.assessments = harness.store, harness.assessments
+    restarted.announcer.mirror = AssessmentMirror(harness.assessments)
+    await reconcile(restarted.store, restarted.announcer, RiskPolicy(), NOW)
+    await restarted.feed([edge("jira:B", "jira:A", 3, False)])
+
+    (unblocked,) = restarted.publisher.risk("jira:A")
+    assert unblocked.reasons == ()
+    assert harness.assessments.documents["jira:A"]["reasons"] == "[]"
 
 
 async def test_open_dashboards_hear_a_change_only_once_it_is_stored() -> None:
