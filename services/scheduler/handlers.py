@@ -11,10 +11,11 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from services.scheduler.aliases import decided_edges, names_from
+from services.scheduler.aliases import Names, decided_edges, names_from
 from services.scheduler.documents import (
     item_from_document,
     release_from_document,
@@ -52,8 +53,11 @@ async def load_portfolio(store: WorkStore, policy: RiskPolicy) -> Portfolio:
     return portfolio
 
 
-async def read_projections(store: WorkStore) -> dict[str, list[dict[str, Any]]]:
-    return {name: await store.documents(name, {}) for name in PORTFOLIO_COLLECTIONS}
+async def read_projections(
+    store: WorkStore, names: Sequence[str] = (), /
+) -> dict[str, list[dict[str, Any]]]:
+    """The named projections (all the portfolio's when none are named), whole."""
+    return {name: await store.documents(name, {}) for name in names or PORTFOLIO_COLLECTIONS}
 
 
 def counts_of(stored: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
@@ -72,11 +76,29 @@ def log_loaded(documents: dict[str, int], read: float, built: float) -> None:
     )
 
 
-PORTFOLIO_COLLECTIONS = ("schedules", "items", "releases", "dependencies", "demand")
+# The items' part of the portfolio can be built before the links are read: how edges name
+# their ends (``Names``) and which items were removed when, both come from the items.
+ITEM_COLLECTIONS = ("schedules", "items", "releases")
+LINK_COLLECTIONS = ("dependencies", "demand")
+PORTFOLIO_COLLECTIONS = ITEM_COLLECTIONS + LINK_COLLECTIONS
+
+
+@dataclass
+class ItemsBuilt:
+    """A portfolio holding its items and releases, and what deciding its edges takes."""
+
+    portfolio: Portfolio
+    names: Names
+    removed_at: dict[str, datetime]
 
 
 def build_portfolio(policy: RiskPolicy, stored: dict[str, list[dict[str, Any]]]) -> Portfolio:
     """The portfolio the stored projections describe (pure: no I/O, no shared state)."""
+    return add_links(build_items(policy, stored), stored)
+
+
+def build_items(policy: RiskPolicy, stored: dict[str, list[dict[str, Any]]]) -> ItemsBuilt:
+    """The first part of ``build_portfolio``: items with their plans, and releases."""
     portfolio = Portfolio(policy)
     removed_at: dict[str, datetime] = {}
     plans = by_ref(stored["schedules"])
@@ -89,7 +111,13 @@ def build_portfolio(policy: RiskPolicy, stored: dict[str, list[dict[str, Any]]])
             portfolio.upsert_item(planned_item(document, plans))
     for document in stored["releases"]:
         portfolio.upsert_release(release_from_document(document))
-    edges = decided_edges(stored["dependencies"], names, removed_at)
+    return ItemsBuilt(portfolio, names, removed_at)
+
+
+def add_links(built: ItemsBuilt, stored: dict[str, list[dict[str, Any]]]) -> Portfolio:
+    """The rest of ``build_portfolio``: the live edges between the items, and demand."""
+    portfolio, names = built.portfolio, built.names
+    edges = decided_edges(stored["dependencies"], names, built.removed_at)
     for (blocker, blocked), live in edges.items():
         if live:
             portfolio.add_dependency(blocker, blocked)

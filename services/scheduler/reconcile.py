@@ -10,14 +10,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from services.scheduler.announcer import RiskAnnouncer
 from services.scheduler.domain import Portfolio, RiskPolicy
 from services.scheduler.handlers import (
-    build_portfolio,
+    ITEM_COLLECTIONS,
+    LINK_COLLECTIONS,
+    ItemsBuilt,
+    add_links,
+    build_items,
     counts_of,
     log_loaded,
     read_projections,
@@ -28,6 +32,7 @@ from shared.concurrency import all_of
 from shared.telemetry import log_fields
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 async def reconcile(
@@ -46,15 +51,21 @@ async def _reconcile(
     """``reconcile`` with the lock held and the cycle collector paused."""
     live, mirror = announcer.live, announcer.mirror
     began = time.perf_counter()
-    stored = await read_projections(store)
-    read, counts = time.perf_counter(), counts_of(stored)
-    # Reading the stored assessments is the database's work, building and assessing the
-    # portfolio (seconds of pure CPU, off the loop) is ours: they run at once.
-    loaded_in, (live.portfolio, built, assessed_in) = await all_of(
-        timed(mirror.load()),
-        asyncio.to_thread(assessed_portfolio, policy, stored, now.date()),
+    stored = await read_projections(store, ITEM_COLLECTIONS)
+    # Each pair below is the database's work beside ours (seconds of pure CPU, off the loop):
+    # the items are built while the links are read, then the portfolio is linked and
+    # assessed while the stored assessments are read.
+    counts = counts_of(stored)
+    (items, built_items), links = await all_of(
+        asyncio.to_thread(timed_call, items_built, policy, stored),
+        read_projections(store, LINK_COLLECTIONS),
     )
-    log_loaded(counts, read - began, built)
+    read, counts = time.perf_counter(), counts | counts_of(links)
+    loaded_in, (live.portfolio, linked, assessed_in) = await all_of(
+        timed(mirror.load()),
+        asyncio.to_thread(assessed_portfolio, items, links, now.date()),
+    )
+    log_loaded(counts, read - began, built_items + linked)
     # Where a slow start goes: the projections, the stored assessments, then the rest.
     logger.info(
         "reconcile loaded",
@@ -72,19 +83,32 @@ async def _reconcile(
     return await announcer.reassess("reconcile", assessed, lambda change: None, now)
 
 
-def assessed_portfolio(
-    policy: RiskPolicy, stored: dict[str, list[dict[str, Any]]], today: date
-) -> tuple[Portfolio, float, float]:
-    """The portfolio the projections describe, every item assessed; the seconds building
-    it took, and then assessing it. Empties ``stored``: its documents are in the portfolio
-    now, and freeing them before the stored assessments arrive keeps the peak memory down
-    (100,000 items: 1.58 GB with them kept)."""
-    began = time.perf_counter()
-    portfolio = build_portfolio(policy, stored)
+def items_built(policy: RiskPolicy, stored: dict[str, list[dict[str, Any]]]) -> ItemsBuilt:
+    """``build_items``, then ``stored`` emptied: its documents are in the portfolio now, and
+    freeing them before the links and the stored assessments arrive keeps the peak memory
+    down (100,000 items: 1.58 GB with every document kept)."""
+    built = build_items(policy, stored)
     stored.clear()
-    built = time.perf_counter()
+    return built
+
+
+def assessed_portfolio(
+    items: ItemsBuilt, links: dict[str, list[dict[str, Any]]], today: date
+) -> tuple[Portfolio, float, float]:
+    """The portfolio linked and every item assessed; the seconds linking it took, and then
+    assessing it. Empties ``links``, as ``items_built`` empties its input."""
+    began = time.perf_counter()
+    portfolio = add_links(items, links)
+    links.clear()
+    linked = time.perf_counter()
     portfolio.assess_all(today)
-    return portfolio, built - began, time.perf_counter() - built
+    return portfolio, linked - began, time.perf_counter() - linked
+
+
+def timed_call(work: Callable[..., T], *args: Any) -> tuple[T, float]:
+    """What ``work(*args)`` returns, and how many seconds it took."""
+    began = time.perf_counter()
+    return work(*args), time.perf_counter() - began
 
 
 async def timed(work: Awaitable[None]) -> float:

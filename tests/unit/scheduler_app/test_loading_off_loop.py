@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from services.scheduler import handlers
+from services.scheduler import reconcile as reconcile_module
 from services.scheduler.announcer import RiskAnnouncer
 from services.scheduler.domain import Portfolio, RiskPolicy
 from services.scheduler.handlers import load_portfolio
@@ -83,8 +84,12 @@ async def test_building_the_portfolio_leaves_the_loop_free(
     assert portfolio.item("jira:W-199") is not None
 
 
-async def test_reconcile_assesses_and_diffs_off_the_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_reconcile_builds_assesses_and_diffs_off_the_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     witness, store = LoopWitness(), await seeded_store()
+    for module, name in ((reconcile_module, "build_items"), (reconcile_module, "add_links")):
+        monkeypatch.setattr(module, name, witness.wrap(name, getattr(module, name)))
     for owner, name in ((Portfolio, "assess_all"), (AssessmentMirror, "diff")):
         monkeypatch.setattr(owner, name, witness.wrap(name, getattr(owner, name)))
     publisher = RecordingPublisher()
@@ -95,7 +100,7 @@ async def test_reconcile_assesses_and_diffs_off_the_loop(monkeypatch: pytest.Mon
     changes = await reconcile(store, announcer, RiskPolicy(), NOW)
     heartbeat.cancel()
 
-    assert witness.witnessed == ["assess_all", "diff"]
+    assert witness.witnessed == ["build_items", "add_links", "assess_all", "diff"]
     assert changes > 0
     assert len(mirror.stored) == 200
 
