@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
-from functools import cache
+from datetime import date, datetime
+from functools import cache, lru_cache
 from typing import Any
 
+from bson.tz_util import utc as bson_utc
 from pydantic import TypeAdapter
 
 from services.scheduler.domain import Assessment, Item, Release, Signature
@@ -26,7 +27,16 @@ from shared.events import (
 
 
 def to_bson_date(day: date | None) -> datetime | None:
-    return None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return None if day is None else _midnight_utc(day)
+
+
+@lru_cache(maxsize=4096)
+def _midnight_utc(day: date) -> datetime:
+    """Midnight UTC, in the driver's own UTC (``tz_aware`` decodes to ``bson.tz_util.utc``):
+    comparing two datetimes that share a tzinfo object skips both ``utcoffset`` calls, which
+    made a restart's comparison of 100,000 stored assessments with the engine's 0.1 s
+    slower. Few days recur (targets, forecasts), so each is made once."""
+    return datetime(day.year, day.month, day.day, tzinfo=bson_utc)
 
 
 def from_bson_date(moment: datetime | None) -> date | None:
@@ -120,6 +130,8 @@ def packed_reasons(reasons: Sequence[RiskReason]) -> str:
     read or written; stored as a list, the reasons were most of an assessment's elements
     (100,000 assessments: read in 4.3-5.0 s as lists, 2.4 s packed).
     """
+    if not reasons:
+        return "[]"  # two items in five: no serializer call for them
     return _reasons_json().dump_json(tuple(reasons)).decode()
 
 
