@@ -48,6 +48,14 @@ class Harness:
 
         return await self.announcer.reassess("events", recompute, lambda c: None, NOW)
 
+    async def restarted(self) -> Harness:
+        """A new process over the same stores, reconciled as at start-up."""
+        again = Harness()
+        again.store, again.assessments = self.store, self.assessments
+        again.announcer.mirror = AssessmentMirror(self.assessments)
+        await reconcile(again.store, again.announcer, RiskPolicy(), NOW)
+        return again
+
 
 BLOCKED = [item("jira:A", 1, target=10), item("jira:B", 1, target=30), edge("jira:B", "jira:A", 2)]
 
@@ -89,10 +97,7 @@ async def test_a_restart_keeps_what_an_older_version_stored_with_listed_reasons(
     stored["reasons"] = stored_reasons(stored)
     older = dict(stored)
 
-    restarted = Harness()
-    restarted.store, restarted.assessments = harness.store, harness.assessments
-    restarted.announcer.mirror = AssessmentMirror(harness.assessments)
-    await reconcile(restarted.store, restarted.announcer, RiskPolicy(), NOW)
+    restarted = await harness.restarted()
 
     assert restarted.publisher.risk("jira:A") == []
     assert harness.assessments.documents["jira:A"] == older
@@ -104,10 +109,7 @@ async def test_a_changed_assessment_is_stored_packed_whatever_was_stored_before(
     stored = harness.assessments.documents["jira:A"]
     stored["reasons"] = stored_reasons(stored)
 
-    restarted = Harness()
-    restarted.store, restarted.assessments = harness.store, harness.assessments
-    restarted.announcer.mirror = AssessmentMirror(harness.assessments)
-    await reconcile(restarted.store, restarted.announcer, RiskPolicy(), NOW)
+    restarted = await harness.restarted()
     await restarted.feed([edge("jira:B", "jira:A", 3, False)])
 
     (unblocked,) = restarted.publisher.risk("jira:A")
@@ -176,10 +178,7 @@ async def test_a_restart_after_publishing_but_before_storing_repeats_the_event_i
         await harness.feed(BLOCKED)
     (before_crash,) = harness.publisher.risk("jira:A")
 
-    restarted = Harness()
-    restarted.store, restarted.assessments = harness.store, harness.assessments
-    restarted.announcer.mirror = AssessmentMirror(harness.assessments)
-    await reconcile(restarted.store, restarted.announcer, RiskPolicy(), NOW)
+    restarted = await harness.restarted()
 
     (after_restart,) = restarted.publisher.risk("jira:A")
     assert after_restart.event_id == before_crash.event_id
