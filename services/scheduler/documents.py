@@ -146,8 +146,10 @@ def stored_alike(stored: dict[str, Any] | None, document: dict[str, Any]) -> boo
     have stored its reasons as a list: those documents are left as they are until they
     change, rather than all rewritten at once on the first start after an upgrade (100,000
     assessments: two minutes)."""
-    if stored is None or stored == document:
-        return stored is not None
+    if stored is None:
+        return False
+    if stored == document:
+        return True
     if not isinstance(stored.get("reasons"), list):
         return False
     return {**stored, "reasons": packed_reasons(reasons_from_document(stored))} == document
