@@ -157,18 +157,17 @@ def start_stack(
     # Before the ports: another stack on this directory holds them too, and "port in use"
     # would send its owner looking for the wrong culprit.
     lock = hold_data_dir(data_dir)
-    for name, port in ports.items():
-        if port and not port_is_free(host, port):
-            lock.close()
-            raise PortInUse(
-                f"port {port} for {name} is already in use on {host}; "
-                f"set {name.upper()}_PORT or pass --{name}-port"
-            )
     children: list[ChildProcess] = []
     # Every child holds the lock too: the directory stays taken until the last of them has
     # stopped, even when ``up`` itself was killed and its children are still closing files.
     shared = (lock.fileno(),)
     try:
+        for name, port in ports.items():
+            if port and not port_is_free(host, port):
+                raise PortInUse(
+                    f"port {port} for {name} is already in use on {host}; "
+                    f"set {name.upper()}_PORT or pass --{name}-port"
+                )
         nats_url = env.get("NATS_URL") or _started(
             start_nats(data_dir, shared_fds=shared), children
         )

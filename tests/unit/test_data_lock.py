@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from services.cli.data_lock import (
     alive,
     hold_data_dir,
 )
+from services.cli.stack import PortInUse, start_stack
 
 
 def test_a_second_holder_is_refused_naming_the_first_until_it_lets_go(tmp_path: Path) -> None:
@@ -26,6 +28,18 @@ def test_a_second_holder_is_refused_naming_the_first_until_it_lets_go(tmp_path: 
     with pytest.raises(DataDirInUse, match=held_by_us):
         hold_data_dir(tmp_path / "data")
     first.close()
+    hold_data_dir(tmp_path / "data").close()
+
+
+def test_a_port_in_use_refuses_the_stack_and_lets_the_directory_go(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(PortInUse, match=f"port {port} for ingest is already in use") as refused:
+            start_stack(tmp_path / "data", env={}, ports={"ingest": port})
+    # Let go of explicitly: the traceback (kept here) still holds start_stack's frame.
+    assert refused.traceback
     hold_data_dir(tmp_path / "data").close()
 
 
